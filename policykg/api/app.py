@@ -1,0 +1,117 @@
+"""The FastAPI app: JSON under ``/api``, one error shape, a thin layer over the backend.
+
+Every error answers ``{"error": {"code": ..., "message": ..., "details": ...}}``.
+Endpoints are plain ``def``: FastAPI runs them in its thread pool, and the backends are
+thread-safe (a connection pool for Ladybug, one driver for Neo4j).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from policykg import __version__
+from policykg.api import routes
+from policykg.errors import (
+    BackendUnavailable,
+    ConfigError,
+    NotFound,
+    PolicyKGError,
+    QueryError,
+    QueryTimeout,
+    ReadOnlyViolation,
+    ValidationError,
+)
+from policykg.settings import Settings, get_settings
+
+log = logging.getLogger("policykg.api")
+
+STATUS = {
+    NotFound: 404,
+    ReadOnlyViolation: 403,
+    QueryTimeout: 408,
+    QueryError: 400,
+    ValidationError: 422,
+    BackendUnavailable: 503,
+    ConfigError: 500,
+}
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
+def _status(exc: PolicyKGError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500
+
+
+def create_app(settings: Settings | None = None, backend: Any = None) -> FastAPI:
+    """Make the app. ``backend`` may be given (tests, the demo); otherwise it is opened at start-up."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        own = backend is None
+        if own:
+            from policykg.graph import open_backend
+
+            app.state.backend = open_backend(settings)
+        else:
+            app.state.backend = backend
+        try:
+            yield
+        finally:
+            if own:
+                app.state.backend.close()
+
+    app = FastAPI(
+        title="policykg",
+        version=__version__,
+        description="A knowledge graph of industrial policies, enterprises and funds. "
+        "Every list answers {items, total, limit, offset}; every error answers {error: {code, message, details}}.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"])
+
+    @app.middleware("http")
+    async def log_requests(request: Request, call_next):
+        start = time.perf_counter()
+        response = await call_next(request)
+        log.info("%s %s %s %.1fms", request.method, request.url.path, response.status_code,
+                 (time.perf_counter() - start) * 1000)
+        return response
+
+    @app.exception_handler(PolicyKGError)
+    async def _policykg_error(request: Request, exc: PolicyKGError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.message, exc.details or None), status_code=_status(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [{"loc": list(e.get("loc", [])), "msg": e.get("msg")} for e in exc.errors()]
+        return JSONResponse(error_body("invalid_request", "the request is not valid", details), status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s", request.url.path)
+        return JSONResponse(error_body("internal_error", "unexpected server error"), status_code=500)
+
+    app.include_router(routes.router, prefix="/api")
+    return app

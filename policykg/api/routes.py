@@ -1,0 +1,61 @@
+"""API routes. Each one calls the backend seam or the catalogue, nothing engine-specific."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from policykg import __version__
+from policykg.errors import NotFound
+from policykg.queries import catalogue, get_query
+
+router = APIRouter()
+
+
+def _backend(request: Request):
+    return request.app.state.backend
+
+
+def page(items: list[Any], limit: int, offset: int) -> dict[str, Any]:
+    return {"items": items[offset : offset + limit], "total": len(items), "limit": limit, "offset": offset}
+
+
+@router.get("/health", summary="Backend, engine version, counts and policykg version")
+def health(request: Request) -> dict[str, Any]:
+    backend = _backend(request)
+    return {
+        "status": "ok",
+        "version": __version__,
+        "backend": backend.name,
+        "engine": backend.engine_version(),
+        **backend.counts(),
+    }
+
+
+@router.get("/queries", summary="The named query catalogue")
+def list_queries() -> dict[str, Any]:
+    items = [q.describe() for q in catalogue().values()]
+    return {"items": items, "total": len(items), "limit": len(items), "offset": 0}
+
+
+@router.get("/queries/{name}", summary="Run one catalogue query; parameters come from the query string")
+def run_query(name: str, request: Request, limit: int = Query(100, ge=1, le=10_000), offset: int = Query(0, ge=0)):
+    q = get_query(name)
+    params = {k: v for k, v in request.query_params.items() if k not in ("limit", "offset")}
+    result = _backend(request).query(q.name, params)
+    return {**page(result.records(), limit, offset), "columns": result.columns}
+
+
+@router.get("/documents", summary="Policy documents")
+def documents(request: Request, limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)):
+    return page(_backend(request).query("documents").records(), limit, offset)
+
+
+@router.get("/documents/{doc_id}/clauses", summary="A document's numbered items, in document order")
+def document_clauses(doc_id: str, request: Request, limit: int = Query(100, ge=1, le=1000),
+                     offset: int = Query(0, ge=0)):
+    backend = _backend(request)
+    if backend.missing_ids("PolicyDocument", {doc_id}):
+        raise NotFound(f"no policy document with id {doc_id!r}", id=doc_id)
+    return page(backend.query("document_clauses", {"document": doc_id}).records(), limit, offset)

@@ -1,0 +1,295 @@
+"""The embedded backend: Ladybug (the maintained fork of Kuzu), in-process and file-based.
+
+Bulk writes go through Ladybug's own ``COPY FROM`` path with Parquet files made by pyarrow:
+rows whose key is new are copied; rows whose key exists are merged in-engine with
+``LOAD FROM <parquet> MERGE ... SET``, so the same input twice gives the same graph.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import ladybug
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from policykg.errors import BackendError, BackendUnavailable, QueryError, QueryTimeout, ReadOnlyViolation
+from policykg.graph.base import Backend, Result, chunks, plain
+from policykg.graph.schema import Property
+
+LB_TYPES = {"string": "STRING", "int": "INT64", "float": "DOUBLE", "bool": "BOOLEAN", "date": "DATE",
+            "string[]": "STRING[]"}
+ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
+               "date": pa.date32(), "string[]": pa.list_(pa.string())}
+POOL = 2  # connections: about two serve best on two cores (see the engine notes in the README)
+# Statements that read files, load extensions or touch other databases: never from a user.
+_ESCAPES = re.compile(r"\b(LOAD|COPY|INSTALL|ATTACH|DETACH\s+DATABASE|EXPORT|IMPORT|USE|CHECKPOINT)\b", re.I)
+
+
+def _q(name: str) -> str:
+    return f"`{name}`"
+
+
+def _strip_strings(cypher: str) -> str:
+    """Cypher with string literals and comments blanked, for keyword checks."""
+    cypher = re.sub(r"//[^\n]*|/\*.*?\*/", " ", cypher, flags=re.S)
+    return re.sub(r"'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"", "''", cypher)
+
+
+class EmbeddedBackend(Backend):
+    name = "embedded"
+
+    def __init__(self, settings: Any, schema: Any = None, *, read_only: bool = False) -> None:
+        super().__init__(settings, schema)
+        self.path: Path = Path(settings.embedded_path)
+        self.read_only = read_only
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = ladybug.Database(
+                str(self.path),
+                buffer_pool_size=int(settings.buffer_pool_mb) * 1024 * 1024,
+                read_only=read_only,
+            )
+        except RuntimeError as exc:
+            msg = str(exc)
+            if "lock" in msg.lower():
+                raise BackendUnavailable(
+                    f"the embedded database at {self.path} is locked by another process "
+                    "(is `policykg serve` or `policykg demo` running?). Stop it, or point "
+                    "POLICYKG_DATA_DIR at another folder.",
+                    setting="POLICYKG_DATA_DIR",
+                ) from None
+            raise BackendUnavailable(
+                f"cannot open the embedded database at {self.path}: {msg}. Check POLICYKG_DATA_DIR.",
+                setting="POLICYKG_DATA_DIR",
+            ) from None
+        self._pool: queue.Queue[ladybug.Connection] = queue.Queue()
+        for _ in range(POOL):
+            self._pool.put(ladybug.Connection(self.db, num_threads=int(settings.embedded_threads)))
+        self._write_lock = threading.Lock()
+        self._closed = False
+
+    # --- connections -----------------------------------------------------------------------
+    @contextmanager
+    def _conn(self) -> Iterator[ladybug.Connection]:
+        conn = self._pool.get()
+        try:
+            yield conn
+        finally:
+            self._pool.put(conn)
+
+    def _run(self, conn: ladybug.Connection, cypher: str, params: dict[str, Any] | None = None,
+             max_rows: int | None = None) -> Result:
+        try:
+            res = conn.execute(cypher, params or {})
+        except RuntimeError as exc:
+            msg = str(exc)
+            if msg.strip().startswith("Interrupted"):
+                raise QueryTimeout("the query ran past the time limit (POLICYKG_QUERY_TIMEOUT) and was stopped") from None
+            if "read-only" in msg.lower():
+                raise ReadOnlyViolation(f"refused: only reads are allowed here ({msg})") from None
+            raise QueryError(f"Ladybug: {msg}") from None
+        if isinstance(res, list):
+            raise ReadOnlyViolation("refused: one statement at a time")
+        columns = list(res.get_column_names())
+        rows: list[list[Any]] = []
+        truncated = False
+        while res.has_next():
+            if max_rows is not None and len(rows) >= max_rows:
+                truncated = True
+                break
+            rows.append([self._value(v) for v in res.get_next()])
+        res.close()
+        return Result(columns, rows, truncated)
+
+    @staticmethod
+    def _value(v: Any) -> Any:
+        if isinstance(v, dict) and "_LABEL" in v:
+            # Ladybug returns every column of a table, null or not; Neo4j stores no nulls. Drop them.
+            out = {k: plain(x) for k, x in v.items() if not k.startswith("_") and x is not None}
+            if "_SRC" in v:
+                return {"_type": v["_LABEL"], **out}
+            if "_NODES" in v:
+                return {"_path": [EmbeddedBackend._value(n) for n in v["_NODES"]],
+                        "_rels": [EmbeddedBackend._value(r) for r in v.get("_RELS", [])]}
+            return {"_label": v["_LABEL"], **out}
+        return plain(v)
+
+    def _execute(self, cypher: str, params: dict[str, Any] | None = None, *, write: bool = False) -> Result:
+        if write:
+            with self._write_lock, self._conn() as conn:
+                return self._run(conn, cypher, params)
+        with self._conn() as conn:
+            conn.set_query_timeout(int(self.settings.query_timeout * 1000))
+            try:
+                return self._run(conn, cypher, params)
+            finally:
+                conn.set_query_timeout(0)
+
+    def engine_version(self) -> str:
+        return f"Ladybug {ladybug.__version__}" if hasattr(ladybug, "__version__") else "Ladybug"
+
+    # --- schema ------------------------------------------------------------------------------
+    def _columns(self, conn: ladybug.Connection, table: str) -> dict[str, str]:
+        res = self._run(conn, f"CALL table_info('{table}') RETURN *")
+        return {r[1]: r[2] for r in res.rows}
+
+    def _tables(self, conn: ladybug.Connection) -> dict[str, str]:
+        return {r[1]: r[2] for r in self._run(conn, "CALL show_tables() RETURN *").rows}
+
+    def ddl(self) -> list[str]:
+        """The Ladybug DDL for the schema."""
+        stmts = []
+        for nt in self.schema.nodes.values():
+            cols = ", ".join(f"{_q(p.name)} {LB_TYPES[p.type]}" for p in nt.properties.values())
+            stmts.append(f"CREATE NODE TABLE IF NOT EXISTS {nt.label}({cols}, PRIMARY KEY({_q(nt.key)}))")
+        for rt in self.schema.relationships.values():
+            ends = ", ".join(f"FROM {a} TO {b}" for a, b in rt.endpoints)
+            cols = "".join(f", {_q(p.name)} {LB_TYPES[p.type]}" for p in rt.properties.values())
+            stmts.append(f"CREATE REL TABLE IF NOT EXISTS {rt.type}({ends}{cols})")
+        return stmts
+
+    def apply_schema(self) -> None:
+        with self._write_lock, self._conn() as conn:
+            existing = self._tables(conn)
+            for stmt in self.ddl():
+                self._run(conn, stmt)
+            # Properties added to the schema after a table was made: add the columns.
+            for table, kind in existing.items():
+                decl = self.schema.nodes.get(table) if kind == "NODE" else self.schema.relationships.get(table)
+                if decl is None:
+                    continue
+                have = self._columns(conn, table)
+                for p in decl.properties.values():
+                    if p.name not in have:
+                        self._run(conn, f"ALTER TABLE {table} ADD {_q(p.name)} {LB_TYPES[p.type]}")
+
+    # --- writes ------------------------------------------------------------------------------
+    def _parquet(self, tmp: Path, name: str, rows: list[dict[str, Any]], props: list[Property],
+                 ends: bool = False) -> Path:
+        arrays, names = [], []
+        if ends:
+            arrays += [pa.array([r["from"] for r in rows], pa.string()), pa.array([r["to"] for r in rows], pa.string())]
+            names += ["from", "to"]
+        for i, p in enumerate(props):
+            arrays.append(pa.array([r.get(p.name) for r in rows], ARROW_TYPES[p.type]))
+            names.append(f"c{i}")
+        path = tmp / f"{name}.parquet"
+        pq.write_table(pa.Table.from_arrays(arrays, names=names), path)
+        return path
+
+    @contextmanager
+    def _tmpdir(self) -> Iterator[Path]:
+        base = self.path.parent / "tmp"
+        base.mkdir(parents=True, exist_ok=True)
+        d = Path(tempfile.mkdtemp(dir=base))
+        try:
+            yield d
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+    def _existing_keys(self, conn: ladybug.Connection, label: str, key: str, keys: list[str]) -> set[str]:
+        found: set[str] = set()
+        for part in chunks(keys, 50_000):
+            res = self._run(conn, f"MATCH (n:{label}) WHERE n.{_q(key)} IN $keys RETURN n.{_q(key)}", {"keys": part})
+            found.update(r[0] for r in res.rows)
+        return found
+
+    def _upsert_nodes(self, label: str, rows: list[dict[str, Any]]) -> None:
+        nt = self.schema.node(label)
+        props = list(nt.properties.values())
+        with self._write_lock, self._conn() as conn, self._tmpdir() as tmp:
+            existing = self._existing_keys(conn, label, nt.key, [r[nt.key] for r in rows])
+            new = [r for r in rows if r[nt.key] not in existing]
+            old = [r for r in rows if r[nt.key] in existing]
+            if new:
+                path = self._parquet(tmp, "new", new, props)
+                self._run(conn, f"COPY {label} FROM '{path}'")
+            if old:
+                path = self._parquet(tmp, "old", old, props)
+                key_col = f"c{props.index(nt.properties[nt.key])}"
+                sets = ", ".join(f"n.{_q(p.name)} = c{i}" for i, p in enumerate(props) if p.name != nt.key)
+                self._run(conn, f"LOAD FROM '{path}' MERGE (n:{label} {{{_q(nt.key)}: {key_col}}}) SET {sets}")
+
+    def _upsert_rels(self, rel_type: str, from_label: str, to_label: str, rows: list[dict[str, Any]]) -> None:
+        rt = self.schema.rel(rel_type)
+        props = list(rt.properties.values())
+        with self._write_lock, self._conn() as conn, self._tmpdir() as tmp:
+            existing: set[tuple[str, str]] = set()
+            for part in chunks(sorted({r["from"] for r in rows}), 50_000):
+                res = self._run(
+                    conn,
+                    f"MATCH (a:{from_label})-[:{rel_type}]->(b:{to_label}) WHERE a.id IN $ids RETURN a.id, b.id",
+                    {"ids": part},
+                )
+                existing.update((r[0], r[1]) for r in res.rows)
+            new = [r for r in rows if (r["from"], r["to"]) not in existing]
+            old = [r for r in rows if (r["from"], r["to"]) in existing]
+            if new:
+                path = self._parquet(tmp, "new", new, props, ends=True)
+                self._run(conn, f"COPY {rel_type} FROM '{path}' (from='{from_label}', to='{to_label}')")
+            if old and props:
+                path = self._parquet(tmp, "old", old, props, ends=True)
+                sets = ", ".join(f"r.{_q(p.name)} = c{i}" for i, p in enumerate(props))
+                self._run(
+                    conn,
+                    f"LOAD FROM '{path}' MATCH (a:{from_label} {{id: `from`}})-[r:{rel_type}]->"
+                    f"(b:{to_label} {{id: `to`}}) SET {sets}",
+                )
+
+    def clear(self) -> None:
+        with self._write_lock, self._conn() as conn:
+            tables = self._tables(conn)
+            for name, kind in tables.items():
+                if kind == "REL":
+                    self._run(conn, f"DROP TABLE {name}")
+            for name, kind in tables.items():
+                if kind == "NODE":
+                    self._run(conn, f"DROP TABLE {name}")
+        self.apply_schema()
+
+    # --- user Cypher -------------------------------------------------------------------------
+    def read_cypher(self, cypher: str, params: dict[str, Any] | None = None, *, timeout: float | None = None,
+                    max_rows: int | None = None) -> Result:
+        scrubbed = _strip_strings(cypher)
+        m = _ESCAPES.search(scrubbed)
+        if m:
+            raise ReadOnlyViolation(f"refused: {m.group(1).upper()} is not allowed in read-only queries")
+        if ";" in scrubbed.strip().rstrip(";"):
+            raise ReadOnlyViolation("refused: one statement at a time")
+        timeout = timeout if timeout is not None else self.settings.query_timeout
+        max_rows = max_rows if max_rows is not None else self.settings.max_rows
+        with self._conn() as conn:
+            self._run(conn, "BEGIN TRANSACTION READ ONLY")
+            conn.set_query_timeout(int(timeout * 1000))
+            try:
+                return self._run(conn, cypher.strip().rstrip(";"), params, max_rows=max_rows)
+            finally:
+                conn.set_query_timeout(0)
+                try:
+                    self._run(conn, "ROLLBACK")
+                except QueryError:
+                    pass
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        while not self._pool.empty():
+            try:
+                self._pool.get_nowait().close()
+            except Exception:  # noqa: BLE001 - closing is best effort
+                pass
+        try:
+            self.db.close()
+        except Exception as exc:  # noqa: BLE001
+            raise BackendError(f"closing the embedded database failed: {exc}") from None

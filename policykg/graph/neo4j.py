@@ -1,0 +1,218 @@
+"""The Neo4j backend: the official driver, batched ``UNWIND $rows`` writes, reads routed READ.
+
+The reference backend: every catalogue query's answer on Neo4j is the one the embedded backend
+must match. Works with any Neo4j 5.26+ reachable over Bolt (a server, a cluster, Aura, or the
+development server that ``scripts/neo4j-dev`` builds from Maven Central).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import neo4j
+from neo4j import GraphDatabase, RoutingControl
+from neo4j import exceptions as nx
+from neo4j.graph import Node, Path, Relationship
+
+from policykg.errors import BackendUnavailable, QueryError, QueryTimeout, ReadOnlyViolation
+from policykg.graph.base import BATCH, Backend, Result, chunks, plain
+
+# Statements that reach outside the graph or the database even when they only read.
+_ESCAPES = re.compile(
+    r"\b(LOAD\s+CSV|USE\s|CALL\s+dbms\.|CALL\s+db\.(?!labels|relationshipTypes|propertyKeys|schema)|"
+    r"apoc\.(load|import|export|cypher|periodic|trigger|systemdb)|CALL\s*\{)",
+    re.I,
+)
+
+
+def _q(name: str) -> str:
+    return f"`{name}`"
+
+
+def _strip_strings(cypher: str) -> str:
+    cypher = re.sub(r"//[^\n]*|/\*.*?\*/", " ", cypher, flags=re.S)
+    return re.sub(r"'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"", "''", cypher)
+
+
+def _unavailable(exc: Exception, uri: str) -> BackendUnavailable:
+    if isinstance(exc, nx.AuthError):
+        return BackendUnavailable(
+            f"Neo4j at {uri} refused the credentials: check NEO4J_USER and NEO4J_PASSWORD.",
+            setting="NEO4J_PASSWORD",
+        )
+    return BackendUnavailable(
+        f"cannot reach Neo4j at {uri} ({type(exc).__name__}: {exc}). Check NEO4J_URI, and that the "
+        "server is running (for development: scripts/neo4j-dev start).",
+        setting="NEO4J_URI",
+    )
+
+
+class Neo4jBackend(Backend):
+    name = "neo4j"
+
+    def __init__(self, settings: Any, schema: Any = None) -> None:
+        super().__init__(settings, schema)
+        self.uri = settings.neo4j_uri
+        self.database = settings.neo4j_database
+        password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else ""
+        try:
+            self.driver = GraphDatabase.driver(self.uri, auth=(settings.neo4j_user, password))
+            self.driver.verify_connectivity()
+        except (nx.ServiceUnavailable, nx.AuthError, nx.ConfigurationError, ValueError, OSError) as exc:
+            raise _unavailable(exc, self.uri) from None
+        self._version: str | None = None
+
+    # --- plumbing -----------------------------------------------------------------------------
+    def _value(self, v: Any) -> Any:
+        if isinstance(v, Node):
+            return {"_label": next(iter(v.labels), None), **{k: plain(x) for k, x in v.items()}}
+        if isinstance(v, Relationship):
+            return {"_type": v.type, **{k: plain(x) for k, x in v.items()}}
+        if isinstance(v, Path):
+            return {"_path": [self._value(n) for n in v.nodes], "_rels": [self._value(r) for r in v.relationships]}
+        if isinstance(v, (neo4j.time.Date, neo4j.time.DateTime)):
+            return v.iso_format()
+        if isinstance(v, list):
+            return [self._value(x) for x in v]
+        if isinstance(v, dict):
+            return {k: self._value(x) for k, x in v.items()}
+        return plain(v)
+
+    def _run_tx(self, cypher: str, params: dict[str, Any], *, write: bool, timeout: float,
+                max_rows: int | None = None) -> Result:
+        @neo4j.unit_of_work(timeout=timeout)
+        def work(tx: neo4j.ManagedTransaction) -> Result:
+            res = tx.run(cypher, params)
+            columns = list(res.keys())
+            rows: list[list[Any]] = []
+            truncated = False
+            for record in res:
+                if max_rows is not None and len(rows) >= max_rows:
+                    truncated = True
+                    break
+                rows.append([self._value(v) for v in record.values()])
+            return Result(columns, rows, truncated)
+
+        try:
+            with self.driver.session(database=self.database) as session:
+                return session.execute_write(work) if write else session.execute_read(work)
+        except (nx.ServiceUnavailable, nx.SessionExpired, nx.AuthError) as exc:
+            raise _unavailable(exc, self.uri) from None
+        except nx.ClientError as exc:
+            if exc.code and ("TransactionTimedOut" in exc.code or "TransactionTimedOutClientConfiguration" in exc.code):
+                raise QueryTimeout("the query ran past the time limit (POLICYKG_QUERY_TIMEOUT) and was stopped") from None
+            if exc.code and "ForbiddenDueToTransactionType" in exc.code:
+                raise ReadOnlyViolation(f"refused: only reads are allowed here ({exc.message})") from None
+            raise QueryError(f"Neo4j: {exc.message}", code=exc.code) from None
+        except nx.Neo4jError as exc:
+            if exc.code and "TransactionTimedOut" in exc.code:
+                raise QueryTimeout("the query ran past the time limit (POLICYKG_QUERY_TIMEOUT) and was stopped") from None
+            raise QueryError(f"Neo4j: {exc.message}", code=exc.code) from None
+
+    def _execute(self, cypher: str, params: dict[str, Any] | None = None, *, write: bool = False) -> Result:
+        return self._run_tx(cypher, params or {}, write=write, timeout=self.settings.query_timeout)
+
+    def engine_version(self) -> str:
+        if self._version is None:
+            try:
+                records, _, _ = self.driver.execute_query(
+                    "CALL dbms.components() YIELD name, versions, edition RETURN name, versions[0], edition",
+                    routing_=RoutingControl.READ, database_=self.database,
+                )
+                r = records[0]
+                self._version = f"{r[0]} {r[1]} {r[2]}"
+            except nx.Neo4jError:
+                self._version = "Neo4j"
+        return self._version
+
+    # --- schema ------------------------------------------------------------------------------
+    def ddl(self) -> list[str]:
+        """Constraints and indexes for the schema (names prefixed ``policykg_``)."""
+        stmts = []
+        for nt in self.schema.nodes.values():
+            stmts.append(
+                f"CREATE CONSTRAINT policykg_{nt.label}_{nt.key} IF NOT EXISTS "
+                f"FOR (n:{nt.label}) REQUIRE n.{_q(nt.key)} IS UNIQUE"
+            )
+            for prop in nt.indexes:
+                stmts.append(
+                    f"CREATE INDEX policykg_{nt.label}_{prop} IF NOT EXISTS FOR (n:{nt.label}) ON (n.{_q(prop)})"
+                )
+        return stmts
+
+    def apply_schema(self) -> None:
+        for stmt in self.ddl():
+            try:
+                self.driver.execute_query(stmt, database_=self.database)
+            except (nx.ServiceUnavailable, nx.AuthError) as exc:
+                raise _unavailable(exc, self.uri) from None
+        self.driver.execute_query("CALL db.awaitIndexes(300)", database_=self.database)
+
+    # --- writes ------------------------------------------------------------------------------
+    def _upsert_nodes(self, label: str, rows: list[dict[str, Any]]) -> None:
+        nt = self.schema.node(label)
+        cypher = f"UNWIND $rows AS row MERGE (n:{label} {{{_q(nt.key)}: row.{_q(nt.key)}}}) SET n = row"
+        for part in chunks(rows, BATCH):
+            self._execute(cypher, {"rows": [self._props(r) for r in part]}, write=True)
+
+    @staticmethod
+    def _props(row: dict[str, Any]) -> dict[str, Any]:
+        # Neo4j stores no nulls: a missing property reads back as null, as in Ladybug.
+        return {k: v for k, v in row.items() if v is not None}
+
+    def _upsert_rels(self, rel_type: str, from_label: str, to_label: str, rows: list[dict[str, Any]]) -> None:
+        cypher = (
+            f"UNWIND $rows AS row MATCH (a:{from_label} {{id: row.from}}) MATCH (b:{to_label} {{id: row.to}}) "
+            f"MERGE (a)-[r:{rel_type}]->(b) SET r = row.props"
+        )
+        for part in chunks(rows, BATCH):
+            payload = [
+                {"from": r["from"], "to": r["to"],
+                 "props": self._props({k: v for k, v in r.items() if k not in ("from", "to")})}
+                for r in part
+            ]
+            self._execute(cypher, {"rows": payload}, write=True)
+
+    def clear(self) -> None:
+        while True:
+            res = self._execute("MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS c", write=True)
+            if not res.rows or res.rows[0][0] == 0:
+                break
+
+    def drop_schema(self) -> None:
+        """Drop this project's constraints and indexes (tests use it to start from nothing)."""
+        for kind, plural in (("CONSTRAINT", "CONSTRAINTS"), ("INDEX", "INDEXES")):
+            records, _, _ = self.driver.execute_query(
+                f"SHOW {plural} YIELD name WHERE name STARTS WITH 'policykg_' RETURN name", database_=self.database
+            )
+            for r in records:
+                self.driver.execute_query(f"DROP {kind} {_q(r['name'])} IF EXISTS", database_=self.database)
+
+    # --- user Cypher -------------------------------------------------------------------------
+    def read_cypher(self, cypher: str, params: dict[str, Any] | None = None, *, timeout: float | None = None,
+                    max_rows: int | None = None) -> Result:
+        text = cypher.strip().rstrip(";")
+        scrubbed = _strip_strings(text)
+        m = _ESCAPES.search(scrubbed)
+        if m:
+            raise ReadOnlyViolation(f"refused: {m.group(1).strip()} is not allowed in read-only queries")
+        if ";" in scrubbed:
+            raise ReadOnlyViolation("refused: one statement at a time")
+        params = params or {}
+        try:
+            _, summary, _ = self.driver.execute_query(
+                "EXPLAIN " + text, params, routing_=RoutingControl.READ, database_=self.database
+            )
+        except (nx.ServiceUnavailable, nx.AuthError) as exc:
+            raise _unavailable(exc, self.uri) from None
+        except nx.Neo4jError as exc:
+            raise QueryError(f"Neo4j: {exc.message}", code=exc.code) from None
+        if summary.query_type != "r":
+            raise ReadOnlyViolation(f"refused: the query is of type {summary.query_type!r}; only reads ('r') pass")
+        timeout = timeout if timeout is not None else self.settings.query_timeout
+        max_rows = max_rows if max_rows is not None else self.settings.max_rows
+        return self._run_tx(text, params, write=False, timeout=timeout, max_rows=max_rows)
+
+    def close(self) -> None:
+        self.driver.close()

@@ -1,0 +1,591 @@
+"""The structure of a policy document: metadata, sections and numbered clauses, with spans.
+
+Pipeline: a *format reader* turns a file's bytes into raw text (``.md``/``.txt`` now; PDF, DOCX, HTML
+readers plug into :data:`READERS` later); everything after that is shared:
+:func:`policykg.ingest.text.normalise_blocks` gives the normalised text (``DocumentInfo.text``),
+and :func:`parse_text` finds the structure in it.
+
+Spans are ``(start, end)`` character offsets, end exclusive, into ``DocumentInfo.text``:
+
+- ``Section.span`` covers the section's title as stored in ``Section.title`` (the heading after its
+  numbering "一、" / "（一）" / "第一章", without a trailing "。" or "：");
+  ``Section.text_span`` covers ``Section.text``, the section's own unnumbered body (the paragraphs
+  between its heading and its first subsection or clause, plus anything after a "。" on the heading
+  line), or is None when there is none.
+- ``Clause.span`` covers ``Clause.text``: the clause's text after its label and separator
+  ("5. " / "第三条 " / "（一）"), through the end of its last paragraph. A clause may run over
+  several paragraphs (sub-items "（1）…" on their own lines), so its text may contain ``\\n``.
+
+So ``document.text[s.span[0]:s.span[1]] == s.title``, ``document.text[s.text_span[0]:s.text_span[1]] ==
+s.text`` and ``document.text[c.span[0]:c.span[1]] == c.text`` always hold. Later extractors (amounts,
+industries, conditions) work on clause spans and report offsets into the same text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from policykg.errors import ParseError
+from policykg.ingest.text import (
+    DATE_LINE_RE,
+    DATE_RE,
+    DOCNUM_RE,
+    SECTION_KINDS,
+    TERMINAL,
+    Numbering,
+    decode,
+    header_orgs,
+    is_date_line,
+    is_docnum_line,
+    is_org_line,
+    is_tail_line,
+    is_title_like,
+    iso_date,
+    match_numbering,
+    normalise_blocks,
+    split_orgs,
+)
+
+__all__ = [
+    "READERS",
+    "Clause",
+    "DocumentInfo",
+    "ParsedDocument",
+    "Reader",
+    "Section",
+    "parse_bytes",
+    "parse_file",
+    "parse_text",
+]
+
+Span = tuple[int, int]
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+@dataclass
+class DocumentInfo:
+    id: str                      # "doc-" + sha256(normalised text, UTF-8)[:12]
+    doc_number: str | None       # 杭高新〔2024〕16号
+    title: str | None            # spaces between CJK characters (PDF line wraps) removed
+    issuers: list[str]
+    issued_date: str | None      # YYYY-MM-DD, from the signature date
+    effective_date: str | None   # YYYY-MM-DD, from "自 … 起施行"
+    sha256: str                  # of the source bytes
+    text: str                    # the normalised text all spans index into
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(asdict(self))
+
+
+@dataclass
+class Section:
+    id: str                      # f"{doc_id}:s{path}", path "2" for 二, "2.1" for 二（一）
+    label: str                   # numbering as printed, without separator: "一", "（一）", "第一章"
+    title: str                   # == text[span[0]:span[1]]
+    parent: str | None           # id of the enclosing section
+    level: int                   # 1 for top-level sections, 2 for their subsections, ...
+    span: Span                   # the title
+    text: str | None             # the section's own unnumbered body, == text[text_span[0]:text_span[1]]
+    text_span: Span | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(asdict(self))
+
+
+@dataclass
+class Clause:
+    id: str                      # f"{doc_id}:{m|a|c}{number}" or f"{doc_id}:{p}{section_path}-{number}"
+    label: str                   # as printed, without separator: "5", "第3条", "第三条", "（一）"
+    number: int
+    section: str | None          # id of the innermost enclosing section
+    kind: str                    # "measure" | "annex" | "item"
+    title: str | None            # leading phrase up to the first 。 when ≤ 30 characters
+    text: str                    # == document text[span[0]:span[1]]
+    span: Span                   # the clause text after its label
+    ordinal: int                 # 1-based position among the document's clauses
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(asdict(self))
+
+
+@dataclass
+class ParsedDocument:
+    document: DocumentInfo
+    sections: list[Section] = field(default_factory=list)
+    clauses: list[Clause] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"document": self.document.to_dict(),
+                "sections": [s.to_dict() for s in self.sections],
+                "clauses": [c.to_dict() for c in self.clauses]}
+
+    def quote(self, span: Span) -> str:
+        return self.document.text[span[0]:span[1]]
+
+
+# --------------------------------------------------------------------------------------------
+# Format readers
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reader:
+    """Turns a file's bytes into raw text; ``markdown`` says whether to strip Markdown syntax."""
+
+    name: str
+    read: Callable[[bytes, str], str]
+    markdown: bool
+
+
+def _read_text(data: bytes, source: str) -> str:
+    return decode(data, source)
+
+
+#: file suffix → reader; add PDF/DOCX/HTML readers here
+READERS: dict[str, Reader] = {
+    ".md": Reader("markdown", _read_text, True),
+    ".markdown": Reader("markdown", _read_text, True),
+    ".txt": Reader("text", _read_text, False),
+    ".text": Reader("text", _read_text, False),
+}
+_DEFAULT_READER = READERS[".md"]  # unknown suffix: text, tolerating Markdown
+_NOT_YET = {".pdf", ".doc", ".docx", ".wps", ".ofd", ".rtf", ".html", ".htm", ".xls", ".xlsx", ".odt"}
+
+
+def _reader_for(source: str) -> Reader:
+    suffix = Path(source).suffix.lower()
+    if suffix in READERS:
+        return READERS[suffix]
+    if suffix in _NOT_YET:
+        raise ParseError(f"unsupported format {suffix} (readers exist for "
+                         f"{', '.join(sorted(READERS))})", file=source, reason="unsupported format")
+    return _DEFAULT_READER
+
+
+def parse_file(path: str | Path) -> ParsedDocument:
+    """Parse a ``.md`` or ``.txt`` policy document."""
+    path = Path(path)
+    _reader_for(str(path))  # fail on an unsupported format before reading the file
+    return parse_bytes(path.read_bytes(), str(path))
+
+
+def parse_bytes(data: bytes, source: str) -> ParsedDocument:
+    """Parse a document's bytes; ``source`` names it (its suffix picks the format reader)."""
+    reader = _reader_for(source)
+    raw = reader.read(data, source)
+    return parse_text(raw, source=source, sha256=hashlib.sha256(data).hexdigest(), markdown=reader.markdown)
+
+
+# --------------------------------------------------------------------------------------------
+# Structure
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class _Line:
+    index: int
+    start: int
+    text: str
+    heading: bool
+    num: Numbering | None
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+@dataclass
+class _SecBuild:
+    kind: str
+    rank: int
+    num: Numbering
+    path: str
+    id: str
+    parent: str | None
+    level: int
+    title: str
+    title_span: Span
+    body: list[int] | None = None        # [start, end] of the own body
+    body_closed: bool = False             # a subsection or clause has started
+    titles: tuple[str, ...] = ()          # own and ancestors' titles, innermost first
+
+
+@dataclass
+class _ClauseBuild:
+    num: Numbering
+    section: _SecBuild | None
+    start: int
+    end: int
+
+
+_RANK = {k: i for i, k in enumerate(SECTION_KINDS)}
+_SENTENCE_STOP = re.compile(r"[。！？]")
+_EFFECTIVE_RE = re.compile(rf"自\s*(?:{DATE_RE.pattern})\s*(?:起|开始)?\s*(?:起)?\s*(?:施行|实施|执行|生效)")
+_CJK = r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f“”‘’《》—…·]"
+_CJK_GAP_RE = re.compile(rf"(?<={_CJK})\s+(?={_CJK})")
+
+_ANNEX_RE = re.compile(r"附\s*则")
+_NOT_MEASURE_RE = re.compile(
+    r"总则|总体要求|指导思想|基本原则|目标任务|总体目标|发展目标|主要目标|工作目标|保障措施|保障机制|组织保障|"
+    r"组织实施|组织领导|实施保障|监督管理|监督检查|法律责任|罚则|职责分工|工作要求|申报程序|申报流程|兑现程序|资金管理")
+_MEASURE_RE = re.compile(
+    r"措施|举措|政策|扶持|支持|奖励|补助|补贴|资助|重点任务|主要任务|扶持内容|支持内容|支持方向")
+_MEASURE_DOC_RE = re.compile(r"措施|政策|扶持|支持|奖励|补助|补贴|资助")
+
+
+def parse_text(raw: str, *, source: str = "<text>", sha256: str | None = None,
+               markdown: bool = True) -> ParsedDocument:
+    """Parse decoded raw text (the part shared by all formats)."""
+    blocks = normalise_blocks(raw, markdown=markdown)
+    text = "\n".join(b.text for b in blocks)
+    doc_id = "doc-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    if sha256 is None:
+        sha256 = hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+    lines: list[_Line] = []
+    pos = 0
+    for i, b in enumerate(blocks):
+        lines.append(_Line(i, pos, b.text, b.heading, match_numbering(b.text)))
+        pos += len(b.text) + 1
+
+    first = next((ln.index for ln in lines if ln.num and ln.num.kind != "item3"), None)
+    if first is None:
+        raise ParseError("no numbered items found (no 一、/（一）/1./第一条 paragraphs)",
+                         file=source, reason="no numbered items found")
+    tail = _tail_start(lines, first)
+    preamble, body, back = lines[:first], lines[first:tail], lines[tail:]
+
+    title = _title(preamble)
+    sections, clauses = _structure(body, doc_id, title or "", source)
+    info = DocumentInfo(
+        id=doc_id,
+        doc_number=_doc_number(preamble),
+        title=title,
+        issuers=_issuers(preamble, back),
+        issued_date=_issued_date(preamble, back),
+        effective_date=_effective_date(text[body[0].start:body[-1].end] if body else ""),
+        sha256=sha256,
+        text=text,
+        source=source,
+    )
+    return ParsedDocument(info, sections, clauses)
+
+
+def _tail_start(lines: list[_Line], first: int) -> int:
+    """Index of the first line of the back matter: signature block, 抄送/印发 lines, attachments."""
+    def back_matter(ln: _Line) -> bool:
+        return ln.num is None and (is_org_line(ln.text) or is_date_line(ln.text) or is_tail_line(ln.text))
+
+    # a signature with no date: organisation lines that only back matter follows
+    end = len(lines)
+    while end - 1 > first and back_matter(lines[end - 1]):
+        end -= 1
+    for i in range(first + 1, len(lines)):
+        if i == end and is_org_line(lines[i].text):
+            return i
+        ln = lines[i]
+        if ln.num is not None and ln.num.kind != "item3":
+            continue
+        if is_date_line(ln.text) or is_tail_line(ln.text):
+            k = i
+            while k - 1 > first and lines[k - 1].num is None and is_org_line(lines[k - 1].text):
+                k -= 1
+            return k
+    return len(lines)
+
+
+def _structure(body: list[_Line], doc_id: str, doc_title: str,
+               source: str) -> tuple[list[Section], list[Clause]]:
+    present = {ln.num.kind for ln in body if ln.num}
+    if "article" in present:
+        section_kinds, clause_kind = ["chapter", "part"], "article"
+    else:
+        section_kinds = [k for k in SECTION_KINDS if k in present]
+        if "item1" in present:
+            clause_kind = "item1"
+        elif "item2" in present:
+            clause_kind = "item2"
+        elif section_kinds and section_kinds[-1] != "chapter":
+            clause_kind = section_kinds.pop()  # 一、/（一） paragraphs are the items themselves
+        else:
+            raise ParseError("no numbered items found (only chapter headings)",
+                             file=source, reason="no numbered items found")
+    top_kind = next((k for k in section_kinds if k in present), None)
+
+    stack: list[_SecBuild] = []
+    secs: list[_SecBuild] = []
+    builds: list[_ClauseBuild] = []
+    current: _ClauseBuild | None = None
+    last: dict[str, tuple[int, str | None, str]] = {}
+    scopes_with_clauses: set[str | None] = set()
+    used_ids: set[str] = set()
+
+    def accept(num: Numbering, scope: str | None) -> bool:
+        prev = last.get(num.kind)
+        if prev is None:
+            return True
+        pn, pscope, pstyle = prev
+        return (num.number == pn + 1 or (scope != pscope and num.number == 1)
+                or (num.number > pn and num.style == pstyle))
+
+    for ln in body:
+        num = ln.num
+        if num is not None and num.kind in section_kinds:
+            rank = _RANK[num.kind]
+            keep = [s for s in stack if s.rank < rank]
+            parent = keep[-1] if keep else None
+            scope = parent.id if parent else None
+            inverted = num.kind != top_kind and scope in scopes_with_clauses
+            if not inverted and accept(num, scope):
+                last[num.kind] = (num.number, scope, num.style)
+                stack = keep
+                if parent is not None:
+                    parent.body_closed = True
+                sec = _new_section(ln, num, rank, parent, len(stack) + 1, doc_id, used_ids)
+                stack.append(sec)
+                secs.append(sec)
+                current = None
+                continue
+        if num is not None and num.kind == clause_kind:
+            sec = stack[-1] if stack else None
+            scope = sec.id if sec else None
+            if accept(num, scope):
+                last[num.kind] = (num.number, scope, num.style)
+                if sec is not None:
+                    sec.body_closed = True
+                scopes_with_clauses.add(scope)
+                current = _ClauseBuild(num, sec, ln.start + num.end, ln.end)
+                builds.append(current)
+                continue
+        # an unnumbered paragraph, or numbering that is not a new item: continuation
+        if current is not None:
+            current.end = ln.end
+        elif stack and not stack[-1].body_closed:
+            sec = stack[-1]
+            if sec.body is None:
+                sec.body = [ln.start, ln.end]
+            else:
+                sec.body[1] = ln.end
+
+    if not builds:
+        raise ParseError("no numbered items found", file=source, reason="no numbered items found")
+
+    text_of = _TextOf(body)
+    sections = [Section(
+        id=s.id, label=s.num.label, title=s.title, parent=s.parent, level=s.level, span=s.title_span,
+        text=text_of(s.body) if s.body else None, text_span=(s.body[0], s.body[1]) if s.body else None,
+    ) for s in secs]
+
+    clauses = _clauses(builds, doc_id, doc_title, text_of)
+    return sections, clauses
+
+
+class _TextOf:
+    """Slices of the normalised text, rebuilt from the body lines."""
+
+    def __init__(self, body: list[_Line]) -> None:
+        self.base = body[0].start if body else 0
+        self.text = "\n".join(ln.text for ln in body)
+
+    def __call__(self, span: list[int] | Span) -> str:
+        return self.text[span[0] - self.base:span[1] - self.base]
+
+
+def _new_section(ln: _Line, num: Numbering, rank: int, parent: _SecBuild | None, level: int,
+                 doc_id: str, used_ids: set[str]) -> _SecBuild:
+    content = ln.text[num.end:]
+    stop = _SENTENCE_STOP.search(content)
+    if stop:
+        title = content[:stop.start()]
+        rest = content[stop.end():]
+        body_start = ln.end - len(rest.lstrip())
+    else:
+        title, body_start = content, None
+    title = title.rstrip("：:；; \u3000")
+    t0 = ln.start + num.end
+    path = f"{parent.path}.{num.number}" if parent else str(num.number)
+    sid = _unique(f"{doc_id}:s{path}", used_ids)
+    sec = _SecBuild(kind=num.kind, rank=rank, num=num, path=path, id=sid, parent=parent.id if parent else None,
+                    level=level, title=title, title_span=(t0, t0 + len(title)),
+                    titles=(title, *(parent.titles if parent else ())))
+    if body_start is not None and body_start < ln.end:
+        sec.body = [body_start, ln.end]
+    return sec
+
+
+def _unique(candidate: str, used: set[str]) -> str:
+    out, n = candidate, 2
+    while out in used:
+        out, n = f"{candidate}.{n}", n + 1
+    used.add(out)
+    return out
+
+
+def _kind(sec: _SecBuild | None, doc_title: str) -> str:
+    if sec is None:
+        return "measure" if _MEASURE_DOC_RE.search(doc_title) else "item"
+    for title in sec.titles:  # innermost first
+        title = "".join(title.split())  # "附　则" → "附则"
+        if _ANNEX_RE.search(title):
+            return "annex"
+        if _NOT_MEASURE_RE.search(title):
+            return "item"
+        if _MEASURE_RE.search(title):
+            return "measure"
+    return "item"
+
+
+_PREFIX = {"measure": "m", "annex": "a", "item": "c"}
+
+
+def _clauses(builds: list[_ClauseBuild], doc_id: str, doc_title: str, text_of: _TextOf) -> list[Clause]:
+    kinds = [_kind(b.section, doc_title) for b in builds]
+    # ids: "m5"; when numbers repeat within a prefix (numbering restarting per section), "m2.1-5"
+    seen: dict[str, set[int]] = {}
+    colliding: set[str] = set()
+    for b, kind in zip(builds, kinds, strict=True):
+        p = _PREFIX[kind]
+        if b.num.number in seen.setdefault(p, set()):
+            colliding.add(p)
+        seen[p].add(b.num.number)
+    used: set[str] = set()
+    out = []
+    for ordinal, (b, kind) in enumerate(zip(builds, kinds, strict=True), start=1):
+        p = _PREFIX[kind]
+        if p in colliding and b.section is not None:
+            cid = f"{doc_id}:{p}{b.section.path}-{b.num.number}"
+        else:
+            cid = f"{doc_id}:{p}{b.num.number}"
+        body = text_of((b.start, b.end))
+        out.append(Clause(id=_unique(cid, used), label=b.num.label, number=b.num.number,
+                          section=b.section.id if b.section else None, kind=kind, title=_clause_title(body),
+                          text=body, span=(b.start, b.end), ordinal=ordinal))
+    return out
+
+
+def _clause_title(body: str) -> str | None:
+    """The leading phrase up to the first 。 (or the first line when it ends before one), if ≤ 30 chars."""
+    stop = body.find("。")
+    nl = body.find("\n")
+    if nl != -1 and (stop == -1 or nl < stop):
+        stop = nl
+    if stop <= 0:
+        return None
+    phrase = body[:stop].rstrip("：: ")
+    return phrase if 0 < len(phrase) <= 30 else None
+
+
+# --------------------------------------------------------------------------------------------
+# Metadata
+# --------------------------------------------------------------------------------------------
+
+def _clean_title(s: str) -> str:
+    return _CJK_GAP_RE.sub("", s).strip()
+
+
+def _title(preamble: list[_Line]) -> str | None:
+    def skip(ln: _Line) -> bool:
+        s = ln.text
+        return (header_orgs(s) is not None or is_docnum_line(s) or is_date_line(s) or "签发人" in s
+                or re.fullmatch(r"[A-Za-z0-9\-—_/．. ]+", s) is not None)
+
+    # 1. Markdown headings (the header "X 文件" aside); consecutive heading lines are one wrapped title
+    run: list[str] = []
+    for ln in preamble:
+        if ln.heading and not skip(ln):
+            run.append(ln.text)
+        elif run:
+            break
+    if run:
+        return _clean_title("".join(run))
+    # 2. a line that reads like a title ("关于…的意见", "…管理办法（试行）")
+    for i, ln in enumerate(preamble):
+        if skip(ln) or not is_title_like(ln.text):
+            continue
+        title = ln.text
+        prev = preamble[i - 1] if i > 0 else None
+        if (title.startswith("关于") and prev is not None and not skip(prev) and is_org_line(prev.text)):
+            title = prev.text + title  # "X人民政府" / "关于…的意见" wrapped after the issuer
+        return _clean_title(title)
+    # 3. the first preamble paragraph that does not end like a sentence
+    for ln in preamble:
+        if not skip(ln) and ln.text[-1] not in TERMINAL and not is_org_line(ln.text):
+            return _clean_title(ln.text)
+    return None
+
+
+def _doc_number(preamble: list[_Line]) -> str | None:
+    for ln in preamble:
+        if is_docnum_line(ln.text):
+            return re.sub(r"\s+", "", DOCNUM_RE.search(ln.text).group(0))
+    return None
+
+
+def _signature(back: list[_Line]) -> tuple[list[str], str | None]:
+    """Organisations and date of the signature block: the first date-only line of the back matter
+    and the organisation lines right above it (or, with no date, the leading organisation lines)."""
+    for i, ln in enumerate(back):
+        if DATE_LINE_RE.fullmatch(ln.text):
+            k = i
+            while k > 0 and is_org_line(back[k - 1].text):
+                k -= 1
+            orgs = [o for line in back[k:i] for o in split_orgs(line.text)]
+            d = DATE_RE.search(ln.text)
+            return orgs, iso_date(d) if d else None
+    orgs = []
+    for ln in back:
+        if not is_org_line(ln.text):
+            break
+        orgs.extend(split_orgs(ln.text))
+    return orgs, None
+
+
+def _issuers(preamble: list[_Line], back: list[_Line]) -> list[str]:
+    orgs, _ = _signature(back)
+    if not orgs:
+        for ln in preamble:
+            found = header_orgs(ln.text)
+            if found:
+                orgs = found
+                break
+    return list(dict.fromkeys(orgs))
+
+
+def _issued_date(preamble: list[_Line], back: list[_Line]) -> str | None:
+    _, date = _signature(back)
+    if date:
+        return date
+    for ln in preamble:  # e.g. "（2024年10月24日）" under the title
+        if is_date_line(ln.text):
+            m = DATE_RE.search(ln.text)
+            if m and iso_date(m):
+                return iso_date(m)
+    return None
+
+
+def _effective_date(body_text: str) -> str | None:
+    m = _EFFECTIVE_RE.search(body_text)
+    return iso_date(m) if m else None
+
+
+if __name__ == "__main__":  # python -m policykg.ingest.parse FILE: the parse as JSON
+    import json
+    import sys
+
+    for arg in sys.argv[1:]:
+        print(json.dumps(parse_file(arg).to_dict(), ensure_ascii=False, indent=2))

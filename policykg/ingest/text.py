@@ -1,0 +1,456 @@
+"""Bytes to text, and text to the normalised plain text every span indexes into.
+
+``decode`` turns a file's bytes into ``str`` (UTF-8 with or without BOM, UTF-16 with BOM, else
+GB18030, which covers GBK and GB2312) and rejects what is not text.
+
+``normalise`` produces the one canonical text of a document: one paragraph per line, ``\\n``
+between paragraphs, no blank lines, Markdown syntax removed, whitespace stripped around each
+line, and paragraphs split by page breaks joined again. Characters inside a paragraph are never
+changed (full-width punctuation and the spaces in "不少于 1 亿元" stay), so every quote taken
+from the normalised text is faithful to the source.
+
+The line patterns (numbering, dates, document numbers, signature lines) live here because both
+the page-break repair and the structure parser (``policykg.ingest.parse``) need them.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from policykg.errors import ParseError
+
+__all__ = [
+    "DATE_LINE_RE",
+    "DATE_RE",
+    "DOCNUM_RE",
+    "NUMBERING",
+    "SECTION_KINDS",
+    "TERMINAL",
+    "Block",
+    "Numbering",
+    "cn_numeral_to_int",
+    "decode",
+    "header_orgs",
+    "is_addressee_line",
+    "is_date_line",
+    "is_docnum_line",
+    "is_org_line",
+    "is_tail_line",
+    "is_title_like",
+    "iso_date",
+    "match_numbering",
+    "normalise",
+    "normalise_blocks",
+    "split_orgs",
+]
+
+# --------------------------------------------------------------------------------------------
+# Decoding
+# --------------------------------------------------------------------------------------------
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+
+# Formats a caller may hand us by mistake (e.g. a PDF saved as .txt); named in the error.
+_MAGIC = [
+    (b"%PDF-", "a PDF file"),
+    (b"PK\x03\x04", "a ZIP container (e.g. .docx/.xlsx)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an OLE container (e.g. .doc/.xls)"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"{\\rtf", "an RTF file"),
+]
+
+# Control bytes that do occur in text files (tab, LF, VT, FF, CR).
+_TEXT_CONTROLS = frozenset(b"\t\n\v\f\r")
+_CONTROL_RATIO = 0.10  # more than this share of control characters: not text
+
+
+def decode(data: bytes, source: str) -> str:
+    """Decode a text file's bytes.
+
+    UTF-8 (a leading BOM is dropped), UTF-16 when it starts with a BOM, otherwise GB18030 (a
+    superset of GBK and GB2312). Raises :class:`policykg.errors.ParseError` with ``reason``
+    ``"empty input"``, ``"binary input"`` or ``"undecodable text"``.
+    """
+    if not data or not data.strip(b" \t\r\n\v\f"):
+        raise ParseError("empty input (the file has no text)", file=source, reason="empty input")
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            raise ParseError(f"binary input, looks like {what}, not a text file",
+                             file=source, reason="binary input")
+
+    for bom, codec in _UTF16_BOMS.items():
+        if data.startswith(bom):
+            try:
+                text = data[len(bom):].decode(codec)
+            except UnicodeDecodeError as exc:
+                raise ParseError("undecodable text: starts with a UTF-16 BOM but is not valid "
+                                 f"UTF-16 (byte {exc.start + len(bom)})", file=source, reason="undecodable text") from None
+            return _check_text(text, source)
+
+    if b"\x00" in data:
+        raise ParseError("binary input (contains NUL bytes), not a text file",
+                         file=source, reason="binary input")
+    sample = data[:65536]
+    controls = sum(1 for b in sample if b < 0x20 and b not in _TEXT_CONTROLS) + sample.count(0x7F)
+    if controls > _CONTROL_RATIO * len(sample):
+        raise ParseError(f"binary input ({controls} of {len(sample)} bytes are control codes), "
+                         "not a text file", file=source, reason="binary input")
+
+    if data.startswith(_UTF8_BOM):
+        try:
+            return _check_text(data[len(_UTF8_BOM):].decode("utf-8"), source)
+        except UnicodeDecodeError as exc:
+            raise ParseError("undecodable text: starts with a UTF-8 BOM but is not valid UTF-8 "
+                             f"(byte {exc.start + 3})", file=source, reason="undecodable text") from None
+    try:
+        return _check_text(data.decode("utf-8"), source)
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise ParseError("undecodable text: neither UTF-8 nor GB18030/GBK "
+                         f"(invalid byte 0x{data[exc.start]:02x} at offset {exc.start})",
+                         file=source, reason="undecodable text") from None
+    if not _plausible_gb(text):
+        raise ParseError("undecodable text: neither UTF-8 nor GB18030/GBK "
+                         "(decodes as GB18030 only to improbable characters)", file=source, reason="undecodable text")
+    return _check_text(text, source)
+
+
+def _check_text(text: str, source: str) -> str:
+    if not text.strip():
+        raise ParseError("empty input (only whitespace)", file=source, reason="empty input")
+    if "\x00" in text:
+        raise ParseError("binary input (contains NUL characters), not a text file",
+                         file=source, reason="binary input")
+    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\v\f\r\x85")
+    if controls > _CONTROL_RATIO * len(text):
+        raise ParseError(f"binary input ({controls} of {len(text)} characters are control codes), "
+                         "not a text file", file=source, reason="binary input")
+    return text
+
+
+def _plausible_gb(text: str) -> bool:
+    """GB18030 decodes many byte strings; real GBK-era text rarely needs its four-byte codes."""
+    non_ascii = [ch for ch in text if ord(ch) > 0x7F]
+    if not non_ascii:
+        return True
+    four_byte = 0
+    for ch in non_ascii:
+        try:
+            ch.encode("gbk")
+        except UnicodeEncodeError:
+            four_byte += 1
+    return four_byte <= 0.05 * len(non_ascii)
+
+
+# --------------------------------------------------------------------------------------------
+# Numerals and dates
+# --------------------------------------------------------------------------------------------
+
+_CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
+              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def cn_numeral_to_int(s: str) -> int:
+    """``"12"``/``"１２"`` → 12, ``"十二"`` → 12, ``"二十四"`` → 24, ``"一百零五"`` → 105,
+    ``"二〇二四"`` (digit by digit, as in years) → 2024. Raises ``ValueError`` otherwise."""
+    s = "".join(s.split())
+    if not s:
+        raise ValueError("empty numeral")
+    if s.isdecimal():
+        return int(s)
+    if all(ch in _CN_DIGITS for ch in s):  # 二〇二四: positional digits
+        return int("".join(str(_CN_DIGITS[ch]) for ch in s))
+    total, digit = 0, None
+    for ch in s:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        elif ch in _CN_UNITS:
+            total += (1 if digit is None else digit) * _CN_UNITS[ch]
+            digit = None
+        else:
+            raise ValueError(f"not a numeral: {s!r}")
+    return total + (digit or 0)
+
+
+_YEAR = r"\d{4}|[〇零○Ｏ一二三四五六七八九]{4}"
+_MD = r"\d{1,2}|[一二三四五六七八九十]{1,3}"
+#: a calendar date as written in Chinese documents: "2024年10月24日", "2024 年 10 月 24 日", "二〇二四年十月二十四日"
+DATE_RE = re.compile(rf"(?P<y>{_YEAR})\s*年\s*(?P<m>{_MD})\s*月\s*(?P<d>{_MD})\s*日")
+#: a line that is only a date (a signature date), optionally in parentheses
+DATE_LINE_RE = re.compile(rf"[（(]?\s*(?:{DATE_RE.pattern})\s*[）)]?")
+
+
+def iso_date(match: re.Match[str]) -> str | None:
+    """``YYYY-MM-DD`` from a :data:`DATE_RE` match, or None when it is not a real date."""
+    try:
+        return _dt.date(cn_numeral_to_int(match["y"]), cn_numeral_to_int(match["m"]),
+                        cn_numeral_to_int(match["d"])).isoformat()
+    except ValueError:
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# Line patterns
+# --------------------------------------------------------------------------------------------
+
+_CN_NUM = "[零〇一二三四五六七八九十百]"
+_ANY_NUM = rf"(?:\d{{1,3}}|{_CN_NUM}{{1,6}})"
+
+#: Paragraph-start numbering, outermost first. ``label`` is the numbering as printed without its
+#: trailing separator, ``num`` the number, ``sep`` the separator; the content starts at ``m.end()``.
+NUMBERING: list[tuple[str, re.Pattern[str]]] = [
+    ("chapter", re.compile(rf"(?P<label>第\s*(?P<num>{_ANY_NUM})\s*章)\s*")),
+    ("part", re.compile(rf"(?P<label>第\s*(?P<num>{_ANY_NUM})\s*节)\s*")),
+    # 第三条 at a paragraph start, but not a reference such as "第三条规定的"
+    ("article", re.compile(rf"(?P<label>第\s*(?P<num>{_ANY_NUM})\s*条)(?!规定|所|中|的|之|款|第|至|和|或|、|，)\s*")),
+    ("sec1", re.compile(rf"(?P<label>(?P<num>{_CN_NUM}{{1,3}}))\s*(?P<sep>[、．.])\s*")),
+    ("sec2", re.compile(rf"(?P<label>(?P<sep>[（(])\s*(?P<num>{_CN_NUM}{{1,3}})\s*[）)])\s*")),
+    # 1. 1． 1、 1） — but not a decimal such as "2.5亿元"
+    ("item1", re.compile(r"(?P<label>(?P<num>\d{1,3}))\s*(?P<sep>[.．](?!\d)|、|[）)])\s*")),
+    ("item2", re.compile(r"(?P<label>(?P<sep>[（(])\s*(?P<num>\d{1,3})\s*[）)])\s*")),
+    ("item3", re.compile(r"(?P<label>(?P<num>[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]))\s*")),
+]
+SECTION_KINDS = ("chapter", "part", "sec1", "sec2")
+
+
+@dataclass(frozen=True)
+class Numbering:
+    kind: str      # one of the NUMBERING kinds
+    label: str     # as printed, without the trailing separator: "5", "第3条", "（一）", "一"
+    number: int
+    style: str     # separator/bracket style, for telling a main list from a sub-list
+    end: int       # offset in the line where the content starts
+
+
+def match_numbering(line: str) -> Numbering | None:
+    """The numbering at the start of a paragraph, or None."""
+    for kind, rx in NUMBERING:
+        m = rx.match(line)
+        if not m:
+            continue
+        num = m["num"]
+        if kind == "item3":
+            number = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳".index(num) + 1
+        else:
+            try:
+                number = cn_numeral_to_int(num)
+            except ValueError:
+                continue
+        sep = m.groupdict().get("sep") or ""
+        style = {"．": ".", "（": "(", "）": ")"}.get(sep, sep)
+        return Numbering(kind, m["label"], number, style, m.end())
+    return None
+
+
+_ORG_SUFFIX = (r"(?:委员会|管委会|人民政府|政府|办公室|办公厅|常委会|局|厅|委|办|署|院|中心|公司|集团|协会|学会|"
+               r"联合会|商会|银行|党委|党组|工委|团委|妇联|总工会|大学|学院|研究所|部)")
+_ORG_TOKEN_RE = re.compile(rf"[\u4e00-\u9fff（）()·]{{2,40}}?{_ORG_SUFFIX}")
+_ORG_TOKEN_FULL_RE = re.compile(rf"[\u4e00-\u9fff（）()·]{{1,40}}{_ORG_SUFFIX}")
+#: a document number: 杭高新〔2024〕16号, 浙政发[2023]6号, X（2024）3号
+DOCNUM_RE = re.compile(r"[\u4e00-\u9fff]{1,15}\s*[〔\[［（(【]\s*(?:\d{4})\s*[〕\]］）)】]\s*第?\s*\d{1,4}\s*号")
+_HEADER_RE = re.compile(r"(?P<orgs>[^，。；：]{2,80}?)\s*文\s*件")
+_TAIL_RE = re.compile(r"(?:抄送|抄报|主送|分送|印发|附件)(?:[：:\s\d一二三四五六七八九十]|$)|[（(]\s*此件|此页无正文|.*印发$")
+_ADDRESSEE_RE = re.compile(r"(?:各[^。；]{0,78}|[^。；]{0,78}(?:单位|部门|政府|机关|企业|街道|乡镇|办事处|委员会|公司))[：:]")
+_CODE_LINE_RE = re.compile(r"(?=.*\d)[A-Za-z0-9][A-Za-z0-9\-—_/．.]{3,40}")
+_TITLE_SUFFIX = (r"(?:意见|通知|办法|规定|决定|方案|细则|措施|规划|批复|公告|通告|条例|纲要|要点|计划|政策|指引|指南|规则|"
+                 r"决议|函|报告|通报|清单|目录)")
+_TITLE_LIKE_RE = re.compile(rf"[^，。；：！？]{{4,100}}{_TITLE_SUFFIX}(?:[（(][^）)]{{1,8}}[）)])?")
+_QUALIFIER_RE = re.compile(r"[（(][^）)]{1,10}[）)]")  # （试行） on its own line under a title
+
+#: paragraph endings that close a sentence: a paragraph ending otherwise continues on the next line
+TERMINAL = frozenset("。；：！？…”’」』）)】〕》.;:!?")
+
+
+def is_org_line(s: str) -> bool:
+    """One or more organisation names and nothing else (a signature line)."""
+    if len(s) > 80 or re.search(r"[，。；：、！？“”]", s):
+        return False
+    return all(_ORG_TOKEN_FULL_RE.fullmatch(tok) for tok in s.split())
+
+
+def split_orgs(s: str) -> list[str]:
+    """Organisation names in a header or signature line."""
+    out: list[str] = []
+    for tok in s.split():
+        if _ORG_TOKEN_FULL_RE.fullmatch(tok) and len(_ORG_TOKEN_RE.findall(tok)) <= 1:
+            out.append(tok)
+        else:
+            out.extend(m.group(0) for m in _ORG_TOKEN_RE.finditer(tok))
+    return out
+
+
+def header_orgs(s: str) -> list[str] | None:
+    """For a header line "X Y 文件", the organisations; None when the line is no such header."""
+    m = _HEADER_RE.fullmatch(s)
+    return split_orgs(m["orgs"]) if m and len(s) <= 90 else None
+
+
+def is_date_line(s: str) -> bool:
+    return DATE_LINE_RE.fullmatch(s) is not None
+
+
+def is_docnum_line(s: str) -> bool:
+    m = DOCNUM_RE.search(s)
+    return m is not None and len(s) <= len(m.group(0)) + 20
+
+
+def is_tail_line(s: str) -> bool:
+    """抄送/印发/附件/（此件公开发布） lines: the document's back matter."""
+    return _TAIL_RE.match(s) is not None
+
+
+def is_title_like(s: str) -> bool:
+    return _TITLE_LIKE_RE.fullmatch(s) is not None
+
+
+def is_addressee_line(s: str) -> bool:
+    return _ADDRESSEE_RE.fullmatch(s) is not None
+
+
+def _standalone(s: str, preamble: bool) -> bool:
+    """Lines that are a paragraph of their own whatever they end with."""
+    return (
+        is_docnum_line(s) or header_orgs(s) is not None or is_org_line(s) or is_date_line(s)
+        or is_tail_line(s) or "签发人" in s or _CODE_LINE_RE.fullmatch(s) is not None
+        or (preamble and is_addressee_line(s))
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Normalisation
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph of the normalised text (one line of it)."""
+
+    text: str
+    heading: bool = False      # written as a Markdown heading
+    hard_break: bool = False   # the source forced a line break after it (Markdown "  " or "\\")
+
+
+_WS = " \t\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff"
+_MD_HEADING_RE = re.compile(r"#{1,6}(?=\s|[^\x00-\x7f])\s*(?P<text>.*?)(?:\s+#+)?")
+_MD_RULE_RE = re.compile(r"(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,}|(?:=\s*){3,})")
+_MD_SETEXT_RE = re.compile(r"=+")  # "---" under a line is taken as a rule (page separator), not a heading
+_MD_BULLET_RE = re.compile(r"[-*+]\s+(?=\S)")
+_MD_STRONG_RE = re.compile(r"(?<!\\)(\*\*|__)(?=\S)(.+?)(?<=\S)(?<!\\)\1")
+_MD_ESCAPE_RE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_PAGE_NUMBER_RE = re.compile(r"[-—–－~～]+\s*\d{1,4}\s*[-—–－~～]+|第\s*\d{1,4}\s*页(?:\s*[，,/／]?\s*共\s*\d{1,4}\s*页)?"
+                             r"|\d{1,4}\s*[/／]\s*\d{1,4}")
+_LINE_SEPARATORS = str.maketrans({"\f": "\n", "\v": "\n", "\x1c": "\n", "\x1d": "\n", "\x1e": "\n",
+                                  "\x85": "\n", "\u2028": "\n", "\u2029": "\n"})
+_SENTENCE_END = re.compile(r"[。！？；!?;]")
+
+
+def normalise(raw: str, *, markdown: bool = True) -> str:
+    """The normalised plain text: paragraphs joined by ``\\n`` (see :func:`normalise_blocks`)."""
+    return "\n".join(b.text for b in normalise_blocks(raw, markdown=markdown))
+
+
+def normalise_blocks(raw: str, *, markdown: bool = True) -> list[Block]:
+    """Split ``raw`` into paragraphs, remove Markdown syntax and repair page breaks.
+
+    - CRLF/CR → LF; form feeds and Unicode line separators end a line.
+    - Each line is stripped of surrounding whitespace (including full-width spaces); blank lines,
+      horizontal rules (``---``) and page-number lines (``— 3 —``, ``第3页``) are dropped.
+    - With ``markdown=True``: leading ``#`` marks (recorded as ``heading``), setext underlines,
+      ``**strong**`` markers, list bullets and backslash escapes are removed; a trailing two-space
+      or backslash hard break keeps the line a paragraph of its own.
+    - Page-break repair: a paragraph that does not end in sentence-final punctuation (:data:`TERMINAL`)
+      is joined, with nothing in between (a space between two Latin letters), to the next one unless
+      either is a heading, the next starts with numbering, or either is a line that stands alone
+      (document number, "X 文件" header, signature organisation, date, addressee, 抄送/印发 lines).
+    """
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").translate(_LINE_SEPARATORS)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+
+    lines: list[Block] = []
+    prev_blank = True
+    for rawline in text.split("\n"):
+        hard = False
+        if markdown:
+            hard = rawline.endswith("  ") or rawline.rstrip(_WS).endswith("\\")
+        s = rawline.strip(_WS)
+        if not s:
+            prev_blank = True
+            continue
+        heading = False
+        if _PAGE_NUMBER_RE.fullmatch(s):
+            prev_blank = True
+            continue
+        if markdown:
+            if hard and s.endswith("\\") and not s.endswith("\\\\"):
+                s = s[:-1].rstrip(_WS)
+            if _MD_SETEXT_RE.fullmatch(s) and not prev_blank and lines and not lines[-1].heading:
+                lines[-1] = Block(lines[-1].text, heading=True)  # setext underline: the line above is a heading
+                prev_blank = False
+                continue
+            m = _MD_HEADING_RE.fullmatch(s)
+            if m:
+                s, heading = m["text"].strip(_WS), True
+            elif _MD_BULLET_RE.match(s) and not _MD_RULE_RE.fullmatch(s):
+                s = s[_MD_BULLET_RE.match(s).end():]
+            s = _MD_STRONG_RE.sub(r"\2", s)
+            s = _MD_ESCAPE_RE.sub(r"\1", s).strip(_WS)
+        prev_blank = False
+        if not s or _MD_RULE_RE.fullmatch(s) or _PAGE_NUMBER_RE.fullmatch(s):
+            continue
+        lines.append(Block(s, heading=heading, hard_break=hard))
+
+    blocks: list[Block] = []
+    preamble = True  # no numbered paragraph seen yet
+    for line in lines:
+        if blocks and _continues(blocks[-1], line, preamble):
+            prev = blocks[-1]
+            glue = " " if _latin(prev.text[-1]) and _latin(line.text[0]) else ""
+            blocks[-1] = Block(prev.text + glue + line.text, heading=prev.heading, hard_break=line.hard_break)
+        else:
+            blocks.append(line)
+        if preamble and match_numbering(line.text) is not None:
+            preamble = False
+    return blocks
+
+
+def _latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
+
+
+def _continues(prev: Block, nxt: Block, preamble: bool) -> bool:
+    """Is ``nxt`` the rest of the paragraph ``prev`` (split by a page or line break)?"""
+    p, n = prev.text, nxt.text
+    if preamble and is_title_like(p) and _QUALIFIER_RE.fullmatch(n) and not nxt.heading:
+        return True  # a title followed by （试行） on its own line
+    if prev.heading or nxt.heading or prev.hard_break:
+        return False
+    if p[-1] in TERMINAL:
+        return False
+    if match_numbering(n) is not None:
+        return False
+    if _standalone(p, preamble) or _standalone(n, preamble):
+        return False
+    if preamble and is_title_like(p):
+        return False  # a title is followed by the addressee or the opening paragraph
+    num = match_numbering(p)
+    if num is not None:
+        content = p[num.end:]
+        if not content:
+            return True  # "1." alone on a line
+        heading_like = (num.kind in SECTION_KINDS and not _SENTENCE_END.search(content)) or (
+            num.kind in ("item1", "item2") and len(content) <= 20 and not re.search(r"[。！？；，,]", content))
+        if heading_like:
+            # a numbered heading: continues only with the short rest of a wrapped heading
+            return len(n) <= 20 and not _SENTENCE_END.search(n) and n[-1] not in TERMINAL
+    return True

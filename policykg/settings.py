@@ -1,0 +1,70 @@
+"""Settings, read from the environment (and a ``.env`` file in the working directory).
+
+| setting | environment variable | default |
+|---|---|---|
+| backend | ``POLICYKG_BACKEND`` | ``embedded`` |
+| data directory | ``POLICYKG_DATA_DIR`` | ``./.policykg`` |
+| embedded buffer pool | ``POLICYKG_BUFFER_POOL_MB`` | 1024 |
+| query time limit (s) | ``POLICYKG_QUERY_TIMEOUT`` | 10 |
+| row cap for ad-hoc Cypher | ``POLICYKG_MAX_ROWS`` | 1000 |
+| allow ``POST /api/cypher`` | ``POLICYKG_ALLOW_CYPHER`` | false |
+| Neo4j | ``NEO4J_URI``, ``NEO4J_USER``, ``NEO4J_PASSWORD``, ``NEO4J_DATABASE`` | ``bolt://127.0.0.1:7687``, ``neo4j``, none, ``neo4j`` |
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from policykg.errors import ConfigError
+
+BACKENDS = ("embedded", "neo4j")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POLICYKG_", env_file=".env", extra="ignore")
+
+    backend: Literal["embedded", "neo4j"] = Field("embedded", description="graph backend")
+    data_dir: Path = Field(Path(".policykg"), description="where the embedded database lives")
+    buffer_pool_mb: int = Field(1024, ge=64, description="Ladybug buffer pool size in MiB")
+    embedded_threads: int = Field(1, ge=1, description="threads per Ladybug connection")
+    query_timeout: float = Field(10.0, gt=0, description="time limit for one query, in seconds")
+    max_rows: int = Field(1000, ge=1, description="row cap for ad-hoc read-only Cypher")
+    allow_cypher: bool = Field(False, description="enable POST /api/cypher")
+    api_key: SecretStr | None = Field(None, description="key required by endpoints that write")
+    cors_origins: list[str] = Field(default_factory=list, description="allowed CORS origins")
+
+    neo4j_uri: str = Field("bolt://127.0.0.1:7687", validation_alias=AliasChoices("NEO4J_URI", "POLICYKG_NEO4J_URI"))
+    neo4j_user: str = Field("neo4j", validation_alias=AliasChoices("NEO4J_USER", "NEO4J_USERNAME", "POLICYKG_NEO4J_USER"))
+    neo4j_password: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("NEO4J_PASSWORD", "POLICYKG_NEO4J_PASSWORD")
+    )
+    neo4j_database: str = Field("neo4j", validation_alias=AliasChoices("NEO4J_DATABASE", "POLICYKG_NEO4J_DATABASE"))
+
+    @field_validator("backend", mode="before")
+    @classmethod
+    def _backend_name(cls, v: object) -> object:
+        return v.strip().lower() if isinstance(v, str) else v
+
+    @property
+    def embedded_path(self) -> Path:
+        return self.data_dir / "graph.lbdb"
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Read the settings, turning a bad value into a ConfigError that names the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err.get("loc") else "?"
+            var = name.upper() if name.upper().startswith("NEO4J_") else f"POLICYKG_{name.upper()}"
+            if name == "backend":
+                problems.append(f"{var} must be one of {', '.join(BACKENDS)} (got {err.get('input')!r})")
+            else:
+                problems.append(f"{var}: {err['msg']} (got {err.get('input')!r})")
+        raise ConfigError("bad setting: " + "; ".join(problems)) from None

@@ -1,0 +1,64 @@
+"""The API, in-process (FastAPI's TestClient runs the real app), on both backends."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from policykg.api.app import create_app
+from policykg.ingest.policy import ingest_seed
+
+
+@pytest.fixture
+def client(backend):
+    ingest_seed(backend)
+    with TestClient(create_app(backend.settings, backend=backend)) as c:
+        yield c
+
+
+def assert_error_shape(r, status, code):
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}
+    assert body["error"]["code"] == code and body["error"]["message"]
+
+
+def test_health(client, backend):
+    body = client.get("/api/health").json()
+    assert body["status"] == "ok" and body["backend"] == backend.name
+    assert body["nodes"]["Clause"] == 29 and body["relationships"]["HAS_CLAUSE"] == 29
+    assert body["engine"]
+
+
+def test_documents_and_clauses(client):
+    docs = client.get("/api/documents").json()
+    assert docs["total"] == 1 and docs["items"][0]["doc_number"] == "杭高新〔2024〕16号"
+    doc_id = docs["items"][0]["id"]
+    page = client.get(f"/api/documents/{doc_id}/clauses", params={"limit": 5, "offset": 22}).json()
+    assert page["total"] == 29 and page["limit"] == 5 and page["offset"] == 22
+    assert [c["number"] for c in page["items"]] == [23, 24, 1, 2, 3]
+    assert [c["kind"] for c in page["items"]] == ["measure", "measure", "annex", "annex", "annex"]
+
+
+def test_catalogue_endpoints(client):
+    listing = client.get("/api/queries").json()
+    assert {"documents", "neighbourhood"} <= {q["name"] for q in listing["items"]}
+    doc_id = client.get("/api/documents").json()["items"][0]["id"]
+    r = client.get("/api/queries/neighbourhood", params={"id": doc_id})
+    assert r.status_code == 200
+    assert {i["label"] for i in r.json()["items"]} == {"Section"}
+    assert r.json()["total"] == 3  # 一、二、三
+
+
+def test_errors_have_one_shape(client):
+    assert_error_shape(client.get("/api/queries/nope"), 400, "query_error")
+    assert_error_shape(client.get("/api/queries/neighbourhood"), 400, "query_error")
+    assert_error_shape(client.get("/api/documents/doc-nope/clauses"), 404, "not_found")
+    assert_error_shape(client.get("/api/no-such-route"), 404, "not_found")
+    assert_error_shape(client.get("/api/documents", params={"limit": 0}), 422, "invalid_request")
+    assert_error_shape(client.post("/api/health"), 405, "method_not_allowed")
+
+
+def test_openapi_describes_the_api(client):
+    spec = client.get("/openapi.json").json()
+    assert "/api/health" in spec["paths"] and "/api/queries/{name}" in spec["paths"]
