@@ -52,14 +52,47 @@ def to_batch(doc: ParsedDocument) -> GraphBatch:
     return batch
 
 
+def _versions(backend: Backend, doc: ParsedDocument) -> list[dict[str, Any]]:
+    """Other documents with the same number (or, when there is none, the same title)."""
+    d = doc.document
+    res = backend.query("document_versions", {"doc_number": d.doc_number or "", "title": d.title})
+    return [r for r in res.records() if r["id"] != d.id]
+
+
+def _supersedes(batch: GraphBatch, doc: ParsedDocument, others: list[dict[str, Any]]) -> list[str]:
+    """Link the new version to the versions it replaces (or to the one that replaces it).
+
+    The later issue date wins; with equal or unknown dates, the version ingested later does.
+    """
+    d = doc.document
+    replaced = []
+    for other in others:
+        reason = "same document number" if d.doc_number and other["doc_number"] == d.doc_number else "same title"
+        if d.issued_date and other["issued_date"] and other["issued_date"] > d.issued_date:
+            batch.add_rel("SUPERSEDES", "PolicyDocument", other["id"], "PolicyDocument", d.id,
+                          reason=f"newer version ({reason})")
+        else:
+            batch.add_rel("SUPERSEDES", "PolicyDocument", d.id, "PolicyDocument", other["id"],
+                          reason=f"newer version ({reason})")
+            replaced.append(other["id"])
+    return replaced
+
+
 def ingest_document(backend: Backend, doc: ParsedDocument) -> dict[str, Any]:
-    """Write one parsed document; re-ingesting the same text changes nothing."""
+    """Write one parsed document; re-ingesting the same text changes nothing.
+
+    A different text with the same number (or title) is a new version, linked by SUPERSEDES.
+    """
     existed = not backend.missing_ids("PolicyDocument", {doc.document.id})
-    backend.write(to_batch(doc))
+    batch = to_batch(doc)
+    replaced: list[str] = []
+    if not existed:
+        replaced = _supersedes(batch, doc, _versions(backend, doc))
+    backend.write(batch)
     return {
         "source": doc.document.source, "document": doc.document.id, "doc_number": doc.document.doc_number,
         "status": "unchanged" if existed else "created", "sections": len(doc.sections),
-        "clauses": len(doc.clauses),
+        "clauses": len(doc.clauses), "supersedes": replaced,
     }
 
 
