@@ -19,7 +19,9 @@ BATCH, DOC_ID = fixture_batch()
 CASES: dict[str, list[dict]] = {
     "counts_by_label": [{}],
     "counts_by_type": [{}],
-    "documents": [{}],
+    "documents": [{}, {"include_superseded": True}],
+    "document_versions": [{"doc_number": "杭高新〔2024〕16号", "title": ""}, {"doc_number": "", "title": "测试旧版政策"},
+                          {"doc_number": "none", "title": "none"}],
     "document_sections": [{"document": DOC_ID}, {"document": "doc-missing"}],
     "document_clauses": [{"document": DOC_ID}, {"document": "doc-missing"}],
     "neighbourhood": [{"id": DOC_ID}, {"id": f"{DOC_ID}:s2"}, {"id": "ind-iot"}, {"id": ENTERPRISES[0]["id"]},

@@ -8,6 +8,7 @@ thread-safe (a connection pool for Ladybug, one driver for Neo4j).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from contextlib import asynccontextmanager
 from typing import Any
@@ -36,6 +37,7 @@ log = logging.getLogger("policykg.api")
 
 STATUS = {
     NotFound: 404,
+    routes.CypherDisabled: 403,
     ReadOnlyViolation: 403,
     QueryTimeout: 408,
     QueryError: 400,
@@ -56,24 +58,61 @@ def _status(exc: PolicyKGError) -> int:
     return 500
 
 
+class BackendHolder:
+    """The app's backend, opened lazily: if the database is down at start-up or later, requests
+    answer 503 and the next request after it returns reopens it (at most one try per second)."""
+
+    RETRY_SECONDS = 1.0
+
+    def __init__(self, settings: Settings, backend: Any = None) -> None:
+        self.settings = settings
+        self._backend = backend
+        self._own = backend is None
+        self._lock = threading.Lock()
+        self._last_try = 0.0
+        self._last_error: BackendUnavailable | None = None
+
+    def get(self) -> Any:
+        if self._backend is not None:
+            return self._backend
+        with self._lock:
+            if self._backend is None:
+                now = time.monotonic()
+                if self._last_error is not None and now - self._last_try < self.RETRY_SECONDS:
+                    raise self._last_error
+                self._last_try = now
+                from policykg.graph import open_backend
+
+                try:
+                    self._backend = open_backend(self.settings)
+                    self._last_error = None
+                except BackendUnavailable as exc:
+                    self._last_error = exc
+                    raise
+        return self._backend
+
+    def close(self) -> None:
+        if self._own and self._backend is not None:
+            self._backend.close()
+            self._backend = None
+
+
 def create_app(settings: Settings | None = None, backend: Any = None) -> FastAPI:
-    """Make the app. ``backend`` may be given (tests, the demo); otherwise it is opened at start-up."""
+    """Make the app. ``backend`` may be given (tests, the demo); otherwise it is opened at start-up,
+    or at the first request once the database answers."""
     settings = settings or get_settings()
+    holder = BackendHolder(settings, backend)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        own = backend is None
-        if own:
-            from policykg.graph import open_backend
-
-            app.state.backend = open_backend(settings)
-        else:
-            app.state.backend = backend
+        try:
+            holder.get()
+        except BackendUnavailable as exc:
+            log.warning("backend not available at start-up: %s", exc.message)
         try:
             yield
         finally:
-            if own:
-                app.state.backend.close()
+            holder.close()
 
     app = FastAPI(
         title="policykg",
@@ -83,6 +122,7 @@ def create_app(settings: Settings | None = None, backend: Any = None) -> FastAPI
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.backends = holder
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"])
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
 
 from policykg import __version__
-from policykg.errors import NotFound
+from policykg.errors import NotFound, PolicyKGError
 from policykg.queries import catalogue, get_query
 
 router = APIRouter()
 
 
 def _backend(request: Request):
-    return request.app.state.backend
+    return request.app.state.backends.get()
 
 
 def page(items: list[Any], limit: int, offset: int) -> dict[str, Any]:
@@ -59,3 +60,22 @@ def document_clauses(doc_id: str, request: Request, limit: int = Query(100, ge=1
     if backend.missing_ids("PolicyDocument", {doc_id}):
         raise NotFound(f"no policy document with id {doc_id!r}", id=doc_id)
     return page(backend.query("document_clauses", {"document": doc_id}).records(), limit, offset)
+
+
+class CypherRequest(BaseModel):
+    query: str = Field(..., description="one read-only Cypher statement", max_length=20_000)
+    params: dict[str, Any] = Field(default_factory=dict, description="query parameters")
+
+
+class CypherDisabled(PolicyKGError):
+    code = "cypher_disabled"
+
+
+@router.post("/cypher", summary="Run read-only Cypher (off unless POLICYKG_ALLOW_CYPHER is true)")
+def cypher(body: CypherRequest, request: Request) -> dict[str, Any]:
+    settings = request.app.state.settings
+    if not settings.allow_cypher:
+        raise CypherDisabled("ad-hoc Cypher is off: set POLICYKG_ALLOW_CYPHER=true to enable it")
+    return _backend(request).read_cypher(
+        body.query, body.params, timeout=settings.query_timeout, max_rows=settings.max_rows
+    ).to_dict()

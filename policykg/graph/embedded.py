@@ -31,7 +31,13 @@ ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), 
                "date": pa.date32(), "string[]": pa.list_(pa.string())}
 POOL = 2  # connections: about two serve best on two cores (see the engine notes in the README)
 # Statements that read files, load extensions or touch other databases: never from a user.
-_ESCAPES = re.compile(r"\b(LOAD|COPY|INSTALL|ATTACH|DETACH\s+DATABASE|EXPORT|IMPORT|USE|CHECKPOINT)\b", re.I)
+# CALL is allowed only for the catalogue functions that read the schema; Ladybug's other CALL forms
+# change settings (CALL threads=1) or run extensions.
+_ESCAPES = re.compile(
+    r"\b(LOAD|COPY|INSTALL|ATTACH|DETACH\s+DATABASE|EXPORT|IMPORT|USE|CHECKPOINT|"
+    r"CALL(?!\s+(?:show_tables|table_info|db_version|show_connection|show_functions)\s*\())\b",
+    re.I,
+)
 
 
 def _q(name: str) -> str:
