@@ -66,7 +66,7 @@ def _fresh_neo4j(backend):
 def backend(request, tmp_path):
     """An empty graph with the schema applied, once on each backend."""
     if request.param == "embedded":
-        b = open_backend(get_settings(backend="embedded", data_dir=tmp_path / "data", buffer_pool_mb=256))
+        b = open_backend(get_settings(backend="embedded", data_dir=tmp_path / "data", buffer_pool_mb=512))
         yield b
         b.close()
     else:
@@ -80,7 +80,7 @@ def env_for(tmp_path, neo4j_uri):
     def make(name: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("POLICYKG_", "NEO4J_"))}
         env["POLICYKG_DATA_DIR"] = str(tmp_path / "cli-data")
-        env["POLICYKG_BUFFER_POOL_MB"] = "256"
+        env["POLICYKG_BUFFER_POOL_MB"] = "512"
         env["POLICYKG_BACKEND"] = name
         if name == "neo4j":
             env["NEO4J_URI"] = neo4j_uri

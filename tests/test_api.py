@@ -62,3 +62,31 @@ def test_errors_have_one_shape(client):
 def test_openapi_describes_the_api(client):
     spec = client.get("/openapi.json").json()
     assert "/api/health" in spec["paths"] and "/api/queries/{name}" in spec["paths"]
+
+
+def test_neighbourhood_expands_by_depth_and_caps(client):
+    doc_id = client.get("/api/documents").json()["items"][0]["id"]
+    one = client.get("/api/graph/neighbourhood", params={"id": doc_id}).json()
+    assert {n["id"] for n in one["nodes"]} == {doc_id, f"{doc_id}:s1", f"{doc_id}:s2", f"{doc_id}:s3"}
+    assert all(e["source"] == doc_id and e["type"] == "HAS_SECTION" for e in one["edges"]) and len(one["edges"]) == 3
+    three = client.get("/api/graph/neighbourhood", params={"id": doc_id, "depth": 3}).json()
+    labels = [n["label"] for n in three["nodes"]]
+    assert labels.count("Section") == 8 and labels.count("Clause") == 29 and not three["truncated"]
+    ids = {n["id"] for n in three["nodes"]}
+    assert all(e["source"] in ids and e["target"] in ids for e in three["edges"])
+    capped = client.get("/api/graph/neighbourhood", params={"id": doc_id, "depth": 3, "limit": 10}).json()
+    assert len(capped["nodes"]) == 10 and capped["truncated"] and capped["total"] == 38 and capped["total_exact"]
+    r = client.get("/api/graph/neighbourhood", params={"id": "nope"})
+    assert_error_shape(r, 404, "not_found")
+
+
+def test_path_between_a_measure_and_its_document(client):
+    doc_id = client.get("/api/documents").json()["items"][0]["id"]
+    body = client.get("/api/graph/path", params={"from": f"{doc_id}:m5", "to": doc_id}).json()
+    assert [n["id"] for n in body["nodes"]] == [f"{doc_id}:m5", f"{doc_id}:s2.2", f"{doc_id}:s2", doc_id]
+    assert body["length"] == 3
+    assert body["edges"] == [
+        {"source": f"{doc_id}:s2.2", "target": f"{doc_id}:m5", "type": "HAS_CLAUSE"},
+        {"source": f"{doc_id}:s2", "target": f"{doc_id}:s2.2", "type": "HAS_SECTION"},
+        {"source": doc_id, "target": f"{doc_id}:s2", "type": "HAS_SECTION"},
+    ]

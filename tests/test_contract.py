@@ -26,13 +26,19 @@ CASES: dict[str, list[dict]] = {
     "document_clauses": [{"document": DOC_ID}, {"document": "doc-missing"}],
     "neighbourhood": [{"id": DOC_ID}, {"id": f"{DOC_ID}:s2"}, {"id": "ind-iot"}, {"id": ENTERPRISES[0]["id"]},
                       {"id": "inv-1"}, {"id": "nothing-here"}],
+    "neighbours": [{"ids": [DOC_ID, "ind-iot", "fund-kc"]}, {"ids": []}, {"ids": ["nothing-here"]}],
+    "nodes_by_id": [{"ids": [DOC_ID, "ind-iot", ENTERPRISES[1]["id"], "inv-1", "nothing"]}],
+    # Paths chosen to be unique, so that both engines must find the same one.
+    "shortest_path": [{"source": f"{DOC_ID}:m5", "target": DOC_ID}, {"source": "ind-pharma", "target": "ind-bio"},
+                      {"source": "fund-kc", "target": ENTERPRISES[2]["id"]}, {"source": DOC_ID, "target": "place-layout"},
+                      {"source": "ind-iot", "target": "nothing"}],
 }
 
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory, neo4j_uri):
     emb = open_backend(get_settings(backend="embedded", data_dir=tmp_path_factory.mktemp("contract"),
-                                    buffer_pool_mb=256))
+                                    buffer_pool_mb=512))
     neo = open_backend(neo4j_settings(neo4j_uri), apply_schema=False)
     neo.clear()
     neo.drop_schema()

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from policykg import __version__
+from policykg import __version__, explore
 from policykg.errors import NotFound, PolicyKGError
 from policykg.queries import catalogue, get_query
 
@@ -79,3 +79,15 @@ def cypher(body: CypherRequest, request: Request) -> dict[str, Any]:
     return _backend(request).read_cypher(
         body.query, body.params, timeout=settings.query_timeout, max_rows=settings.max_rows
     ).to_dict()
+
+
+@router.get("/graph/neighbourhood", summary="Nodes and edges within `depth` relationships of a node")
+def graph_neighbourhood(request: Request, id: str = Query(..., description="node id"),
+                        depth: int = Query(1, ge=1, le=explore.MAX_DEPTH),
+                        limit: int = Query(500, ge=1, le=5000, description="at most this many nodes")):
+    return explore.neighbourhood(_backend(request), id, depth, limit)
+
+
+@router.get("/graph/path", summary="One shortest path between two nodes, as nodes and edges")
+def graph_path(request: Request, source: str = Query(..., alias="from"), target: str = Query(..., alias="to")):
+    return explore.path(_backend(request), source, target)

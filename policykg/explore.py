@@ -1,0 +1,83 @@
+"""Exploring the graph around nodes: neighbourhoods of any depth and shortest paths, as
+``{nodes, edges}`` for the pages and the API. Built on catalogue queries only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from policykg.errors import NotFound
+from policykg.graph.base import Backend
+
+MAX_DEPTH = 4
+COUNT_CAP = 50_000
+
+
+def _node_rows(backend: Backend, ids: list[str]) -> dict[str, dict[str, Any]]:
+    rows = backend.query("nodes_by_id", {"ids": ids}).records()
+    return {r["id"]: {"id": r["id"], "label": r["label"], "name": r["name"]} for r in rows}
+
+
+def neighbourhood(backend: Backend, node_id: str, depth: int = 1, limit: int = 500) -> dict[str, Any]:
+    """The nodes within ``depth`` relationships of a node (breadth first), at most ``limit`` of them.
+
+    ``total`` counts every node within ``depth`` (``total_exact`` is false when counting stopped at
+    COUNT_CAP nodes); ``truncated`` says that ``limit`` cut the answer ("showing N of total").
+    """
+    depth = max(1, min(int(depth), MAX_DEPTH))
+    centre = _node_rows(backend, [node_id])
+    if not centre:
+        raise NotFound(f"no node with id {node_id!r}", id=node_id)
+    nodes: dict[str, dict[str, Any]] = {node_id: {**centre[node_id], "depth": 0}}
+    edges: dict[tuple[str, str, str], dict[str, Any]] = {}
+    reached = {node_id}  # every node reached, shown or not, so that the total is true
+    frontier = [node_id]
+    exact = True
+    for level in range(1, depth + 1):
+        if not frontier:
+            break
+        rows = backend.query("neighbours", {"ids": frontier}).records()
+        rows.sort(key=lambda r: (r["type"], r["label"] or "", r["source"], r["target"], r["direction"]))
+        nxt: list[str] = []
+        for r in rows:
+            other = r["target"] if r["direction"] == "out" else r["source"]
+            if other not in reached:
+                reached.add(other)
+                nxt.append(other)
+                if len(nodes) < limit:
+                    nodes[other] = {"id": other, "label": r["label"], "name": r["name"], "depth": level}
+            key = (r["source"], r["type"], r["target"])
+            if r["source"] in nodes and r["target"] in nodes and key not in edges:
+                edges[key] = {"source": r["source"], "target": r["target"], "type": r["type"]}
+        if len(reached) > COUNT_CAP:
+            exact = level == depth
+            break
+        frontier = nxt
+    return {
+        "centre": node_id,
+        "depth": depth,
+        "nodes": list(nodes.values()),
+        "edges": list(edges.values()),
+        "truncated": len(nodes) < len(reached),
+        "total": len(reached),
+        "total_exact": exact,
+    }
+
+
+def path(backend: Backend, source: str, target: str) -> dict[str, Any]:
+    """One shortest path between two nodes (up to 6 relationships), with each edge's direction."""
+    found = _node_rows(backend, [source, target])
+    for node_id in (source, target):
+        if node_id not in found:
+            raise NotFound(f"no node with id {node_id!r}", id=node_id)
+    rows = backend.query("shortest_path", {"source": source, "target": target}).records()
+    if not rows:
+        return {"nodes": [], "edges": [], "length": None}
+    ids, types = rows[0]["nodes"], rows[0]["types"]
+    nodes = _node_rows(backend, ids)
+    links = backend.query("neighbours", {"ids": ids}).records()
+    directed = {(r["source"], r["type"], r["target"]) for r in links}
+    edges = []
+    for a, t, b in zip(ids, types, ids[1:], strict=False):
+        src, dst = (a, b) if (a, t, b) in directed else (b, a)
+        edges.append({"source": src, "target": dst, "type": t})
+    return {"nodes": [nodes[i] for i in ids], "edges": edges, "length": rows[0]["length"]}
