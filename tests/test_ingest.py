@@ -80,3 +80,49 @@ def test_every_stored_quote_is_the_text_at_its_span(backend):
     assert len(rows) == 29
     for start, end, quote, clause_text in rows:
         assert text[start:end] == quote == clause_text
+
+
+def _rows(backend, cypher, **params):
+    return backend.read_cypher(cypher, params, max_rows=10_000).records()
+
+
+def test_seed_facts_are_in_the_graph_with_evidence(backend):
+    ingest_seed(backend)
+    text = _rows(backend, "MATCH (d:PolicyDocument) RETURN d.text AS t")[0]["t"]
+    # Measure 4 supports the five industries it names, each edge quoting the text.
+    sup = _rows(backend, "MATCH (c:Clause {kind: 'measure', number: 4})-[r:SUPPORTS]->(i:Industry) "
+                         "RETURN i.name AS name, r.quote AS quote, r.span_start AS s, r.span_end AS e")
+    assert {r["name"] for r in sup} == {"智能物联", "生物医药", "高端装备", "新材料", "绿色能源"}
+    assert all(text[r["s"]:r["e"]] == r["quote"] for r in sup)
+    # Every evidence-bearing relationship and node quotes its span.
+    for cypher in ("MATCH ()-[r]->() WHERE r.quote IS NOT NULL RETURN r.quote AS q, r.span_start AS s, r.span_end AS e",
+                   "MATCH (n) WHERE n.quote IS NOT NULL RETURN n.quote AS q, n.span_start AS s, n.span_end AS e"):
+        rows = _rows(backend, cypher)
+        assert rows and all(text[r["s"]:r["e"]] == r["q"] for r in rows)
+    # Budgets: 21 annual floors summing to 53.3亿; measure 22's fund scale kept apart.
+    floors = _rows(backend, "MATCH (c:Clause) WHERE c.budget_floor_cny IS NOT NULL "
+                            "RETURN c.number AS n, c.budget_floor_cny AS f, c.budget_period AS p")
+    assert len(floors) == 21 and sum(r["f"] for r in floors) == 5_330_000_000
+    assert {r["p"] for r in floors} == {"annual"}
+    m22 = _rows(backend, "MATCH (c:Clause {kind: 'measure', number: 22}) RETURN c.budget_floor_cny AS f, "
+                         "c.fund_scale_cny AS s")
+    assert m22 == [{"f": None, "s": 5_000_000_000}]
+    # The registered-capital instrument: 5%-10%, for 1亿元 RMB or 1000万 USD (alternatives).
+    cond = _rows(backend, "MATCH (i:Instrument)-[:HAS_CONDITION]->(c:Condition) RETURN i.name AS i, c.field AS f, "
+                          "c.operator AS op, c.value AS v, c.unit AS u, c.alternative_group AS g")
+    assert sorted((r["f"], r["op"], r["v"], r["u"]) for r in cond) == [
+        ("registered_capital", ">=", 10_000_000.0, "USD"), ("registered_capital", ">=", 100_000_000.0, "CNY")]
+    assert {r["i"] for r in cond} == {"投资资助-注册资本"} and len({r["g"] for r in cond}) == 1
+    rates = _rows(backend, "MATCH (i:Instrument)-[:STATES]->(r:Rate) RETURN i.name AS i, r.low AS lo, coalesce(r.high, r.value) AS hi")
+    assert {(r["i"], r["lo"], r["hi"]) for r in rates} >= {("研发资助", None, 0.3), ("投资资助-注册资本", 0.05, 0.1),
+                                                           ("市场拓展资助-境外", None, 0.5)}
+    rules = _rows(backend, "MATCH (c:Clause)-[:HAS_RULE]->(r:Rule) RETURN c.number AS n, r.kind AS k, r.policy AS p")
+    assert {(r["n"], r["k"], r["p"]) for r in rules} == {(3, "stacking", "highest_once"),
+                                                          (3, "upgrade", "pay_difference"),
+                                                          (5, "override", "this_prevails")}
+    override = _rows(backend, "MATCH (d:PolicyDocument) RETURN d.override_statement AS o")[0]["o"]
+    assert "凡与本意见不一致的，按照本意见执行" in override
+    # The goals name all fifteen 1+5+N industries.
+    named = _rows(backend, "MATCH (s:Section {label: '一'})-[:MENTIONS]->(i:Industry) WHERE i.`group` IN ['1', '5', 'N'] "
+                           "RETURN i.name AS name, i.`group` AS g")
+    assert len(named) == 15 and sorted(r["g"] for r in named).count("N") == 9

@@ -376,8 +376,8 @@ def test_bad_bytes(data, reason):
 
 
 def test_unsupported_format(tmp_path):
-    path = tmp_path / "policy.pdf"
-    path.write_bytes(b"%PDF-1.7")
+    path = tmp_path / "policy.doc"  # old binary Word; .pdf/.docx/.html have readers (tests/test_formats.py)
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
     with pytest.raises(ParseError) as err:
         parse_file(path)
     assert err.value.reason == "unsupported format"

@@ -1,9 +1,11 @@
 """The structure of a policy document: metadata, sections and numbered clauses, with spans.
 
-Pipeline: a *format reader* turns a file's bytes into raw text (``.md``/``.txt`` now; PDF, DOCX, HTML
-readers plug into :data:`READERS` later); everything after that is shared:
-:func:`policykg.ingest.text.normalise_blocks` gives the normalised text (``DocumentInfo.text``),
-and :func:`parse_text` finds the structure in it.
+Pipeline: a *format reader* turns a file's bytes into raw text (``.md``/``.txt``, ``.html``/``.htm``,
+``.docx``, text-based ``.pdf``: :data:`READERS`, readers in :mod:`policykg.ingest.readers`); everything
+after that is shared: :func:`policykg.ingest.text.normalise_blocks` gives the normalised text
+(``DocumentInfo.text``), :func:`parse_text` finds the structure in it, and
+:func:`policykg.ingest.extract.extract_document` adds the facts (amounts, percentages, conditions per
+clause and section; budget floor and fund scale per clause; the document's rules).
 
 Spans are ``(start, end)`` character offsets, end exclusive, into ``DocumentInfo.text``:
 
@@ -17,8 +19,9 @@ Spans are ``(start, end)`` character offsets, end exclusive, into ``DocumentInfo
   several paragraphs (sub-items "（1）…" on their own lines), so its text may contain ``\\n``.
 
 So ``document.text[s.span[0]:s.span[1]] == s.title``, ``document.text[s.text_span[0]:s.text_span[1]] ==
-s.text`` and ``document.text[c.span[0]:c.span[1]] == c.text`` always hold. Later extractors (amounts,
-industries, conditions) work on clause spans and report offsets into the same text.
+s.text`` and ``document.text[c.span[0]:c.span[1]] == c.text`` always hold. Extractors (amounts,
+percentages, conditions, rules; later industries) work on clause spans and report offsets into the
+same text: every extracted item has ``quote`` and ``span`` with ``text[span[0]:span[1]] == quote``.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ from pathlib import Path
 from typing import Any
 
 from policykg.errors import ParseError
+from policykg.ingest import readers as _readers
+from policykg.ingest.extract import AmountItem, Condition, RateItem, Rule, extract_document
+from policykg.ingest.link import link_document
 from policykg.ingest.text import (
     DATE_LINE_RE,
     DATE_RE,
@@ -104,6 +110,18 @@ class Section:
     span: Span                   # the title
     text: str | None             # the section's own unnumbered body, == text[text_span[0]:text_span[1]]
     text_span: Span | None
+    # facts in the section's own body (e.g. the goals paragraph's share of spending); see extract.py
+    amounts: list[AmountItem] = field(default_factory=list)
+    percentages: list[RateItem] = field(default_factory=list)
+    conditions: list[Condition] = field(default_factory=list)
+    # taxonomy mentions (policykg.ingest.link): each {id, name, quote, span}; unlinked: {kind, quote, span}
+    industries: list[dict[str, Any]] = field(default_factory=list)
+    tiers: list[dict[str, Any]] = field(default_factory=list)
+    places: list[dict[str, Any]] = field(default_factory=list)
+    programmes: list[dict[str, Any]] = field(default_factory=list)
+    funds: list[dict[str, Any]] = field(default_factory=list)
+    instruments: list[dict[str, Any]] = field(default_factory=list)
+    unlinked: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(asdict(self))
@@ -120,6 +138,21 @@ class Clause:
     text: str                    # == document text[span[0]:span[1]]
     span: Span                   # the clause text after its label
     ordinal: int                 # 1-based position among the document's clauses
+    # facts extracted from the clause text (policykg.ingest.extract); every item has quote and span
+    amounts: list[AmountItem] = field(default_factory=list)
+    percentages: list[RateItem] = field(default_factory=list)
+    conditions: list[Condition] = field(default_factory=list)
+    budget_floor_cny: int | None = None   # a stated budget floor (每年安排预算不少于X), whole yuan
+    budget_period: str | None = None      # of that floor: "annual" | "total" | None
+    fund_scale_cny: int | None = None     # a stated fund scale (保持X以上的产业基金规模), never a budget
+    # taxonomy mentions (policykg.ingest.link): each {id, name, quote, span}; unlinked: {kind, quote, span}
+    industries: list[dict[str, Any]] = field(default_factory=list)
+    tiers: list[dict[str, Any]] = field(default_factory=list)
+    places: list[dict[str, Any]] = field(default_factory=list)
+    programmes: list[dict[str, Any]] = field(default_factory=list)
+    funds: list[dict[str, Any]] = field(default_factory=list)
+    instruments: list[dict[str, Any]] = field(default_factory=list)
+    unlinked: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(asdict(self))
@@ -130,11 +163,13 @@ class ParsedDocument:
     document: DocumentInfo
     sections: list[Section] = field(default_factory=list)
     clauses: list[Clause] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)  # instruments, stacking/upgrade/override rules
 
     def to_dict(self) -> dict[str, Any]:
         return {"document": self.document.to_dict(),
                 "sections": [s.to_dict() for s in self.sections],
-                "clauses": [c.to_dict() for c in self.clauses]}
+                "clauses": [c.to_dict() for c in self.clauses],
+                "rules": [_plain(asdict(r)) for r in self.rules]}
 
     def quote(self, span: Span) -> str:
         return self.document.text[span[0]:span[1]]
@@ -157,15 +192,22 @@ def _read_text(data: bytes, source: str) -> str:
     return decode(data, source)
 
 
-#: file suffix → reader; add PDF/DOCX/HTML readers here
+#: file suffix → reader. HTML and DOCX readers give Markdown (headings as "#", other text escaped),
+#: the PDF reader plain text, one paragraph per line (see policykg.ingest.readers).
 READERS: dict[str, Reader] = {
     ".md": Reader("markdown", _read_text, True),
     ".markdown": Reader("markdown", _read_text, True),
     ".txt": Reader("text", _read_text, False),
     ".text": Reader("text", _read_text, False),
+    ".html": Reader("html", _readers.read_html, True),
+    ".htm": Reader("html", _readers.read_html, True),
+    ".shtml": Reader("html", _readers.read_html, True),
+    ".xhtml": Reader("html", _readers.read_html, True),
+    ".docx": Reader("docx", _readers.read_docx, True),
+    ".pdf": Reader("pdf", _readers.read_pdf, False),
 }
 _DEFAULT_READER = READERS[".md"]  # unknown suffix: text, tolerating Markdown
-_NOT_YET = {".pdf", ".doc", ".docx", ".wps", ".ofd", ".rtf", ".html", ".htm", ".xls", ".xlsx", ".odt"}
+_NOT_YET = {".doc", ".wps", ".ofd", ".rtf", ".xls", ".xlsx", ".odt"}
 
 
 def _reader_for(source: str) -> Reader:
@@ -179,7 +221,7 @@ def _reader_for(source: str) -> Reader:
 
 
 def parse_file(path: str | Path) -> ParsedDocument:
-    """Parse a ``.md`` or ``.txt`` policy document."""
+    """Parse a policy document: ``.md``, ``.txt``, ``.html``/``.htm``, ``.docx`` or a text-based ``.pdf``."""
     path = Path(path)
     _reader_for(str(path))  # fail on an unsupported format before reading the file
     return parse_bytes(path.read_bytes(), str(path))
@@ -283,7 +325,7 @@ def parse_text(raw: str, *, source: str = "<text>", sha256: str | None = None,
         text=text,
         source=source,
     )
-    return ParsedDocument(info, sections, clauses)
+    return link_document(extract_document(ParsedDocument(info, sections, clauses)))
 
 
 def _tail_start(lines: list[_Line], first: int) -> int:

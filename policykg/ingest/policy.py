@@ -14,6 +14,7 @@ from typing import Any
 from policykg.errors import PolicyKGError
 from policykg.graph.base import Backend, GraphBatch
 from policykg.ingest.parse import ParsedDocument, parse_bytes, parse_file
+from policykg.ingest.taxonomy import load_taxonomy
 
 SEED = "binjiang-2024-16.md"
 
@@ -24,14 +25,108 @@ def _evidence(doc: ParsedDocument, span: Any) -> dict[str, Any]:
             "quote": doc.document.text[start:end]}
 
 
+def _get(item: Any, name: str) -> Any:
+    return item.get(name) if isinstance(item, dict) else getattr(item, name)
+
+
+# Relationship type for a mention in a measure; sections and other clauses MENTION.
+MEASURE_RELS = {"industries": ("SUPPORTS", "Industry"), "tiers": ("TARGETS", "Tier"),
+                "places": ("APPLIES_IN", "Place"), "programmes": ("REFERS_TO", "Programme"),
+                "funds": ("REFERS_TO", "Fund"), "instruments": ("USES_INSTRUMENT", "Instrument")}
+
+
+class _Writer:
+    """Builds the rows of one document, with ids derived from the document and spans."""
+
+    def __init__(self, doc: ParsedDocument) -> None:
+        self.doc = doc
+        self.batch = GraphBatch()
+        self.conditions: dict[tuple, str] = {}
+
+    @property
+    def doc_id(self) -> str:
+        return self.doc.document.id
+
+    def facts(self, owner_label: str, owner_id: str, item: Any) -> None:
+        """Amounts, percentages and conditions stated in a clause's or a section's text."""
+        for a in _get(item, "amounts") or []:
+            aid = f"{self.doc_id}:amt{_get(a, 'span')[0]}"
+            self.batch.add_node("Amount", {
+                "id": aid, "kind": _get(a, "kind"), "value": _get(a, "value"), "currency": _get(a, "currency"),
+                "value_cny": _get(a, "value_cny"), "qualifier": _get(a, "qualifier"), "period": _get(a, "period"),
+                **_evidence(self.doc, _get(a, "span")),
+            })
+            self.batch.add_rel("STATES", owner_label, owner_id, "Amount", aid)
+        for r in _get(item, "percentages") or []:
+            self.batch.add_rel("STATES", owner_label, owner_id, "Rate", self.rate(r))
+        for c in _get(item, "conditions") or []:
+            self.batch.add_rel("HAS_CONDITION", owner_label, owner_id, "Condition", self.condition(c))
+
+    def rate(self, r: Any) -> str:
+        rid = f"{self.doc_id}:rate{_get(r, 'span')[0]}"
+        self.batch.add_node("Rate", {
+            "id": rid, "kind": _get(r, "kind"), "value": _get(r, "value"), "low": _get(r, "low"),
+            "high": _get(r, "high"), "base": _get(r, "base"), **_evidence(self.doc, _get(r, "span")),
+        })
+        return rid
+
+    def condition(self, c: Any) -> str:
+        key = (tuple(_get(c, "span")), _get(c, "field"), _get(c, "operator"), _get(c, "value"), _get(c, "unit"))
+        if key not in self.conditions:
+            same_span = sum(1 for k in self.conditions if k[0] == key[0])
+            cid = f"{self.doc_id}:cond{key[0][0]}.{same_span + 1}"
+            self.conditions[key] = cid
+            self.batch.add_node("Condition", {
+                "id": cid, "field": _get(c, "field"), "operator": _get(c, "operator"), "value": _get(c, "value"),
+                "unit": _get(c, "unit"), "alternative_group": _get(c, "alternative_group"),
+                **_evidence(self.doc, _get(c, "span")),
+            })
+        return self.conditions[key]
+
+    def mentions(self, owner_label: str, owner_id: str, item: Any, typed: bool) -> None:
+        seen: set[tuple[str, str]] = set()
+        for field, (rel, label) in MEASURE_RELS.items():
+            for m in _get(item, field) or []:
+                rel_type = rel if typed else "MENTIONS"
+                if (rel_type, m["id"]) in seen:
+                    continue  # one relationship per target: the first mention is its evidence
+                seen.add((rel_type, m["id"]))
+                self.batch.add_rel(rel_type, owner_label, owner_id, label, m["id"], **_evidence(self.doc, m["span"]))
+
+    def rules(self) -> None:
+        for rule in self.doc.rules:
+            if rule.kind == "instrument":
+                if not rule.instrument:
+                    continue
+                self.batch.add_rel("MENTIONS", "Clause", rule.clause, "Instrument", rule.instrument,
+                                   **_evidence(self.doc, rule.span))
+                for r in self._rates_within(rule.clause, rule.span):
+                    self.batch.add_rel("STATES", "Instrument", rule.instrument, "Rate", r)
+                for c in rule.conditions:
+                    self.batch.add_rel("HAS_CONDITION", "Instrument", rule.instrument, "Condition", self.condition(c))
+            else:
+                self.batch.add_node("Rule", {"id": rule.id, "kind": rule.kind, "policy": rule.policy,
+                                             "text": rule.quote, **_evidence(self.doc, rule.span)})
+                self.batch.add_rel("HAS_RULE", "Clause", rule.clause, "Rule", rule.id)
+
+    def _rates_within(self, clause_id: str, span: Any) -> list[str]:
+        clause = next(c for c in self.doc.clauses if c.id == clause_id)
+        return [self.rate(r) for r in clause.percentages if span[0] <= _get(r, "span")[0] < span[1]]
+
+
 def to_batch(doc: ParsedDocument) -> GraphBatch:
-    """The graph rows for one parsed document."""
+    """The graph rows for one parsed document: structure, facts and mentions, with evidence.
+
+    Taxonomy nodes are not included: :func:`ensure_taxonomy` writes them.
+    """
     d = doc.document
-    batch = GraphBatch()
+    w = _Writer(doc)
+    batch = w.batch
+    override = next((r.quote for r in doc.rules if r.kind == "override"), None)
     batch.add_node("PolicyDocument", {
         "id": d.id, "doc_number": d.doc_number, "title": d.title, "issuers": list(d.issuers or []),
         "issued_date": d.issued_date, "effective_date": d.effective_date, "sha256": d.sha256,
-        "source": d.source, "text": d.text,
+        "source": d.source, "text": d.text, "override_statement": override,
     })
     for i, s in enumerate(doc.sections):
         batch.add_node("Section", {
@@ -42,14 +137,26 @@ def to_batch(doc: ParsedDocument) -> GraphBatch:
             batch.add_rel("HAS_SECTION", "Section", s.parent, "Section", s.id)
         else:
             batch.add_rel("HAS_SECTION", "PolicyDocument", d.id, "Section", s.id)
+        w.facts("Section", s.id, s)
+        w.mentions("Section", s.id, s, typed=False)
     for c in doc.clauses:
         batch.add_node("Clause", {
             "id": c.id, "document": d.id, "section": c.section, "label": c.label, "number": c.number,
-            "kind": c.kind, "title": c.title, "text": c.text, "ordinal": c.ordinal, **_evidence(doc, c.span),
+            "kind": c.kind, "title": c.title, "text": c.text, "ordinal": c.ordinal,
+            "budget_floor_cny": c.budget_floor_cny, "budget_period": c.budget_period,
+            "fund_scale_cny": c.fund_scale_cny, **_evidence(doc, c.span),
         })
         if c.section:
             batch.add_rel("HAS_CLAUSE", "Section", c.section, "Clause", c.id)
+        w.facts("Clause", c.id, c)
+        w.mentions("Clause", c.id, c, typed=c.kind == "measure")
+    w.rules()
     return batch
+
+
+def ensure_taxonomy(backend: Backend) -> None:
+    """Write the packaged taxonomy (idempotent: an unchanged taxonomy changes nothing)."""
+    backend.write(load_taxonomy().to_batch())
 
 
 def _versions(backend: Backend, doc: ParsedDocument) -> list[dict[str, Any]]:
@@ -84,6 +191,7 @@ def ingest_document(backend: Backend, doc: ParsedDocument) -> dict[str, Any]:
     A different text with the same number (or title) is a new version, linked by SUPERSEDES.
     """
     existed = not backend.missing_ids("PolicyDocument", {doc.document.id})
+    ensure_taxonomy(backend)
     batch = to_batch(doc)
     replaced: list[str] = []
     if not existed:
@@ -93,6 +201,8 @@ def ingest_document(backend: Backend, doc: ParsedDocument) -> dict[str, Any]:
         "source": doc.document.source, "document": doc.document.id, "doc_number": doc.document.doc_number,
         "status": "unchanged" if existed else "created", "sections": len(doc.sections),
         "clauses": len(doc.clauses), "supersedes": replaced,
+        "unlinked": [{"clause": c.id, **u} for c in doc.clauses for u in c.unlinked]
+        + [{"section": s.id, **u} for s in doc.sections for u in s.unlinked],
     }
 
 
