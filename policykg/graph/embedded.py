@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from policykg.errors import BackendError, BackendUnavailable, QueryError, QueryTimeout, ReadOnlyViolation
-from policykg.graph.base import Backend, Result, chunks, plain
+from policykg.graph.base import Backend, Result, chunks, plain, quote_name, screen_user_cypher
 from policykg.graph.schema import Property
 
 LB_TYPES = {"string": "STRING", "int": "INT64", "float": "DOUBLE", "bool": "BOOLEAN", "date": "DATE",
@@ -40,14 +40,7 @@ _ESCAPES = re.compile(
 )
 
 
-def _q(name: str) -> str:
-    return f"`{name}`"
-
-
-def _strip_strings(cypher: str) -> str:
-    """Cypher with string literals and comments blanked, for keyword checks."""
-    cypher = re.sub(r"//[^\n]*|/\*.*?\*/", " ", cypher, flags=re.S)
-    return re.sub(r"'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"", "''", cypher)
+_q = quote_name
 
 
 class EmbeddedBackend(Backend):
@@ -266,19 +259,14 @@ class EmbeddedBackend(Backend):
     # --- user Cypher -------------------------------------------------------------------------
     def read_cypher(self, cypher: str, params: dict[str, Any] | None = None, *, timeout: float | None = None,
                     max_rows: int | None = None) -> Result:
-        scrubbed = _strip_strings(cypher)
-        m = _ESCAPES.search(scrubbed)
-        if m:
-            raise ReadOnlyViolation(f"refused: {m.group(1).upper()} is not allowed in read-only queries")
-        if ";" in scrubbed.strip().rstrip(";"):
-            raise ReadOnlyViolation("refused: one statement at a time")
+        text = screen_user_cypher(cypher, _ESCAPES)
         timeout = timeout if timeout is not None else self.settings.query_timeout
         max_rows = max_rows if max_rows is not None else self.settings.max_rows
         with self._conn() as conn:
             self._run(conn, "BEGIN TRANSACTION READ ONLY")
             conn.set_query_timeout(int(timeout * 1000))
             try:
-                return self._run(conn, cypher.strip().rstrip(";"), params, max_rows=max_rows)
+                return self._run(conn, text, params, max_rows=max_rows)
             finally:
                 conn.set_query_timeout(0)
                 try:

@@ -16,7 +16,7 @@ from neo4j import exceptions as nx
 from neo4j.graph import Node, Path, Relationship
 
 from policykg.errors import BackendUnavailable, QueryError, QueryTimeout, ReadOnlyViolation
-from policykg.graph.base import BATCH, Backend, Result, chunks, plain
+from policykg.graph.base import BATCH, Backend, Result, chunks, plain, quote_name, screen_user_cypher
 
 # Statements that reach outside the graph or the database even when they only read.
 _ESCAPES = re.compile(
@@ -26,13 +26,7 @@ _ESCAPES = re.compile(
 )
 
 
-def _q(name: str) -> str:
-    return f"`{name}`"
-
-
-def _strip_strings(cypher: str) -> str:
-    cypher = re.sub(r"//[^\n]*|/\*.*?\*/", " ", cypher, flags=re.S)
-    return re.sub(r"'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"", "''", cypher)
+_q = quote_name
 
 
 def _unavailable(exc: Exception, uri: str) -> BackendUnavailable:
@@ -192,13 +186,7 @@ class Neo4jBackend(Backend):
     # --- user Cypher -------------------------------------------------------------------------
     def read_cypher(self, cypher: str, params: dict[str, Any] | None = None, *, timeout: float | None = None,
                     max_rows: int | None = None) -> Result:
-        text = cypher.strip().rstrip(";")
-        scrubbed = _strip_strings(text)
-        m = _ESCAPES.search(scrubbed)
-        if m:
-            raise ReadOnlyViolation(f"refused: {m.group(1).strip()} is not allowed in read-only queries")
-        if ";" in scrubbed:
-            raise ReadOnlyViolation("refused: one statement at a time")
+        text = screen_user_cypher(cypher, _ESCAPES)
         params = params or {}
         try:
             _, summary, _ = self.driver.execute_query(
