@@ -22,6 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console(soft_wrap=True)
+DEMO_ENTERPRISES = 1000
 err = Console(stderr=True, soft_wrap=True)
 
 
@@ -48,14 +49,25 @@ def demo(
     host: str = typer.Option("127.0.0.1", help="Address to serve on."),
     port: int = typer.Option(8000, help="Port to serve on."),
 ) -> None:
-    """Load the seed policy (杭高新〔2024〕16号) into the configured backend, then serve the API."""
+    """Load the seed policy (杭高新〔2024〕16号) and a 1,000-enterprise synthetic registry into the
+    configured backend, then serve the API. Running it again changes nothing."""
+    from policykg.ingest.load import load_paths
     from policykg.ingest.policy import ingest_seed
+    from policykg.ingest.synth import synth
+    from policykg.settings import get_settings
 
+    registry = get_settings().data_dir / "demo-registry"
     with _backend() as backend:
         report = ingest_seed(backend)
+        synth(DEMO_ENTERPRISES, 0, registry)
+        loaded = load_paths(backend, [registry], progress=False)
         counts = backend.counts()
     for item in report:
         out.print(f"ingested {item['source']}: {item['document']} ({item['status']})")
+    out.print(f"loaded the synthetic registry in {registry}: read {loaded.read} = loaded {loaded.loaded}"
+              f" + rejected {loaded.rejected}")
+    if not loaded.ok:
+        raise PolicyKGError(f"the demo registry did not load cleanly; see the rejects files in {registry}")
     out.print(
         "graph: " + ", ".join(f"{k} {v}" for k, v in counts["nodes"].items() if v)
         + " | " + ", ".join(f"{k} {v}" for k, v in counts["relationships"].items() if v)
@@ -118,6 +130,60 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
     out.print(table)
 
 
+@app.command()
+def load(
+    paths: list[Path] = typer.Argument(..., help="Tables (.csv, .jsonl, .xlsx) or folders of them."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    chunk: int = typer.Option(50_000, "--chunk", min=1, help="Records validated and written together."),
+) -> None:
+    """Validate and load enterprises, funds, investments, selections and grants.
+
+    Rejected records go, with file, line, field and reason, to <file>.rejects.csv beside each
+    input; exits 1 when any record was rejected. Loading the same files again changes nothing.
+    """
+    from policykg.ingest.load import load_paths
+
+    with _backend() as backend:
+        report = load_paths(backend, paths, chunk_size=chunk)
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        table = Table("kind", "file", "read", "loaded", "rejected", "rejects file")
+        for t in report.tables:
+            table.add_row(t.kind, t.file, str(t.read), str(t.loaded) + (f" ({t.duplicates} duplicate)" if t.duplicates
+                                                                          else ""),
+                          str(t.rejected), t.rejects_file or "")
+        out.print(table)
+        for t in report.tables:
+            if t.ignored_columns:
+                err.print(f"note: {t.file}: columns not in the import format, ignored: {', '.join(t.ignored_columns)}")
+        for ref in report.reference:
+            out.print(f"reference data: {ref}")
+        out.print(f"read {report.read} = loaded {report.loaded} + rejected {report.rejected}"
+                  f"  ({report.seconds:.1f} s)")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def synth(
+    enterprises: int = typer.Option(..., "--enterprises", "-n", min=1, help="How many enterprises."),
+    seed: int = typer.Option(0, "--seed", help="Random seed: the same seed gives the same bytes."),
+    out_dir: Path = typer.Option(..., "--out", help="Folder to write the CSV files to."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Write a synthetic enterprise registry (every name marked 虚构) in the import formats."""
+    from policykg.ingest.synth import synth as make
+
+    result = make(enterprises, seed, out_dir)
+    if as_json:
+        _print_json(result)
+        return
+    for kind, f in result["files"].items():
+        out.print(f"{kind:<12} {f['rows']:>9}  {f['path']}")
+    out.print(f"seed {result['seed']}, {result['seconds']:.1f} s; load with: policykg load {out_dir}")
+
+
 def _param(text: str) -> tuple[str, str]:
     if "=" not in text:
         raise typer.BadParameter(f"expected key=value, got {text!r}")
@@ -173,6 +239,50 @@ def serve(
 ) -> None:
     """Serve the JSON API (OpenAPI docs at /docs)."""
     _serve(host, port)
+
+
+def _yuan(est: dict[str, Any] | None) -> str:
+    return "" if not est else f"{est['low']:,}–{est['high']:,}"
+
+
+@app.command()
+def match(
+    uscc: str = typer.Argument(..., help="The enterprise's 统一社会信用代码 (USCC)."),
+    on: str | None = typer.Option(None, "--on", help="Date the documents must be in force on (YYYY-MM-DD; default today)."),
+    document: str | None = typer.Option(None, "--document", help="Only this policy document (id)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the full answer (reasons as graph paths) as JSON."),
+) -> None:
+    """Every measure in force with the enterprise's status (met / unknown / not_met), estimate and reasons.
+
+    The same answer as GET /api/enterprises/USCC/eligible-clauses: sorted by status, then estimate; the
+    total applies each document's stacking rule (one project paid once, at the highest).
+    """
+    from policykg.analysis.eligibility import eligible_clauses
+
+    with _backend() as backend:
+        result = eligible_clauses(backend, uscc, on, document)
+    if as_json:
+        _print_json(result)
+        return
+    ent = result["enterprise"]
+    table = Table("status", "document", "no.", "measure", "estimate (yuan)", "why", title=f"{ent['name']} ({ent['id']})"
+                  f" — measures in force on {result['as_of']}")
+    for r in result["items"]:
+        c = r["clause"]
+        if r["status"] == "met":
+            why = "; ".join(sorted({x["dimension"] for x in r["reasons"] if x["status"] == "met"}))
+        elif r["status"] == "unknown":
+            why = ("missing: " + ", ".join(r["missing"])) if r["missing"] else "no machine-checkable criterion"
+        else:
+            why = ("near miss, " if r["near_miss"] else "") + "not met: " + ", ".join(r["failed"])
+        table.add_row(r["status"], c["doc_number"] or c["document"], c["label"], c["title"] or "",
+                      _yuan(r["estimate_cny"]), why)
+    out.print(table)
+    counts = result["counts"]
+    out.print(f"met {counts['met']}, unknown {counts['unknown']}, not met {counts['not_met']}; "
+              f"estimated total (stacking applied): {_yuan(result['estimate_total_cny']) or 'none'} yuan"
+              + (f" (without stacking {_yuan(result['estimate_total']['without_stacking_cny'])})"
+                 if result["estimate_total"]["without_stacking_cny"] != result["estimate_total_cny"] else ""))
 
 
 def main() -> None:

@@ -150,3 +150,15 @@ def test_apply_schema_twice_is_harmless(backend):
     backend.write(small_batch())
     backend.apply_schema()
     assert backend.counts()["nodes"]["Industry"] == 2
+
+
+def test_merge_fills_in_and_keeps_what_rows_leave_null(backend):
+    backend.write(small_batch())
+    b = GraphBatch()
+    b.add_node("Enterprise", {"id": "E1", "name": "测试企业甲（新名）"})  # employees, founded not given
+    backend.write(b, merge=True)
+    rows = backend.read_cypher("MATCH (e:Enterprise {id: 'E1'}) RETURN e.name, e.employees, e.founded").rows
+    assert rows == [["测试企业甲（新名）", 10, "2018-04-01"]]
+    backend.write(b)  # without merge, the row replaces the node's properties
+    rows = backend.read_cypher("MATCH (e:Enterprise {id: 'E1'}) RETURN e.name, e.employees, e.founded").rows
+    assert rows == [["测试企业甲（新名）", None, None]]

@@ -47,6 +47,10 @@ def test_demo_then_stats_shows_the_seed(cli_env):
     assert data["nodes"]["Clause"] == 29
     assert data["relationships"]["HAS_CLAUSE"] == 29
     assert data["relationships"]["HAS_SECTION"] == 8
+    # ... and the 1,000-enterprise synthetic registry, with its funds, investments and selections.
+    assert data["nodes"]["Enterprise"] == 1000
+    assert data["nodes"]["Investment"] > 0 and data["relationships"]["INVESTED_IN"] == data["nodes"]["Investment"]
+    assert data["relationships"]["SELECTED_IN"] > 0 and data["relationships"]["IN_INDUSTRY"] > 0
 
 
 def test_demo_twice_changes_no_count(cli_env):

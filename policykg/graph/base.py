@@ -126,8 +126,9 @@ class Backend(abc.ABC):
         """Run trusted Cypher (catalogue or generated from the schema)."""
 
     @abc.abstractmethod
-    def _upsert_nodes(self, label: str, rows: list[dict[str, Any]]) -> None:
-        """Write validated, de-duplicated node rows."""
+    def _upsert_nodes(self, label: str, rows: list[dict[str, Any]], merge: bool = False) -> None:
+        """Write validated, de-duplicated node rows. An existing node takes the row's values; with
+        ``merge``, a null in the row keeps the node's value instead of clearing it."""
 
     @abc.abstractmethod
     def _upsert_rels(self, rel_type: str, from_label: str, to_label: str, rows: list[dict[str, Any]]) -> None:
@@ -151,11 +152,12 @@ class Backend(abc.ABC):
     def engine_version(self) -> str: ...
 
     # --- shared ------------------------------------------------------------------------------
-    def upsert_nodes(self, label: str, rows: Iterable[dict[str, Any]]) -> int:
+    def upsert_nodes(self, label: str, rows: Iterable[dict[str, Any]], *, merge: bool = False) -> int:
+        """Create or replace nodes by key (``merge``: fill in, keeping values the rows leave null)."""
         nt = self.schema.node(label)
         valid = dedupe((validate_node(self.schema, label, r) for r in rows), key=lambda r: r[nt.key])
         if valid:
-            self._upsert_nodes(label, valid)
+            self._upsert_nodes(label, valid, merge)
         return len(valid)
 
     def upsert_relationships(
@@ -178,11 +180,11 @@ class Backend(abc.ABC):
         self._upsert_rels(rel_type, from_label, to_label, valid)
         return len(valid)
 
-    def write(self, batch: GraphBatch) -> dict[str, int]:
+    def write(self, batch: GraphBatch, *, merge: bool = False) -> dict[str, int]:
         """Write a batch: every node label first, then every relationship type."""
         written: dict[str, int] = {}
         for label, rows in batch.nodes.items():
-            written[label] = written.get(label, 0) + self.upsert_nodes(label, rows)
+            written[label] = written.get(label, 0) + self.upsert_nodes(label, rows, merge=merge)
         for (rel_type, a, b), rows in batch.relationships.items():
             written[rel_type] = written.get(rel_type, 0) + self.upsert_relationships(rel_type, a, b, rows)
         return written
@@ -192,7 +194,8 @@ class Backend(abc.ABC):
         found: set[str] = set()
         ids_list = sorted(ids)
         for part in chunks(ids_list, 50_000):
-            res = self._execute(f"MATCH (n:{label}) WHERE n.id IN $ids RETURN n.id", {"ids": part})
+            # UNWIND + a key lookup uses the key index; `WHERE n.id IN $ids` scans every node on Ladybug.
+            res = self._execute(f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}) RETURN n.id", {"ids": part})
             found.update(r[0] for r in res.rows)
         return ids - found
 

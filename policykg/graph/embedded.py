@@ -199,11 +199,12 @@ class EmbeddedBackend(Backend):
     def _existing_keys(self, conn: ladybug.Connection, label: str, key: str, keys: list[str]) -> set[str]:
         found: set[str] = set()
         for part in chunks(keys, 50_000):
-            res = self._run(conn, f"MATCH (n:{label}) WHERE n.{_q(key)} IN $keys RETURN n.{_q(key)}", {"keys": part})
+            res = self._run(conn, f"UNWIND $keys AS k MATCH (n:{label} {{{_q(key)}: k}}) RETURN n.{_q(key)}",
+                            {"keys": part})
             found.update(r[0] for r in res.rows)
         return found
 
-    def _upsert_nodes(self, label: str, rows: list[dict[str, Any]]) -> None:
+    def _upsert_nodes(self, label: str, rows: list[dict[str, Any]], merge: bool = False) -> None:
         nt = self.schema.node(label)
         props = list(nt.properties.values())
         with self._write_lock, self._conn() as conn, self._tmpdir() as tmp:
@@ -216,7 +217,9 @@ class EmbeddedBackend(Backend):
             if old:
                 path = self._parquet(tmp, "old", old, props)
                 key_col = f"c{props.index(nt.properties[nt.key])}"
-                sets = ", ".join(f"n.{_q(p.name)} = c{i}" for i, p in enumerate(props) if p.name != nt.key)
+                value = "coalesce(c{i}, n.{name})" if merge else "c{i}"
+                sets = ", ".join(f"n.{_q(p.name)} = " + value.format(i=i, name=_q(p.name))
+                                 for i, p in enumerate(props) if p.name != nt.key)
                 self._run(conn, f"LOAD FROM '{path}' MERGE (n:{label} {{{_q(nt.key)}: {key_col}}}) SET {sets}")
 
     def _upsert_rels(self, rel_type: str, from_label: str, to_label: str, rows: list[dict[str, Any]]) -> None:
@@ -227,7 +230,8 @@ class EmbeddedBackend(Backend):
             for part in chunks(sorted({r["from"] for r in rows}), 50_000):
                 res = self._run(
                     conn,
-                    f"MATCH (a:{from_label})-[:{rel_type}]->(b:{to_label}) WHERE a.id IN $ids RETURN a.id, b.id",
+                    f"UNWIND $ids AS i MATCH (a:{from_label} {{id: i}})-[:{rel_type}]->(b:{to_label}) "
+                    "RETURN a.id, b.id",
                     {"ids": part},
                 )
                 existing.update((r[0], r[1]) for r in res.rows)

@@ -144,9 +144,10 @@ class Neo4jBackend(Backend):
         self.driver.execute_query("CALL db.awaitIndexes(300)", database_=self.database)
 
     # --- writes ------------------------------------------------------------------------------
-    def _upsert_nodes(self, label: str, rows: list[dict[str, Any]]) -> None:
+    def _upsert_nodes(self, label: str, rows: list[dict[str, Any]], merge: bool = False) -> None:
         nt = self.schema.node(label)
-        cypher = f"UNWIND $rows AS row MERGE (n:{label} {{{_q(nt.key)}: row.{_q(nt.key)}}}) SET n = row"
+        op = "+=" if merge else "="  # rows carry no nulls (see _props): += keeps what they leave out
+        cypher = f"UNWIND $rows AS row MERGE (n:{label} {{{_q(nt.key)}: row.{_q(nt.key)}}}) SET n {op} row"
         for part in chunks(rows, BATCH):
             self._execute(cypher, {"rows": [self._props(r) for r in part]}, write=True)
 

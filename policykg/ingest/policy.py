@@ -155,8 +155,9 @@ def to_batch(doc: ParsedDocument) -> GraphBatch:
 
 
 def ensure_taxonomy(backend: Backend) -> None:
-    """Write the packaged taxonomy (idempotent: an unchanged taxonomy changes nothing)."""
-    backend.write(load_taxonomy().to_batch())
+    """Write the packaged taxonomy, filling in without clearing what data files added (a fund's
+    size and manager from funds.csv stay). Idempotent."""
+    backend.write(load_taxonomy().to_batch(), merge=True)
 
 
 def _versions(backend: Backend, doc: ParsedDocument) -> list[dict[str, Any]]:

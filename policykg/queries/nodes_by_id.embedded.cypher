@@ -1,4 +1,4 @@
 // name: nodes_by_id
-MATCH (n)
-WHERE n.id IN $ids
+UNWIND $ids AS i
+MATCH (n {id: i})
 RETURN n.id AS id, label(n) AS label, coalesce(n.name, n.title, n.label, n.id) AS name
