@@ -17,7 +17,13 @@ from policykg.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = ("embedded", "neo4j")
-NEO4J_TEST_PORT = os.environ.get("POLICYKG_TEST_NEO4J_PORT", "7697")
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 NEO4J_TEST_PASSWORD = "policykg-test"
 
 
@@ -29,7 +35,8 @@ def neo4j_uri(tmp_path_factory) -> str:
         yield given
         return
     home = tmp_path_factory.mktemp("neo4j-home")
-    env = {**os.environ, "NEO4J_DEV_PORT": NEO4J_TEST_PORT, "NEO4J_DEV_HOME": str(home),
+    port = os.environ.get("POLICYKG_TEST_NEO4J_PORT") or str(_free_port())  # free: test runs may overlap
+    env = {**os.environ, "NEO4J_DEV_PORT": port, "NEO4J_DEV_HOME": str(home),
            "NEO4J_DEV_PASSWORD": NEO4J_TEST_PASSWORD}
     script = ROOT / "scripts" / "neo4j-dev"
     proc = subprocess.run([str(script), "start"], env=env, capture_output=True, text=True, timeout=1800)
