@@ -166,6 +166,12 @@ _AMOUNT_RANGE_RE = re.compile(
     rf"\s*(?:{_DASH})\s*"
     rf"(?P<num2>{_NUM})(?:\s*(?P<mult2>{_MULT}))?\s*(?P<cur2>{_CUR_SUFFIX})"
 )
+# "50、30、20万元", "5万、10万、20万元": the items before the last take its unit (and currency)
+_AMOUNT_LIST_RE = re.compile(
+    rf"(?<![\d.,])(?:{_NUM}(?:\s*(?:{_MULT}))?\s*(?:、|和|或|及)\s*)+{_NUM}(?:\s*(?:{_MULT}))?\s*(?:{_CUR_WORD})"
+)
+_LIST_ITEM_RE = re.compile(rf"(?P<num>{_NUM})(?:\s*(?P<mult>{_MULT}))?")
+_LIST_CONTEXT_RE = re.compile(r"给予|奖励|补助|补贴|资助|扶持|分别|最高|不超过|达到|突破|超过|收入|金额|投资|规模|资金|标准|贴息|额")
 _CELL_RE = re.compile(
     rf"\s*(?:(?P<pre>{_CUR_PREFIX})\s*)?(?:(?P<num>{_NUM})|(?P<cn>{_CN_NUM}))"
     rf"(?:\s*(?P<mult>{_MULT}))?(?:\s*(?P<cur>{_CUR_SUFFIX}))?\s*"
@@ -403,9 +409,35 @@ def find_amounts(text: str, start: int = 0, end: int | None = None) -> list[Amou
         raw.append(((m.start("num2"), m.end("cur2")), v2, cur2, _unit_text(m["mult2"], m["cur2"]), "high"))
         taken.append((m.start(), m.end()))
 
+    for m in _AMOUNT_LIST_RE.finditer(folded, start, end):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        before = folded[max(start, m.start() - 12):m.start()]
+        items = list(_LIST_ITEM_RE.finditer(folded, m.start(), m.end()))
+        first = items[0]
+        if not _LIST_CONTEXT_RE.search(before):
+            continue
+        if not first["mult"] and (not before.strip() or before.rstrip()[-1] in "：:；;。\n"):
+            continue  # "：1、50万元": an enumeration number, not an amount
+        last = items[-1]
+        cur = _AMOUNT_RE.match(folded, last.start())
+        if cur is None or not cur["cur"]:
+            continue
+        try:
+            currency = _currency(None, cur["cur"], m.group(0))
+        except ValueError:
+            continue
+        for it in items[:-1]:
+            mult = it["mult"] or last["mult"]
+            value = _decimal(it["num"], None) * (_MULTIPLIERS[mult] if mult else 1)
+            raw.append(((it.start(), it.end()), value, currency or "CNY", _unit_text(mult, cur["cur"]), None))
+            taken.append((it.start(), it.end()))
+
     for m in _AMOUNT_RE.finditer(folded, start, end):
         if any(a <= m.start("num" if m["num"] else "cn") < b for a, b in taken):
             continue
+        if m["cur"] == "日元" and (folded[m.end():m.end() + 1] == "旦" or folded[max(0, m.start() - 3):m.start()].find("月") >= 0):
+            continue  # "1月1日元旦": a date, not yen
         if not (m["pre"] or m["cur"]):
             # no currency: only 万/亿 in a money context, not followed by a measure word
             if not m["mult"] or m["mult"] == "千" or not m["num"]:

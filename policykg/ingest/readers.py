@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from policykg.errors import ParseError
-from policykg.ingest.text import decode
+from policykg.ingest.text import decode, match_numbering
 
 __all__ = ["md_escape", "read_docx", "read_html", "read_pdf"]
 
@@ -150,11 +150,54 @@ _CELLS = {"td", "th"}
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
+class _Children:
+    """Something with ``children``, for walking a single node."""
+
+    def __init__(self, children: list[Any]) -> None:
+        self.children = children
+
+
 class _HtmlText:
     def __init__(self) -> None:
         self.lines: list[tuple[str, bool, bool]] = []  # text, heading, hard break
         self.buf: list[str] = []
         self.heading = False
+        self.ol_depth = 0
+
+    def ordered_list(self, ol: Any) -> None:
+        """An ``<ol>``: the numbers a browser draws are not in the text; write them out ("1." / "（1）", or
+        "一、" for a CJK list style), unless an item already starts with its own numbering."""
+        from bs4.element import Tag
+        self.flush()
+        self.ol_depth += 1
+        try:
+            n = int(ol.get("start") or 1)
+        except ValueError:
+            n = 1
+        style = f"{ol.get('type') or ''} {ol.get('style') or ''}".lower()
+        for li in ol.children:
+            if not isinstance(li, Tag):
+                continue
+            if (li.name or "").lower() != "li":
+                self.walk_one(li)
+                continue
+            self.flush()
+            text = li.get_text().strip()
+            if text and match_numbering(text) is None:
+                if "cjk" in style or "chinese" in style or "han" in style:
+                    label = _cn_count(n) + "、"
+                elif self.ol_depth == 1:
+                    label = f"{n}. "
+                else:
+                    label = f"（{n}）"
+                self.buf.append(label)
+            self.walk(li)
+            self.flush()
+            n += 1
+        self.ol_depth -= 1
+
+    def walk_one(self, child: Any) -> None:
+        self.walk(_Children([child]))
 
     def flush(self, hard: bool = False) -> None:
         text = _collapse("".join(self.buf)).strip(" ")
@@ -179,6 +222,9 @@ class _HtmlText:
                 continue
             if name == "br":
                 self.flush()
+                continue
+            if name == "ol":
+                self.ordered_list(child)
                 continue
             if name == "pre":
                 self.flush()
