@@ -254,8 +254,9 @@ def match(
 ) -> None:
     """Every measure in force with the enterprise's status (met / unknown / not_met), estimate and reasons.
 
-    The same answer as GET /api/enterprises/USCC/eligible-clauses: sorted by status, then estimate; the
-    total applies each document's stacking rule (one project paid once, at the highest).
+    The answer of GET /api/enterprises/USCC/eligible-clauses, sorted by status, then estimate.
+
+    The total applies each document's stacking rule: one project is paid once, at the highest.
     """
     from policykg.analysis.eligibility import eligible_clauses
 
@@ -283,6 +284,246 @@ def match(
               f"estimated total (stacking applied): {_yuan(result['estimate_total_cny']) or 'none'} yuan"
               + (f" (without stacking {_yuan(result['estimate_total']['without_stacking_cny'])})"
                  if result["estimate_total"]["without_stacking_cny"] != result["estimate_total_cny"] else ""))
+
+
+# --- export, copy, analytics (policykg.export, policykg.networks) ---------------------------------------
+
+def _quiet_neo4j_notices() -> None:
+    """The Neo4j driver logs a warning for every property a query names that no node has yet."""
+    import logging
+
+    logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
+
+
+@app.command("export")
+def export_cmd(
+    fmt: str = typer.Option(..., "--format", "-f", help="ttl | jsonld | nt | graphml | gexf | neo4j-csv"),
+    out_path: Path = typer.Option(..., "--out", "-o", help="File to write (a folder for neo4j-csv)."),
+    document: str | None = typer.Option(None, "--document", help="Only this PolicyDocument (id) and what it states and names."),
+    industry: str | None = typer.Option(None, "--industry", help="Only this Industry (id), its narrower and broader "
+                                                                 "industries, the clauses naming them, their enterprises."),
+    enterprise: str | None = typer.Option(None, "--enterprise", help="Only this enterprise's (USCC) neighbourhood, "
+                                                                     "investors and grants."),
+    node: str | None = typer.Option(None, "--node", help="Only the neighbourhood of this node (any id)."),
+    depth: int = typer.Option(1, "--depth", min=1, max=4, help="With --node: how many relationships away."),
+    base: str | None = typer.Option(None, "--base", help="Base IRI of the RDF export (default POLICYKG_RDF_BASE)."),
+    ontology: bool = typer.Option(True, "--ontology/--no-ontology", help="Include the ontology in RDF exports."),
+    validate: bool = typer.Option(False, "--validate", help="RDF: load the file back and validate it against the "
+                                                            "SHACL shapes (pyshacl)."),
+    check: bool = typer.Option(False, "--check", help="RDF, whole graph: load the file back and compare SPARQL "
+                                                      "answers with the catalogue's."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Export the graph (or one document, industry, enterprise or neighbourhood) in an open format.
+
+    RDF (ttl, jsonld, nt) uses the schema's own terms plus PROV-O evidence, SKOS industries and
+    Dublin Core documents, with IRIs under POLICYKG_RDF_BASE; graphml and gexf open in Gephi,
+    Cytoscape or networkx; neo4j-csv writes the files and the command for neo4j-admin database import.
+    Exits 1 when --validate or --check fails.
+    """
+    from policykg.export import RDF, check_format, export, verify_file
+    from policykg.export.dump import select_part
+
+    _quiet_neo4j_notices()
+    fmt = check_format(fmt)
+    if (validate or check) and fmt not in RDF:
+        raise PolicyKGError("--validate and --check apply to RDF exports (ttl, jsonld, nt)")
+    with _backend() as backend:
+        part = select_part(backend, document=document, industry=industry, enterprise=enterprise, node=node,
+                           depth=depth)
+        if check and not part.whole:
+            raise PolicyKGError("--check compares with the whole graph's catalogue answers: export the whole graph")
+        report = export(backend, fmt, out_path, part, base=base, with_ontology=ontology)
+        if validate or check:
+            report["verification"] = verify_file(backend, out_path, fmt, validate=validate, check=check, base=base)
+    if as_json:
+        _print_json(report)
+    else:
+        what = "the whole graph" if part.whole else f"{part.kind} {part.start}"
+        out.print(f"exported {what}: {report['nodes']} nodes, {report['relationships']} relationships"
+                  + (f", {report['triples']} triples" if "triples" in report else "")
+                  + f" -> {report['path']} ({report['bytes']:,} bytes, {report['read_seconds'] + report['seconds']:.1f} s)")
+        for note in report.get("notes", []):
+            err.print(f"note: {note}")
+        if fmt == "neo4j-csv":
+            out.print("import into an empty Neo4j 5 database (server stopped) with:")
+            sys.stdout.write(report["command"] + "\n")
+            out.print(f"then run {Path(report['path']) / 'post-import.cypher'} once (cypher-shell -f), and any policykg "
+                      "command with POLICYKG_BACKEND=neo4j to create the constraints (see README.txt there).")
+        v = report.get("verification")
+        if v and "shacl" in v:
+            s = v["shacl"]
+            out.print(f"SHACL: {'conforms' if s['conforms'] else 'does NOT conform'} ({s['violations']} violations, "
+                      f"{s['triples']} triples, {s['seconds']:.1f} s)")
+            if not s["conforms"]:
+                err.print(s["report"])
+        if v and "sparql" in v:
+            r = v["sparql"]
+            out.print(f"SPARQL round trip: {r['cases']} cases, {r['rows']} rows: "
+                      + ("all equal to the catalogue's answers" if r["equal"] else f"{len(r['different'])} differ"))
+            for d in r["different"][:5]:
+                err.print(f"  {d['check']} {d['params']}: catalogue {len(d['catalogue'])} rows, SPARQL {len(d['sparql'])}")
+    if report.get("verification") and not report["verification"]["ok"]:
+        raise typer.Exit(1)
+
+
+@app.command("copy")
+def copy_cmd(
+    to: str = typer.Option(..., "--to", help="The backend to copy to: neo4j or embedded (the source is POLICYKG_BACKEND)."),
+    clear: bool = typer.Option(False, "--clear", help="Empty the target first."),
+    merge: bool = typer.Option(False, "--merge", help="Add to a target that already holds a graph."),
+    verify: bool = typer.Option(True, "--verify/--no-verify", help="Compare counts, catalogue answers and content "
+                                                                  "afterwards."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Copy the graph from the configured backend to the other one (same settings otherwise).
+
+    Every node and relationship is read from the source and written through the target's bulk path;
+    nothing is re-collected. Then both are compared: counts per label and type, every catalogue
+    query (with parameters drawn from the graph), and a digest of every property. Exits 1 if they differ.
+    """
+    from policykg.export.copy import compare, copy_graph, target_settings
+    from policykg.graph import open_backend
+    from policykg.settings import get_settings
+
+    _quiet_neo4j_notices()
+    settings = get_settings()
+    target_conf = target_settings(settings, to.strip().lower())
+    with _backend(settings=settings) as source, open_backend(target_conf) as target:
+        report = copy_graph(source, target, clear=clear, merge=merge)
+        if verify:
+            report.verification = compare(source, target)
+    data = report.to_dict()
+    if as_json:
+        _print_json(data)
+    else:
+        out.print(f"copied {source.name} -> {target.name}: {sum(report.nodes.values())} nodes, "
+                  f"{sum(report.relationships.values())} relationships in {report.seconds:.1f} s"
+                  + (" (target cleared first)" if report.cleared else ""))
+        v = report.verification
+        if v:
+            q = v["queries"]
+            out.print(f"counts: {'equal' if v['counts']['equal'] else 'DIFFERENT ' + str(v['counts']['differences'])}; "
+                      f"catalogue: {q['cases'] - len(q['different']) - len(q['errors'])} of {q['cases']} answers equal "
+                      f"({q['queries']} queries); content: {'equal' if v['content']['equal'] else 'DIFFERENT in ' + ', '.join(v['content']['different'])}")
+            for d in q["different"][:10]:
+                err.print(f"  differs: {d['query']} {json.dumps(d['params'], ensure_ascii=False)[:120]}")
+            for e in q["errors"][:10]:
+                err.print(f"  failed on {e['backend']}: {e['query']}: {e['error']}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+analytics_app = typer.Typer(help="Network analytics with networkx (no Neo4j plug-in): centrality, communities, "
+                                 "similarity. The same graph and seed give the same answer.", no_args_is_help=True)
+app.add_typer(analytics_app, name="analytics")
+
+
+@analytics_app.command("centrality")
+def analytics_centrality(
+    kind: str = typer.Option("clause", "--kind", help="clause | industry | tier | place | all"),
+    measure: str = typer.Option("pagerank", "--measure", help="pagerank | degree | betweenness (sort order)"),
+    seed: int = typer.Option(42, "--seed", help="Seed of the betweenness sampling (large graphs)."),
+    limit: int = typer.Option(20, "--limit", min=1, help="How many to show."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Rank clauses (or industries, tiers, places) on the clause–industry–tier–place projection."""
+    from policykg import networks
+
+    _quiet_neo4j_notices()
+    with _backend() as backend:
+        result = networks.centrality(backend, kind, measure=measure, seed=seed)
+    items = result.pop("items")
+    if as_json:
+        _print_json(networks.page(items, limit, 0, **result))
+        return
+    table = Table("rank", "id", "name", "degree", "pagerank", "betweenness",
+                  title=f"{kind} centrality by {measure} ({result['graph']['nodes']} nodes, "
+                        f"{result['graph']['edges']} edges)")
+    for it in items[:limit]:
+        table.add_row(str(it["rank"]), it["id"], str(it["name"] or ""), str(it["degree"]), f"{it['pagerank']:.4f}",
+                      f"{it['betweenness']:.4f}")
+    out.print(table)
+
+
+@analytics_app.command("communities")
+def analytics_communities(
+    seed: int = typer.Option(42, "--seed", help="Louvain seed."),
+    resolution: float = typer.Option(1.0, "--resolution", min=0.001, help="Louvain resolution (higher: smaller communities)."),
+    min_size: int = typer.Option(2, "--min-size", min=1, help="Smallest community listed."),
+    limit: int = typer.Option(20, "--limit", min=1, help="How many communities to show."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Communities of enterprises linked by shared investors (funds) and shared industries (Louvain)."""
+    from policykg import networks
+
+    _quiet_neo4j_notices()
+    with _backend() as backend:
+        result = networks.communities(backend, seed=seed, resolution=resolution, min_size=min_size)
+    items = result.pop("items")
+    if as_json:
+        _print_json(networks.page(items, limit, 0, **result))
+        return
+    g = result["graph"]
+    table = Table("#", "size", "industries", "investors", "members (first 3)",
+                  title=f"{len(items)} communities of ≥{min_size} ({g['enterprises']} enterprises, {g['edges']} links; "
+                        f"modularity {result['modularity']:.3f}, seed {seed})")
+    for it in items[:limit]:
+        table.add_row(str(it["id"]), str(it["size"]),
+                      ", ".join(f"{x['name']} {x['enterprises']}" for x in it["industries"][:3]),
+                      ", ".join(f"{x['name']} {x['enterprises']}" for x in it["investors"][:3]),
+                      ", ".join(m["id"] for m in it["members"][:3]))
+    out.print(table)
+
+
+@analytics_app.command("similar")
+def analytics_similar(
+    uscc: str = typer.Argument(..., help="The enterprise's USCC."),
+    limit: int = typer.Option(20, "--limit", min=1, help="How many to show."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Enterprises most similar to one: Jaccard on shared industries, places, tiers, programmes and investors."""
+    from policykg import networks
+
+    _quiet_neo4j_notices()
+    with _backend() as backend:
+        result = networks.similar(backend, uscc)
+        items = result.pop("items")
+        shown = networks.with_names(backend, items[:limit])
+    if as_json:
+        _print_json({**networks.page(items, limit, 0, **result), "items": shown})
+        return
+    table = Table("id", "name", "jaccard", "shared", title=f"similar to {uscc} ({len(items)} share something)")
+    for it in shown:
+        table.add_row(it["id"], str(it["name"] or ""), f"{it['jaccard']:.3f}",
+                      ", ".join(str(s["name"] or s["id"]) for s in it["shared"]))
+    out.print(table)
+
+
+@app.command()
+def viz(
+    view: str = typer.Argument(..., help="policy-map | industries | enterprise | explore | budget | all"),
+    out_path: Path | None = typer.Option(None, "--out", help="File to write (default VIEW.html); for `all`, a folder "
+                                          "(default policykg-pages/)."),
+    document: str | None = typer.Option(None, "--document", help="policy-map, industries, budget: a PolicyDocument id."),
+    uscc: str | None = typer.Option(None, "--uscc", help="enterprise: the firm (default: the one meeting most measures)."),
+    node_id: str | None = typer.Option(None, "--id", help="explore: the centre node (default: the first document)."),
+    depth: int = typer.Option(2, "--depth", min=1, max=4, help="explore: relationships from the centre."),
+    limit: int = typer.Option(500, "--limit", min=1, max=2000, help="explore: at most this many nodes."),
+    enterprises: int = typer.Option(0, "--enterprises", min=0, max=100, help="industries: firms drawn per industry."),
+) -> None:
+    """Write a page as one standalone HTML file (scripts, styles and data inlined: it opens from disk with
+    no network), or every page and an index with VIEW `all`. The same pages are served at /viz/."""
+    from policykg.viz.render import PAGES, write_standalone
+
+    if view != "all" and view not in PAGES:
+        raise typer.BadParameter(f"unknown view {view!r}; choose one of {', '.join(PAGES)} or all", param_hint="VIEW")
+    params = {"document": document, "uscc": uscc, "id": node_id, "depth": depth, "limit": limit,
+              "enterprises": enterprises}
+    with _backend() as backend:
+        written = write_standalone(backend, view, out_path, params)
+    for path in written:
+        out.print(f"wrote {path} ({path.stat().st_size // 1024:,} KB)")
 
 
 def main() -> None:

@@ -11,9 +11,13 @@ from policykg.graph import open_backend
 from policykg.queries import catalogue
 from policykg.settings import get_settings
 from tests.conftest import neo4j_settings
-from tests.fixtures.graph import ENTERPRISES, fixture_batch
+from tests.fixtures.graph import ENTERPRISES, MATCH_ENTERPRISES, fixture_batch, parse_test_policy
 
 BATCH, DOC_ID = fixture_batch()
+TEST_DOC = parse_test_policy().document.id
+M = [e["id"] for e in MATCH_ENTERPRISES]
+SEARCH = {"q": "", "code": "", "industries": [], "places": [], "tiers": [], "filter_capital": False, "capital_min": 0,
+          "capital_max": 0, "filter_founded": False, "founded_min": "1900-01-01", "founded_max": "2100-12-31"}
 
 # Parameter sets per query; every catalogue query must appear here (see the first test).
 CASES: dict[str, list[dict]] = {
@@ -32,6 +36,63 @@ CASES: dict[str, list[dict]] = {
     "shortest_path": [{"source": f"{DOC_ID}:m5", "target": DOC_ID}, {"source": "ind-pharma", "target": "ind-bio"},
                       {"source": "fund-kc", "target": ENTERPRISES[2]["id"]}, {"source": DOC_ID, "target": "place-layout"},
                       {"source": "ind-iot", "target": "nothing"}],
+    # policykg.analysis: matching, gaps, budget, browsing
+    "clauses_in_force": [{"as_of": "2025-06-01", "document": ""}, {"as_of": "2024-06-01", "document": ""},
+                         {"as_of": "2031-01-01", "document": DOC_ID}, {"as_of": "2020-01-01", "document": ""}],
+    "clause_criteria": [{"clauses": [f"{DOC_ID}:m{n}" for n in range(1, 25)] + [f"{TEST_DOC}:m1"]},
+                        {"clauses": []}],
+    "conditions_of": [{"ids": [f"{TEST_DOC}:m1", f"{TEST_DOC}:m2", "inst-registered-capital-grant", f"{DOC_ID}:a4"]},
+                      {"ids": ["nothing"]}],
+    "instrument_forms": [{"ids": ["inst-investment-support", "inst-market-expansion", "inst-rd-support",
+                                  "inst-rent-subsidy"]}, {"ids": []}],
+    "instrument_rates": [{"ids": ["inst-rd-support", "inst-registered-capital-grant", "inst-interest-subsidy",
+                                  "inst-market-expansion-overseas"]}],
+    "document_rules": [{"documents": [DOC_ID, TEST_DOC]}, {"documents": [TEST_DOC]}],
+    "industry_tree": [{}],
+    "place_tree": [{}],
+    "taxonomy_nodes": [{}],
+    "enterprises_by_id": [{"ids": M + [ENTERPRISES[0]["id"], "nothing"]}],
+    "enterprise_profile": [{"uscc": M[0]}, {"uscc": ENTERPRISES[1]["id"]}, {"uscc": "nothing"}],
+    "enterprise_links": [{"uscc": M[0]}, {"uscc": M[1]}, {"uscc": ENTERPRISES[0]["id"]}, {"uscc": ENTERPRISES[2]["id"]}],
+    "enterprise_financials": [{"uscc": M[0]}, {"uscc": M[4]}],
+    "enterprises_links": [{"ids": M + [e["id"] for e in ENTERPRISES] + ["nothing"]}, {"ids": []}],
+    "enterprises_financials": [{"ids": M + [ENTERPRISES[0]["id"]]}],
+    "enterprises_linked": [{"industries": ["ind-ai", "ind-new-generation-ai", "ind-agi"], "tiers": ["tier-tech-enterprise"],
+                            "places": ["place-jiangbei-block"]},
+                           {"industries": [], "tiers": [], "places": ["place-binfu-zone", "place-binjiang"]}],
+    "similar_enterprises": [{"uscc": M[0]}, {"uscc": M[5]}, {"uscc": M[4]}],
+    "industry_enterprise_counts": [{"industries": ["ind-ai", "ind-life-health", "ind-intelligent-iot",
+                                                   "ind-integrated-circuits", "ind-quantum-sensing"]}],
+    "industry_investments": [{"industries": ["ind-ai", "ind-life-health", "ind-intelligent-iot", "ind-iot",
+                                             "ind-integrated-circuits"]}],
+    "industry_breakdown": [{"industries": ["ind-ai", "ind-life-health", "ind-intelligent-iot", "ind-pharma"]}],
+    "taxonomy_enterprise_counts": [{}],
+    "document_mentions": [{"documents": [DOC_ID, TEST_DOC]}],
+    "fund_stats": [{}],
+    "clause_texts": [{"as_of": "2025-06-01", "document": ""}, {"as_of": "2025-06-01", "document": TEST_DOC}],
+    "clause_detail": [{"id": f"{DOC_ID}:m16"}, {"id": f"{DOC_ID}:a4"}, {"id": "nothing"}],
+    "clause_links": [{"id": f"{DOC_ID}:m16"}, {"id": f"{DOC_ID}:a4"}, {"id": f"{DOC_ID}:m1"}],
+    "clause_amounts": [{"id": f"{DOC_ID}:m22"}, {"id": f"{TEST_DOC}:m2"}],
+    "clause_rates": [{"id": f"{DOC_ID}:a4"}, {"id": f"{TEST_DOC}:m1"}],
+    "enterprises_search": [{**SEARCH, "skip": 0, "limit": 5}, {**SEARCH, "skip": 3, "limit": 4},
+                           {**SEARCH, "q": "测试", "tiers": ["tier-tech-enterprise", "tier-gazelle"], "skip": 0,
+                            "limit": 10},
+                           {**SEARCH, "code": "91330108TESTM", "industries": ["ind-integrated-circuits"], "skip": 0,
+                            "limit": 10},
+                           {**SEARCH, "filter_capital": True, "capital_min": 10_000_000, "capital_max": 60_000_000,
+                            "filter_founded": True, "founded_min": "2016-01-01", "founded_max": "2022-12-31",
+                            "places": ["place-jiangbei-block", "place-smart-manufacturing-supply-town"], "skip": 0,
+                            "limit": 10}],
+    "policy_fingerprint": [{}],
+    "enterprises_search_count": [SEARCH, {**SEARCH, "q": "生物"}, {**SEARCH, "filter_capital": True,
+                                                                   "capital_min": 0, "capital_max": 60_000_000}],
+    # policykg.export (SPARQL round trip) and policykg.networks
+    "sparql_check_industry_clauses": [{"industry": "ind-ai"}, {"industry": "ind-life-health"},
+                                      {"industry": "ind-intelligent-iot"}, {"industry": "nothing"}],
+    "sparql_check_budget_total": [{}],
+    "sparql_check_enterprise": [{"uscc": ENTERPRISES[2]["id"]}, {"uscc": M[0]}, {"uscc": "nothing"}],
+    "analytics_policy_edges": [{}],
+    "analytics_enterprise_features": [{}],
 }
 
 

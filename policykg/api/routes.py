@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from policykg import __version__, explore
+from policykg.analysis import browse as _browse
+from policykg.analysis import budget as _budget
+from policykg.analysis import eligibility as _eligibility
+from policykg.analysis import gaps as _gaps
+from policykg.analysis import matching as _matching
+from policykg.analysis.snapshot import SnapshotCache
 from policykg.errors import NotFound, PolicyKGError
 from policykg.queries import catalogue, get_query
 
@@ -91,3 +98,188 @@ def graph_neighbourhood(request: Request, id: str = Query(..., description="node
 @router.get("/graph/path", summary="One shortest path between two nodes, as nodes and edges")
 def graph_path(request: Request, source: str = Query(..., alias="from"), target: str = Query(..., alias="to")):
     return explore.path(_backend(request), source, target)
+
+
+# --- matching, gaps, budgets, browsing and search (policykg.analysis) ---------------------------
+# Dates: `on` (YYYY-MM-DD, default today) picks the documents in force; `document` restricts to one.
+# Filters that name nothing in the graph (an unknown place, tier, industry or document) answer 422.
+
+
+def _snapshot(request: Request, on: dt.date | None = None, document: str | None = None):
+    """The policy snapshot for (on, document), cached per app while the graph's documents are unchanged."""
+    state = request.app.state
+    cache = getattr(state, "snapshots", None)
+    if cache is None:
+        cache = state.snapshots = SnapshotCache()
+    return cache.get(_backend(request), on, document)
+
+
+ON = Query(None, description="the date the documents must be in force on (YYYY-MM-DD); default today")
+DOCUMENT = Query(None, description="only this PolicyDocument (id)")
+
+
+def _filters(place: str | None, tier: str | None, capital_min: int | None, capital_max: int | None,
+             founded_from: int | None, founded_to: int | None) -> _matching.Filters:
+    return _matching.Filters(place=place, tier=tier, capital_min=capital_min, capital_max=capital_max,
+                             founded_from=founded_from, founded_to=founded_to)
+
+
+PLACE = Query(None, description="only enterprises located in this place or a place inside it (Place id)")
+TIER = Query(None, description="only enterprises holding this tier (Tier id)")
+CAP_MIN = Query(None, ge=0, description="registered capital (CNY, yuan) at least")
+CAP_MAX = Query(None, ge=0, description="registered capital (CNY, yuan) at most")
+FOUNDED_FROM = Query(None, ge=1800, le=2200, description="founded in this year or later")
+FOUNDED_TO = Query(None, ge=1800, le=2200, description="founded in this year or earlier")
+
+
+@router.get("/enterprises/{uscc}/eligible-clauses", summary="Every measure in force, with this enterprise's status")
+def eligible_clauses(uscc: str, request: Request, on: dt.date | None = ON, document: str | None = DOCUMENT,
+                     limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+    """For every measure in force: `status` met | not_met | unknown, `missing` (fields whose absence left it
+    unknown), `failed` (criteria not met), `near_miss`, `reasons` (each with a graph `path`:
+    `{nodes: [{id, label, name}], edges: [{source, target, type}]}`), `estimate_cny` `{low, high}` with
+    `estimate.lines` per instrument, and grants already `received`. Sorted by status (met, unknown,
+    not_met), then estimate. `estimate_total_cny` applies each document's stacking rule (see
+    `estimate_total.method`). A page of `items` with `total`, `limit`, `offset`."""
+    result = _eligibility.eligible_clauses(_backend(request), uscc, snapshot=_snapshot(request, on, document))
+    return {**result, **page(result["items"], limit, offset)}
+
+
+@router.get("/clauses/{clause_id}/matching-enterprises", summary="Enterprises that meet a measure, and near misses")
+def matching_enterprises(clause_id: str, request: Request, place: str | None = PLACE, tier: str | None = TIER,
+                         capital_min: int | None = CAP_MIN, capital_max: int | None = CAP_MAX,
+                         founded_from: int | None = FOUNDED_FROM, founded_to: int | None = FOUNDED_TO,
+                         on: dt.date | None = ON, limit: int = Query(50, ge=1, le=1000),
+                         offset: int = Query(0, ge=0),
+                         near_limit: int = Query(50, ge=0, le=1000, description="at most this many near misses")):
+    """`items`: enterprises that meet the measure, ranked by estimated support, then registered capital,
+    each with `reasons` (graph paths) and `estimate_cny`; `near_misses` `{items, total}`: enterprises failing
+    exactly one criterion (named in `failed`) while meeting another; `unknown` `{items, total}`: enterprises
+    whose data leaves it open (`missing`). `criteria` lists what the measure requires."""
+    return _matching.matching_enterprises(
+        _backend(request), clause_id, _filters(place, tier, capital_min, capital_max, founded_from, founded_to), on,
+        limit, offset, near_limit, snapshot=_snapshot(request, on))
+
+
+@router.get("/industries/{industry_id}/enterprises", summary="Enterprises of an industry (with narrower industries)")
+def industry_enterprises(industry_id: str, request: Request, place: str | None = PLACE, tier: str | None = TIER,
+                         capital_min: int | None = CAP_MIN, capital_max: int | None = CAP_MAX,
+                         founded_from: int | None = FOUNDED_FROM, founded_to: int | None = FOUNDED_TO,
+                         limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0)):
+    """Enterprises IN_INDUSTRY the industry or a narrower one, largest registered capital first, each with the
+    path that links it; `by_industry` counts them per industry they are filed under."""
+    return _matching.industry_enterprises(
+        _backend(request), industry_id, _filters(place, tier, capital_min, capital_max, founded_from, founded_to),
+        limit, offset, snapshot=_snapshot(request))
+
+
+@router.get("/enterprises/{uscc}/similar", summary="Enterprises sharing industries, investors, programmes or place")
+def similar_enterprises(uscc: str, request: Request, limit: int = Query(20, ge=1, le=1000),
+                        offset: int = Query(0, ge=0)):
+    """Ranked by `score` (the sum of `weights` of the shared things); each shared thing with its path."""
+    return _matching.similar_enterprises(_backend(request), uscc, limit, offset)
+
+
+@router.get("/gaps", summary="Coverage gaps: industries, tiers and places")
+def coverage_gaps(request: Request, document: str | None = DOCUMENT, on: dt.date | None = ON) -> dict[str, Any]:
+    """`{industries, tiers, places}`: every 1+5+N and key industry with `clauses`, `budget_floor_cny`, `funds`,
+    `investments`, `enterprises`, `by_place`, `by_tier` and `gaps` (codes `no_dedicated_clause`,
+    `no_fund_investment`, `no_enterprises`, `budget_per_enterprise`); every tier and place with the measures
+    that target it and `gaps` (`named_not_targeted`, `no_clause`, `no_enterprises`)."""
+    return _gaps.gaps(_backend(request), document, on, snapshot=_snapshot(request, on, document))
+
+
+@router.get("/budget", summary="Budget floors and fund scales of the measures in force")
+def budget(request: Request, document: str | None = DOCUMENT, on: dt.date | None = ON) -> dict[str, Any]:
+    """`annual_floor_total_cny` (sum of the measures' annual floors), `fund_scale_total_cny` (kept apart),
+    `by_section`, `by_clause`, `by_industry` and `by_instrument` (a measure counts toward each industry and
+    instrument it names: these overlap; see `notes`)."""
+    return _budget.budget(_backend(request), document, on, snapshot=_snapshot(request, on, document))
+
+
+@router.get("/documents/{doc_id}", summary="One policy document with its sections and rules")
+def document_detail(doc_id: str, request: Request) -> dict[str, Any]:
+    return _browse.document_detail(_backend(request), doc_id)
+
+
+@router.get("/documents/{doc_id}/sections", summary="A document's headings, in document order")
+def document_sections(doc_id: str, request: Request, limit: int = Query(100, ge=1, le=1000),
+                      offset: int = Query(0, ge=0)):
+    backend = _backend(request)
+    if backend.missing_ids("PolicyDocument", {doc_id}):
+        raise NotFound(f"no policy document with id {doc_id!r}", id=doc_id)
+    return page(backend.query("document_sections", {"document": doc_id}).records(), limit, offset)
+
+
+@router.get("/clauses", summary="Measures in force, filtered by industry, tier, place or text")
+def clauses(request: Request,
+            industry: str | None = Query(None, description="supports this industry, a narrower or a broader one"),
+            tier: str | None = Query(None, description="targets this tier"),
+            place: str | None = Query(None, description="applies in this place, a place inside or around it"),
+            q: str | None = Query(None, description="every term of the query in the clause text"),
+            document: str | None = DOCUMENT, on: dt.date | None = ON,
+            limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)):
+    result = _browse.clauses(_backend(request), industry, tier, place, q, document, on,
+                             snapshot=_snapshot(request, on, document))
+    return {**result, **page(result["items"], limit, offset)}
+
+
+@router.get("/clauses/{clause_id}", summary="One clause: full text, amounts, rates, conditions, instruments, links")
+def clause_detail(clause_id: str, request: Request, on: dt.date | None = ON) -> dict[str, Any]:
+    """Any clause (in force or not: `in_force` says), with its evidence span, the amounts and rates it states,
+    its conditions, its instruments (with their forms, rates and conditions), rules, and every link with the
+    quoted words it was read from."""
+    return _browse.clause_detail(_backend(request), clause_id, on, snapshot=_snapshot(request, on))
+
+
+@router.get("/search", summary="Chinese text search over the clauses in force (same on both backends)")
+def search(request: Request, q: str = Query(..., min_length=1, max_length=200, description="text to find"),
+           kind: str | None = Query(None, pattern="^(measure|annex|item)$", description="only this kind of clause"),
+           document: str | None = DOCUMENT, on: dt.date | None = ON,
+           limit: int = Query(20, ge=1, le=200), offset: int = Query(0, ge=0)):
+    """Each result: `mode` (exact | fuzzy), `score`, `matches` (spans `[start, end)` in the clause text) and a
+    `snippet` `{text, start, highlights}`."""
+    return _browse.search(_backend(request), q, document, on, kind, limit, offset)
+
+
+@router.get("/industries", summary="The industry taxonomy as a tree")
+def industries(request: Request, on: dt.date | None = ON) -> dict[str, Any]:
+    """`items`: the roots, each `{id, name, group, key_industry, parents, clauses, children: [...]}`; an
+    industry with several parents appears under each. `total` counts industries."""
+    result = _browse.industries(_backend(request), on, snapshot=_snapshot(request, on))
+    return {**result, "limit": result["total"], "offset": 0}
+
+
+@router.get("/places", summary="Places as a tree (PART_OF)")
+def places(request: Request, on: dt.date | None = ON) -> dict[str, Any]:
+    result = _browse.places(_backend(request), on, snapshot=_snapshot(request, on))
+    return {**result, "limit": result["total"], "offset": 0}
+
+
+@router.get("/programmes", summary="Programmes with their selected enterprises and the measures that refer to them")
+def programmes(request: Request, on: dt.date | None = ON, limit: int = Query(100, ge=1, le=1000),
+               offset: int = Query(0, ge=0)):
+    return page(_browse.programmes(_backend(request), on, snapshot=_snapshot(request, on)), limit, offset)
+
+
+@router.get("/funds", summary="Funds with their investments and the measures that refer to them")
+def funds(request: Request, on: dt.date | None = ON, limit: int = Query(100, ge=1, le=1000),
+          offset: int = Query(0, ge=0)):
+    return page(_browse.funds(_backend(request), on, snapshot=_snapshot(request, on)), limit, offset)
+
+
+@router.get("/enterprises", summary="Search enterprises by name or USCC, with filters")
+def enterprises(request: Request, q: str = Query("", max_length=100, description="part of the name, or a USCC prefix"),
+                industry: str | None = Query(None, description="in this industry or a narrower one"),
+                place: str | None = PLACE, tier: str | None = TIER,
+                capital_min: int | None = CAP_MIN, capital_max: int | None = CAP_MAX,
+                founded_from: int | None = FOUNDED_FROM, founded_to: int | None = FOUNDED_TO,
+                limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0)):
+    """Largest registered capital (CNY) first, then by USCC."""
+    return _browse.enterprises(_backend(request), q, industry, place, tier, capital_min, capital_max,
+                               founded_from, founded_to, limit, offset, snapshot=_snapshot(request))
+
+
+@router.get("/enterprises/{uscc}", summary="One enterprise with its links, figures, investors and grants")
+def enterprise_detail(uscc: str, request: Request) -> dict[str, Any]:
+    return _browse.enterprise_detail(_backend(request), uscc)

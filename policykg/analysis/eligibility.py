@@ -1,0 +1,580 @@
+"""Which measures an enterprise can use: three-valued eligibility, reasons as graph paths, estimates.
+
+Eligibility of one enterprise for one measure in force
+------------------------------------------------------
+A measure states up to four *criteria*; each one it states is required (AND), and within one any
+match suffices (OR):
+
+``industry``  the measure SUPPORTS some industry, and the enterprise is IN_INDUSTRY that industry or a
+              narrower one (``SUBINDUSTRY_OF*``): a 生物医药 firm meets a measure for 生命健康, and the
+              reason's path shows the step. A broader industry does not meet a narrower measure.
+``tier``      the measure TARGETS some tier, and the enterprise HAS_TIER one of them. Registries list
+              tier holders, so a firm without the tier does not hold it (not_met, never unknown).
+``place``     the measure APPLIES_IN some place, and the enterprise is LOCATED_IN (address or tax) that
+              place or one inside it (``PART_OF*``).
+``condition`` every typed Condition the measure HAS_CONDITION holds; conditions sharing an
+              ``alternative_group`` are alternatives (any one suffices), see :func:`check_condition`.
+
+A criterion is ``unknown`` when the enterprise's data lacks what it needs: no industry at all
+(``missing: ["industries"]``), no place (``["place"]``), a condition's field null (e.g.
+``["revenue_cny"]``). The measure's status is ``not_met`` if any criterion is not met, else
+``unknown`` if any is unknown, else ``met``. A measure that states no criterion at all is
+``unknown`` with a reason saying so: whether a firm qualifies must be read from its text.
+Programmes a measure REFERS_TO are shown (``dimension: programme``, ``status: info``) when the firm was
+SELECTED_IN them, but decide nothing (measure 18 refers to provincial frames, not selections).
+A measure is a *near miss* for a firm when exactly one criterion (or one condition group) is not
+met and at least one other is met; ``failed`` names it.
+
+Conditions are currency-aware: a threshold in CNY is compared with ``registered_capital_cny`` (or the
+capital itself when it is in CNY), one in USD with a capital in USD. No exchange rate is invented:
+a capital in another currency is ``unknown`` against that threshold — unless the same alternative
+group also states the threshold in the firm's own currency (注册资本1亿元人民币或1000万美元以上), in
+which case that alternative decides. Fields: ``registered_capital``, ``revenue`` (revenue_cny),
+``rd_spend`` (rd_spend_cny), ``employees``, ``founded_years`` (from ``founded`` to the as-of date),
+``revenue_growth`` / ``rd_growth`` (latest two consecutive years of Financial figures), ``rd_ratio``
+(rd_spend_cny / revenue_cny); any other field is ``unknown``, named as missing.
+
+Estimates
+---------
+For each instrument a measure USES_INSTRUMENT (an umbrella such as 投资资助 stands for its forms,
+投资资助-贴息 and 投资资助-注册资本), the support is ``rate × base``: the rate from the instrument
+(``rate_low`` .. ``rate_high``, from the taxonomy, else from the Rate nodes it STATES; "up to 30%" is
+0–30%), the base from the enterprise's figures by the instrument's kind:
+
+=================== ================================= ============================================
+instrument kind     base                               note
+=================== ================================= ============================================
+rd_support          rd_spend_cny (研发资助)              0–30% of R&D spend
+capital_grant       registered capital (CNY)            5–10%, only when the instrument's own
+                                                        condition (≥1亿元 or ≥1000万美元) holds;
+                                                        a USD capital gives a USD figure, kept out
+                                                        of the CNY totals (no exchange rate)
+interest_subsidy    loan interest — not in the data      reported as missing
+project_support     project investment — not in data     reported as missing
+market_expansion    marketing costs — not in the data    reported as missing
+=================== ================================= ============================================
+
+Within one measure, instruments on different bases add up; on the same base the highest counts.
+Across measures, a document's stacking rule (``Rule {kind: stacking, policy: highest_once}``,
+从优、从高、不重复) pays one project once, at the highest: per document, for each base figure, only
+the measure line with the highest estimate counts. Documents without such a rule add up.
+``estimate_total_cny`` counts measures that are ``met``; ``if_unknown_met_cny`` adds the unknown ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from policykg.analysis.snapshot import Measure, PolicySnapshot, edge, load_snapshot, node, path
+from policykg.errors import NotFound
+from policykg.graph.base import Backend, chunks
+
+STATUS_ORDER = {"met": 0, "unknown": 1, "not_met": 2}
+
+#: condition field -> the enterprise property it is compared with (money fields in CNY)
+CNY_FIELDS = {"revenue": "revenue_cny", "rd_spend": "rd_spend_cny"}
+#: instrument kind -> (base property, what the base is)
+BASES = {
+    "rd_support": ("rd_spend_cny", "R&D spend (研发投入)"),
+    "capital_grant": ("registered_capital", "registered capital (注册资本)"),
+    "interest_subsidy": ("loan_interest", "interest on bank loans (贷款利息)"),
+    "project_support": ("project_investment", "investment in the project (项目投资额)"),
+    "market_expansion": ("marketing_costs", "costs of a marketing network (营销网络费用)"),
+}
+
+
+@dataclass
+class Profile:
+    """One enterprise and what it is linked to."""
+
+    props: dict[str, Any]
+    industries: list[dict[str, Any]] = field(default_factory=list)
+    places: list[dict[str, Any]] = field(default_factory=list)
+    tiers: list[dict[str, Any]] = field(default_factory=list)
+    programmes: list[dict[str, Any]] = field(default_factory=list)
+    investors: list[dict[str, Any]] = field(default_factory=list)
+    grants: list[dict[str, Any]] = field(default_factory=list)
+    financials: list[dict[str, Any]] | None = None
+
+    @property
+    def id(self) -> str:
+        return self.props["id"]
+
+    def node(self) -> dict[str, Any]:
+        return node(self.id, "Enterprise", self.props.get("name"))
+
+    def summary(self) -> dict[str, Any]:
+        p = self.props
+        return {**{k: p.get(k) for k in ("id", "name", "founded", "registered_capital", "currency",
+                                         "registered_capital_cny", "employees", "listed", "revenue_cny",
+                                         "rd_spend_cny", "figures_year")},
+                "industries": [{"id": x["id"], "name": x["name"]} for x in self.industries],
+                "places": [{"id": x["id"], "name": x["name"], "kind": x["detail"]} for x in self.places],
+                "tiers": [{"id": x["id"], "name": x["name"], "year": x["year"], "issuer": x["detail"]}
+                          for x in self.tiers]}
+
+
+LINK_ATTR = {"IN_INDUSTRY": "industries", "LOCATED_IN": "places", "HAS_TIER": "tiers", "SELECTED_IN": "programmes",
+             "INVESTED_IN": "investors", "RECEIVED": "grants"}
+
+
+def _finish(prof: Profile) -> Profile:
+    for attr in LINK_ATTR.values():
+        getattr(prof, attr).sort(key=lambda x: (x["id"], x.get("detail") or ""))
+    if prof.financials is not None:
+        prof.financials.sort(key=lambda x: x["year"])
+    return prof
+
+
+def load_profile(backend: Backend, uscc: str, financials: bool = False) -> Profile:
+    """One enterprise with all its links (key lookups: a few tenths of a millisecond each)."""
+    rows = backend.query("enterprise_profile", {"uscc": uscc}).records()
+    if not rows:
+        raise NotFound(f"no enterprise with USCC {uscc!r}", id=uscc)
+    prof = Profile(rows[0])
+    for r in backend.query("enterprise_links", {"uscc": uscc}).records():
+        getattr(prof, LINK_ATTR[r["type"]]).append(r)
+    if financials:
+        prof.financials = backend.query("enterprise_financials", {"uscc": uscc}).records()
+    return _finish(prof)
+
+
+def load_profiles(backend: Backend, ids: list[str], financials: bool = False) -> dict[str, Profile]:
+    """Many enterprises by id with what eligibility needs (industries, places, tiers, programmes; yearly
+    figures when asked) — not investors or grants — in a few queries per 10,000."""
+    out: dict[str, Profile] = {}
+    for part in chunks(sorted(set(ids)), 10_000):
+        for r in backend.query("enterprises_by_id", {"ids": part}).records():
+            out[r["id"]] = Profile(r, financials=[] if financials else None)
+        for r in backend.query("enterprises_links", {"ids": part}).records():
+            prof = out.get(r["enterprise"])
+            if prof is not None:
+                getattr(prof, LINK_ATTR[r["type"]]).append(r)
+        if financials:
+            for r in backend.query("enterprises_financials", {"ids": part}).records():
+                if r["enterprise"] in out:
+                    out[r["enterprise"]].financials.append(r)  # type: ignore[union-attr]
+    for prof in out.values():
+        _finish(prof)
+    return out
+
+
+# --- conditions --------------------------------------------------------------------------------
+def _compare(value: float, op: str, threshold: float) -> bool:
+    return {">=": value >= threshold, ">": value > threshold, "<=": value <= threshold, "<": value < threshold,
+            "==": value == threshold}.get(op, False)
+
+
+def _growth(prof: Profile, key: str) -> tuple[float | None, str | None]:
+    figs = [f for f in (prof.financials or []) if f.get(key) is not None]
+    if len(figs) >= 2 and figs[-1]["year"] == figs[-2]["year"] + 1 and figs[-2][key]:
+        return figs[-1][key] / figs[-2][key] - 1, f"{figs[-2]['year']}–{figs[-1]['year']}"
+    return None, None
+
+
+def enterprise_value(prof: Profile, cond: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
+    """The enterprise's value for a condition: ``{value, field}``, or ``{incomparable|missing, field}``."""
+    p, f, unit = prof.props, cond["field"], cond.get("unit")
+    if f in ("registered_capital", "paid_in_capital"):
+        # paid-in capital is not in the data: registered capital is the closest figure there is
+        cap, cur, cap_cny = p.get("registered_capital"), p.get("currency"), p.get("registered_capital_cny")
+        if unit == "CNY" and cap_cny is not None:
+            return {"field": "registered_capital_cny", "value": cap_cny, "unit": "CNY"}
+        if cap is None:
+            return {"field": "registered_capital", "missing": True}
+        cur = cur or "CNY"
+        if cur == unit:
+            return {"field": "registered_capital", "value": cap, "unit": cur}
+        return {"field": "registered_capital_cny" if unit == "CNY" else "registered_capital", "incomparable": True,
+                "value": cap, "unit": cur,
+                "message": f"the registered capital is in {cur} and the threshold in {unit}; no exchange rate is assumed"}
+    if f in CNY_FIELDS:
+        key = CNY_FIELDS[f]
+        if p.get(key) is None:
+            return {"field": key, "missing": True}
+        if unit not in (None, "CNY"):
+            return {"field": key, "incomparable": True, "value": p[key], "unit": "CNY",
+                    "message": f"the figure is in CNY and the threshold in {unit}; no exchange rate is assumed"}
+        return {"field": key, "value": p[key], "unit": "CNY"}
+    if f == "employees":
+        return {"field": "employees", "missing": True} if p.get("employees") is None else \
+            {"field": "employees", "value": p["employees"], "unit": "persons"}
+    if f == "founded_years":
+        if not p.get("founded"):
+            return {"field": "founded", "missing": True}
+        years = (as_of - dt.date.fromisoformat(str(p["founded"]))).days / 365.25
+        return {"field": "founded", "value": round(years, 2), "unit": "years"}
+    if f in ("revenue_growth", "rd_growth"):
+        key = "revenue_cny" if f == "revenue_growth" else "rd_spend_cny"
+        value, years = _growth(prof, key)
+        if value is None:
+            return {"field": f"financials.{key} (two consecutive years)", "missing": True}
+        return {"field": f, "value": round(value, 4), "unit": "ratio", "years": years}
+    if f == "rd_ratio":
+        if p.get("rd_spend_cny") is None or not p.get("revenue_cny"):
+            return {"field": "rd_spend_cny" if p.get("rd_spend_cny") is None else "revenue_cny", "missing": True}
+        return {"field": "rd_ratio", "value": round(p["rd_spend_cny"] / p["revenue_cny"], 4), "unit": "ratio"}
+    return {"field": f, "missing": True, "message": f"the enterprise data has no field for {f!r}"}
+
+
+def check_condition(prof: Profile, cond: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
+    """One condition: ``status`` met | not_met | unknown | incomparable, with the enterprise's value."""
+    ev = enterprise_value(prof, cond, as_of)
+    base = {"condition": {k: cond.get(k) for k in ("id", "field", "operator", "value", "unit", "quote")},
+            "enterprise_field": ev["field"], "enterprise_value": ev.get("value")}
+    if ev.get("missing"):
+        return {**base, "status": "unknown", "missing": [ev["field"]], "message": ev.get("message")}
+    if ev.get("incomparable"):
+        return {**base, "status": "incomparable", "missing": [ev["field"]], "message": ev.get("message"),
+                "enterprise_unit": ev.get("unit")}
+    ok = _compare(float(ev["value"]), cond["operator"], float(cond["value"]))
+    return {**base, "status": "met" if ok else "not_met", "enterprise_unit": ev.get("unit"),
+            **({"years": ev["years"]} if "years" in ev else {})}
+
+
+def check_conditions(prof: Profile, conditions: list[dict[str, Any]], as_of: dt.date) -> list[dict[str, Any]]:
+    """Group conditions (alternatives share a group) and decide each group.
+
+    Within a group: met if any alternative is met; alternatives the enterprise cannot be compared
+    with (another currency) are set aside when another alternative can; otherwise unknown if any is
+    unknown, else not_met."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for c in conditions:
+        groups.setdefault(c.get("alternative_group") or c["id"], []).append(c)
+    out = []
+    for gid in sorted(groups):
+        checks = [check_condition(prof, c, as_of) for c in groups[gid]]
+        comparable = [c for c in checks if c["status"] != "incomparable"]
+        decisive = comparable or checks
+        statuses = {c["status"] for c in decisive}
+        if "met" in statuses:
+            status = "met"
+        elif statuses & {"unknown", "incomparable"}:
+            status = "unknown"
+        else:
+            status = "not_met"
+        missing = sorted({m for c in decisive if c["status"] in ("unknown", "incomparable") for m in c["missing"]})
+        out.append({"group": gid, "status": status, "alternatives": checks,
+                    "missing": missing if status == "unknown" else []})
+    return out
+
+
+# --- one measure -------------------------------------------------------------------------------
+def _cond_path(snapshot_owner: dict[str, Any], cond: dict[str, Any]) -> dict[str, Any]:
+    return path([snapshot_owner, node(cond["id"], "Condition", cond.get("quote"))],
+                [edge(snapshot_owner["id"], cond["id"], "HAS_CONDITION")])
+
+
+def classify(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
+    """The status of one measure for one enterprise, without reasons: ``status``, ``missing``, ``failed``,
+    ``near_miss`` and the decided condition ``groups``. :func:`evaluate` adds the reasons."""
+    crit: list[tuple[str, str, list[str]]] = []  # (criterion, status, missing)
+    if m.industries:
+        if any(i["id"] in m.industry_scope for i in prof.industries):
+            crit.append(("industry", "met", []))
+        else:
+            crit.append(("industry", "not_met", []) if prof.industries else ("industry", "unknown", ["industries"]))
+    if m.tiers:
+        crit.append(("tier", "met" if any(t["id"] in m.tiers for t in prof.tiers) else "not_met", []))
+    if m.places:
+        if any(p["id"] in m.place_scope for p in prof.places):
+            crit.append(("place", "met", []))
+        else:
+            crit.append(("place", "not_met", []) if prof.places else ("place", "unknown", ["place"]))
+    groups = check_conditions(prof, m.conditions, snap.as_of) if m.conditions else []
+    for g in groups:
+        crit.append((f"condition:{g['group']}", g["status"], g["missing"]))
+    if not m.checkable:
+        status = "unknown"
+    else:
+        statuses = {s for _, s, _ in crit}
+        status = "not_met" if "not_met" in statuses else "unknown" if "unknown" in statuses else "met"
+    failed = [c for c, s, _ in crit if s == "not_met"]
+    return {"status": status, "missing": sorted({f for _, s, miss in crit if s == "unknown" for f in miss}),
+            "failed": failed,
+            "near_miss": status == "not_met" and len(failed) == 1 and any(s == "met" for _, s, _ in crit),
+            "groups": groups}
+
+
+def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
+    """The status of one measure for one enterprise (:func:`classify`), with the reasons: graph paths for
+    what is met, what the measure requires and the enterprise has for what is not."""
+    ent, clause = prof.node(), m.node()
+    decided = classify(snap, m, prof)
+    reasons: list[dict[str, Any]] = []
+    if m.industries:
+        found = []
+        for ind in prof.industries:
+            for target in m.industries:
+                chain = snap.industries.chain(ind["id"], target)
+                if chain:
+                    nodes, edges = snap.industries.chain_path(chain)
+                    found.append(path([ent, *nodes, clause],
+                                      [edge(prof.id, chain[0], "IN_INDUSTRY"), *edges,
+                                       edge(m.id, target, "SUPPORTS")]))
+        required = [snap.industries.node(i) for i in m.industries]
+        if found:
+            reasons += [{"dimension": "industry", "status": "met",
+                         "message": "the enterprise's industry is one the measure supports"
+                         + (" (through a narrower industry)" if len(p["nodes"]) > 3 else ""), "path": p}
+                        for p in found]
+        elif not prof.industries:
+            reasons.append({"dimension": "industry", "status": "unknown", "required": required,
+                            "message": "the enterprise has no industry on record"})
+        else:
+            reasons.append({"dimension": "industry", "status": "not_met", "required": required,
+                            "enterprise": [snap.industries.node(i["id"]) for i in prof.industries],
+                            "message": "none of the enterprise's industries is (or lies within) one the measure supports"})
+    if m.tiers:
+        held = [t for t in prof.tiers if t["id"] in m.tiers]
+        if held:
+            reasons += [{"dimension": "tier", "status": "met", "year": t["year"], "issuer": t["detail"],
+                         "message": "the enterprise holds a tier the measure targets",
+                         "path": path([ent, node(t["id"], "Tier", t["name"]), clause],
+                                      [edge(prof.id, t["id"], "HAS_TIER"), edge(m.id, t["id"], "TARGETS")])}
+                        for t in held]
+        else:
+            reasons.append({"dimension": "tier", "status": "not_met",
+                            "required": [snap.named(t, "Tier") for t in m.tiers],
+                            "enterprise": [node(t["id"], "Tier", t["name"]) for t in prof.tiers],
+                            "message": "the enterprise holds none of the tiers the measure targets"})
+    if m.places:
+        found = []
+        for loc in prof.places:
+            for target in m.places:
+                chain = snap.places.chain(loc["id"], target)
+                if chain:
+                    nodes, edges = snap.places.chain_path(chain)
+                    found.append((loc["detail"], path([ent, *nodes, clause],
+                                                      [edge(prof.id, chain[0], "LOCATED_IN"), *edges,
+                                                       edge(m.id, target, "APPLIES_IN")])))
+        required = [snap.places.node(p) for p in m.places]
+        if found:
+            reasons += [{"dimension": "place", "status": "met", "kind": kind,
+                         "message": "the enterprise is located in a place the measure applies in"
+                         + (" (inside it)" if len(p["nodes"]) > 3 else ""), "path": p} for kind, p in found]
+        elif not prof.places:
+            reasons.append({"dimension": "place", "status": "unknown", "required": required,
+                            "message": "the enterprise has no place on record"})
+        else:
+            reasons.append({"dimension": "place", "status": "not_met", "required": required,
+                            "enterprise": [snap.places.node(p["id"]) for p in prof.places],
+                            "message": "the enterprise is located in none of the places the measure applies in"})
+    for g in decided["groups"]:
+        for alt in g["alternatives"]:
+            cond = next(c for c in m.conditions if c["id"] == alt["condition"]["id"])
+            reasons.append({"dimension": "condition", "status": alt["status"], "group": g["group"],
+                            "group_status": g["status"], **{k: v for k, v in alt.items() if k != "status"},
+                            "path": _cond_path(clause, cond)})
+    for prog in prof.programmes:
+        if prog["id"] in m.programmes:
+            reasons.append({"dimension": "programme", "status": "info", "category": prog["detail"],
+                            "year": prog["year"],
+                            "message": "the enterprise was selected in a programme the measure refers to "
+                                       "(shown for information; it decides nothing)",
+                            "path": path([ent, node(prog["id"], "Programme", prog["name"]), clause],
+                                         [edge(prof.id, prog["id"], "SELECTED_IN"),
+                                          edge(m.id, prog["id"], "REFERS_TO")])})
+    if not m.checkable:
+        reasons.insert(0, {"dimension": "none", "status": "unknown",
+                           "message": "the measure states no machine-checkable criterion (industry, tier, place or "
+                                      "condition): whether the enterprise qualifies must be judged from its text"})
+    received = [{"grant": g["id"], "year": g["year"], "amount_cny": g["amount_cny"],
+                 "path": path([ent, node(g["id"], "Grant", g["id"]), clause],
+                              [edge(prof.id, g["id"], "RECEIVED"), edge(g["id"], m.id, "GRANTED_UNDER")])}
+                for g in prof.grants if g["detail"] == m.id]
+    return {"clause": m.summary(), "status": decided["status"], "missing": decided["missing"],
+            "failed": decided["failed"], "near_miss": decided["near_miss"], "reasons": reasons, "received": received}
+
+
+# --- estimates ---------------------------------------------------------------------------------
+def _rates(form: dict[str, Any]) -> tuple[float | None, float | None, list[str]]:
+    low, high = form.get("rate_low"), form.get("rate_high")
+    evidence = [r["id"] for r in form["rates"]]
+    if high is None and form["rates"]:
+        highs = [r["high"] if r["high"] is not None else r["value"] for r in form["rates"]]
+        lows = [r["low"] for r in form["rates"] if r["low"] is not None]
+        highs = [h for h in highs if h is not None]
+        if highs:
+            high = max(highs)
+            low = min(lows) if lows else None
+    if high is not None and low is None:
+        low = 0.0  # "up to X%": nothing below is promised
+    return low, high, evidence
+
+
+def _base(prof: Profile, kind: str | None) -> dict[str, Any]:
+    key, what = BASES.get(kind or "", (None, None))
+    p = prof.props
+    if key is None:
+        return {"base": None, "missing": [], "message": "no base figure is known for this kind of instrument"}
+    if key == "registered_capital":
+        cap, cur, cap_cny = p.get("registered_capital"), p.get("currency") or "CNY", p.get("registered_capital_cny")
+        if cap_cny is not None:
+            return {"base": "registered_capital_cny", "what": what, "value": cap_cny, "currency": "CNY"}
+        if cap is None:
+            return {"base": "registered_capital", "what": what, "missing": ["registered_capital"]}
+        return {"base": "registered_capital", "what": what, "value": cap, "currency": cur}
+    if key in p:
+        if p.get(key) is None:
+            return {"base": key, "what": what, "missing": [key]}
+        return {"base": key, "what": what, "value": p[key], "currency": "CNY"}
+    return {"base": key, "what": what, "missing": [key], "message": f"the enterprise data has no {what}"}
+
+
+def estimate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
+    """What the measure's instruments would pay this enterprise: lines per instrument and a CNY range."""
+    lines = []
+    clause = m.node()
+    pairs: dict[str, tuple[str, dict[str, Any]]] = {}  # form id -> (used, form); a direct use wins
+    for used in m.instruments:
+        forms = snap.instruments.get(used, [])
+        umbrella = next((f for f in forms if f["id"] == used), None)
+        for form in [f for f in forms if f["id"] != used] or ([umbrella] if umbrella else []):
+            if form["id"] not in pairs or form["id"] == used:
+                pairs[form["id"]] = (used, form)
+    for form_id in sorted(pairs):
+        used, form = pairs[form_id]
+        inst = node(form["id"], "Instrument", form["name"])
+        if form["id"] == used:
+            p = path([clause, inst], [edge(m.id, used, "USES_INSTRUMENT")])
+        else:
+            p = path([clause, node(used, "Instrument", form["used_name"])],
+                     [edge(m.id, used, "USES_INSTRUMENT")])
+        low, high, rate_ids = _rates(form)
+        line: dict[str, Any] = {"instrument": inst, "via": None if form["id"] == used else
+                                node(used, "Instrument", form["used_name"]), "kind": form["kind"],
+                                "rate_low": low, "rate_high": high, "rates": rate_ids, "path": p}
+        base = _base(prof, form["kind"])
+        line.update({"base": base.get("base"), "base_value": base.get("value"),
+                     "currency": base.get("currency")})
+        if form["conditions"]:
+            groups = check_conditions(prof, form["conditions"], snap.as_of)
+            line["conditions"] = groups
+            gstat = {g["status"] for g in groups}
+            cond_status = "not_met" if "not_met" in gstat else "unknown" if "unknown" in gstat else "met"
+        else:
+            cond_status = "met"
+        if high is None:
+            line.update(status="no_rate", message="the instrument states no rate")
+        elif base.get("base") is None or base.get("missing"):
+            line.update(status="missing_base", missing=base.get("missing", []),
+                        message=base.get("message") or f"the enterprise's {base.get('what')} is not known")
+        elif cond_status == "not_met":
+            line.update(status="condition_not_met", message="the instrument's own condition does not hold")
+        elif cond_status == "unknown":
+            line.update(status="condition_unknown", missing=sorted({f for g in line["conditions"]
+                                                                    for f in g["missing"]}),
+                        message="whether the instrument's own condition holds is unknown")
+        else:
+            v = float(base["value"])
+            line.update(low=round(v * low), high=round(v * high))
+            if base["currency"] != "CNY":
+                line.update(status="other_currency",
+                            message=f"the base is in {base['currency']}: the figure is in {base['currency']} "
+                                    "and is not added to CNY totals (no exchange rate is assumed)")
+            else:
+                line.update(status="estimated")
+        lines.append(line)
+    best: dict[str, dict[str, Any]] = {}
+    for ln in lines:
+        if ln["status"] == "estimated":
+            cur = best.get(ln["base"])
+            if cur is None or (ln["high"], ln["low"]) > (cur["high"], cur["low"]):
+                best[ln["base"]] = ln
+    for ln in lines:
+        ln["counted"] = ln["status"] == "estimated" and best.get(ln["base"]) is ln
+    total = ({"low": sum(b["low"] for b in best.values()), "high": sum(b["high"] for b in best.values())}
+             if best else None)
+    missing = sorted({f for ln in lines for f in ln.get("missing", [])})
+    return {"estimate_cny": total, "lines": lines, "estimate_missing": missing}
+
+
+def stack(snap: PolicySnapshot, results: list[dict[str, Any]], statuses: tuple[str, ...] = ("met",)) -> dict[str, Any]:
+    """The total over measures with these statuses, with each document's stacking rule applied."""
+    naive = {"low": 0, "high": 0}
+    per_doc: dict[str, dict[str, list[tuple[dict[str, Any], dict[str, Any]]]]] = {}
+    for r in results:
+        if r["status"] not in statuses or not r["estimate_cny"]:
+            continue
+        naive["low"] += r["estimate_cny"]["low"]
+        naive["high"] += r["estimate_cny"]["high"]
+        for ln in r["estimate"]["lines"]:
+            if ln["counted"]:
+                per_doc.setdefault(r["clause"]["document"], {}).setdefault(ln["base"], []).append((r, ln))
+    total = {"low": 0, "high": 0}
+    applied = []
+    for doc in sorted(per_doc):
+        rule = snap.stacking_rule(doc)
+        once = rule is not None and rule.get("policy") in ("highest_once", "no_duplicate", "choose_one")
+        for base in sorted(per_doc[doc]):
+            entries = per_doc[doc][base]
+            if once:
+                r, ln = max(entries, key=lambda e: (e[1]["high"], e[1]["low"], -(e[0]["clause"]["number"] or 0)))
+                total["low"] += ln["low"]
+                total["high"] += ln["high"]
+                applied.append({"document": doc, "base": base, "rule": {k: rule.get(k) for k in ("id", "policy", "quote")},
+                                "counted": {"clause": r["clause"]["id"], "instrument": ln["instrument"]["id"],
+                                            "low": ln["low"], "high": ln["high"]},
+                                "not_counted": [e[0]["clause"]["id"] for e in entries if e[0] is not r]})
+            else:
+                for _, ln in entries:
+                    total["low"] += ln["low"]
+                    total["high"] += ln["high"]
+    return {"total": total if per_doc else None, "naive_sum": naive if per_doc else None, "stacking": applied}
+
+
+STACKING_METHOD = (
+    "Each measure's estimate is rate × the enterprise's base figure for each instrument it uses (same base within "
+    "a measure: the highest counts). The total counts measures that are met; where a document states a stacking "
+    "rule (highest_once: 从优、从高、不重复), the same base figure (one project) is paid once across that "
+    "document's measures, at the highest estimate; documents without such a rule add up. Figures in another "
+    "currency are listed per measure but not added (no exchange rate is assumed).")
+
+
+def _sort_key(r: dict[str, Any]) -> tuple:
+    est = r["estimate_cny"]
+    return (STATUS_ORDER[r["status"]], -(est["high"] if est else -1), -(est["low"] if est else -1),
+            r["clause"]["document"], r["clause"]["number"] or 0)
+
+
+def eligible_clauses(backend: Backend, uscc: str, on: Any = None, document: str | None = None,
+                     snapshot: PolicySnapshot | None = None) -> dict[str, Any]:
+    """Every measure in force with this enterprise's status, reasons, missing fields and estimate.
+
+    Sorted by status (met, unknown, not_met), then by estimate (highest first), then document order.
+    """
+    snap = snapshot or load_snapshot(backend, on, document)
+    prof = load_profile(backend, uscc, financials=snap.conditions_need_financials)
+    return eligible_for(snap, prof)
+
+
+def eligible_for(snap: PolicySnapshot, prof: Profile) -> dict[str, Any]:
+    results = []
+    for m in snap.measures:
+        r = evaluate(snap, m, prof)
+        est = estimate(snap, m, prof)
+        r["estimate_cny"] = est["estimate_cny"]
+        r["estimate"] = {"lines": est["lines"], "missing": est["estimate_missing"]}
+        results.append(r)
+    results.sort(key=_sort_key)
+    met = stack(snap, results, ("met",))
+    maybe = stack(snap, results, ("met", "unknown"))
+    counts = {s: sum(1 for r in results if r["status"] == s) for s in STATUS_ORDER}
+    other = [{"clause": r["clause"]["id"], "instrument": ln["instrument"]["id"], "currency": ln["currency"],
+              "low": ln["low"], "high": ln["high"]}
+             for r in results if r["status"] == "met" for ln in r["estimate"]["lines"]
+             if ln["status"] == "other_currency"]
+    return {
+        "enterprise": prof.summary(),
+        "as_of": snap.as_of.isoformat(),
+        "document": snap.document,
+        "counts": counts,
+        "estimate_total_cny": met["total"],
+        "estimate_total": {"method": STACKING_METHOD, "without_stacking_cny": met["naive_sum"],
+                           "stacking": met["stacking"], "if_unknown_met_cny": maybe["total"],
+                           "other_currency": other},
+        "items": results,
+    }

@@ -1,0 +1,220 @@
+"""Investment promotion: the enterprises a measure or an industry can reach, near misses, look-alikes.
+
+``matching_enterprises`` (a measure in force)
+    The candidate pool is every enterprise linked to something the measure names: IN_INDUSTRY one
+    of its industries or a narrower one, holding one of its tiers, or LOCATED_IN one of its places or
+    a place inside (``enterprises_linked``). Each candidate is judged by exactly the rules of
+    :mod:`policykg.analysis.eligibility` (the same code as ``eligible-clauses``), so the two answers
+    always agree. ``items`` are the firms that meet the measure, ranked by estimated support
+    (highest first), then registered capital (CNY), then USCC; ``near_misses`` fail exactly one
+    criterion or condition group (named in ``failed``) and meet at least one other; ``unknown``
+    lists the firms whose data leaves the answer open, with the missing fields. A measure that names
+    no industry, tier or place has no pool: the answer says so in ``note`` (its conditions alone
+    would mean judging every enterprise in the registry).
+
+``industry_enterprises``
+    Enterprises IN_INDUSTRY the industry or a narrower one, each with the path that links it;
+    largest registered capital (CNY) first, then USCC; found, filtered, counted and paged in the
+    graph (``enterprises_search``), so only the page is loaded.
+
+Filters (both): ``place`` (the place or any place inside it; address or tax), ``tier``,
+``capital_min`` / ``capital_max`` on ``registered_capital_cny`` in yuan (firms with capital in another
+currency and no CNY figure are left out when a capital filter is set), ``founded_from`` /
+``founded_to`` as years, inclusive (firms without a founding date are left out when set).
+
+``similar_enterprises``
+    Firms sharing an investor (weight 3), a programme (2), an industry (2) or a place (1) with the
+    enterprise, ranked by the sum of the weights, each shared thing listed with its path.
+
+The pool is computed live; at scale, the pool and the statuses per (measure, enterprise) depend only
+on loaded data and can be precomputed at load time without changing these answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from policykg.analysis.browse import enterprises as search_enterprises
+from policykg.analysis.eligibility import Profile, classify, estimate, evaluate, load_profile, load_profiles
+from policykg.analysis.snapshot import PolicySnapshot, Tree, edge, load_snapshot, load_trees, node, path
+from policykg.errors import NotFound, ValidationError
+from policykg.graph.base import Backend
+
+
+@dataclass
+class Filters:
+    place: str | None = None
+    tier: str | None = None
+    capital_min: int | None = None
+    capital_max: int | None = None
+    founded_from: int | None = None
+    founded_to: int | None = None
+
+    def check(self, places: Tree, tiers: set[str]) -> set[str] | None:
+        """Validate against the taxonomy; returns the place filter expanded to the places inside."""
+        if self.capital_min is not None and self.capital_max is not None and self.capital_min > self.capital_max:
+            raise ValidationError("capital_min is larger than capital_max", field="capital_min")
+        if self.founded_from is not None and self.founded_to is not None and self.founded_from > self.founded_to:
+            raise ValidationError("founded_from is later than founded_to", field="founded_from")
+        if self.tier and self.tier not in tiers:
+            raise ValidationError(f"no tier with id {self.tier!r}", field="tier")
+        if self.place:
+            if self.place not in places.nodes:
+                raise ValidationError(f"no place with id {self.place!r}", field="place")
+            return places.descendants([self.place])
+        return None
+
+    def accept(self, prof: Profile, places: set[str] | None) -> bool:
+        p = prof.props
+        if places is not None and not any(loc["id"] in places for loc in prof.places):
+            return False
+        if self.tier and not any(t["id"] == self.tier for t in prof.tiers):
+            return False
+        cap = p.get("registered_capital_cny")
+        if self.capital_min is not None and (cap is None or cap < self.capital_min):
+            return False
+        if self.capital_max is not None and (cap is None or cap > self.capital_max):
+            return False
+        if self.founded_from is not None or self.founded_to is not None:
+            if not p.get("founded"):
+                return False
+            year = dt.date.fromisoformat(str(p["founded"])).year
+            if self.founded_from is not None and year < self.founded_from:
+                return False
+            if self.founded_to is not None and year > self.founded_to:
+                return False
+        return True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+def _tier_ids(snap_names: dict[str, dict[str, Any]]) -> set[str]:
+    return {i for i, r in snap_names.items() if r["label"] == "Tier"}
+
+
+def _page(items: list[Any], limit: int, offset: int) -> dict[str, Any]:
+    return {"items": items[offset : offset + limit], "total": len(items), "limit": limit, "offset": offset}
+
+
+def matching_enterprises(backend: Backend, clause_id: str, filters: Filters | None = None, on: Any = None,
+                         limit: int = 50, offset: int = 0, near_limit: int = 50,
+                         snapshot: PolicySnapshot | None = None) -> dict[str, Any]:
+    filters = filters or Filters()
+    snap = snapshot or load_snapshot(backend, on)
+    m = snap.measure(clause_id)
+    if m is None:
+        if backend.missing_ids("Clause", {clause_id}):
+            raise NotFound(f"no clause with id {clause_id!r}", id=clause_id)
+        raise NotFound(f"clause {clause_id!r} is not a measure in force on {snap.as_of.isoformat()}",
+                       id=clause_id, reason="not a measure in force")
+    place_filter = filters.check(snap.places, _tier_ids(snap.names))
+    industries = snap.industries.descendants(m.industries) if m.industries else set()
+    places = snap.places.descendants(m.places) if m.places else set()
+    note = None
+    pool: list[str] = []
+    if industries or m.tiers or places:
+        pool = [r["id"] for r in backend.query("enterprises_linked", {
+            "industries": sorted(industries), "tiers": m.tiers, "places": sorted(places)}).records()]
+    elif m.conditions:
+        note = "the measure names no industry, tier or place, only conditions: there is no candidate pool to match"
+    else:
+        note = "the measure states no machine-checkable criterion (industry, tier, place or condition)"
+    profiles = load_profiles(backend, pool, financials=snap.conditions_need_financials)
+    groups: dict[str, list[tuple[tuple, Profile, dict[str, Any]]]] = {"met": [], "near": [], "unknown": []}
+    for prof in profiles.values():
+        if not filters.accept(prof, place_filter):
+            continue
+        c = classify(snap, m, prof)  # statuses for the whole pool; reasons only for what is returned
+        if c["status"] == "not_met" and not c["near_miss"]:
+            continue
+        est = estimate(snap, m, prof)["estimate_cny"]
+        cap = prof.props.get("registered_capital_cny")
+        rank = (-(est["high"] if est else -1), -(cap if cap is not None else -1), prof.id)
+        groups["met" if c["status"] == "met" else "unknown" if c["status"] == "unknown" else "near"].append(
+            (rank, prof, {"estimate_cny": est}))
+    for lst in groups.values():
+        lst.sort(key=lambda x: x[0])
+
+    def items(entries: list[tuple[tuple, Profile, dict[str, Any]]]) -> list[dict[str, Any]]:
+        out = []
+        for _, prof, extra in entries:
+            r = evaluate(snap, m, prof)
+            out.append({"enterprise": prof.summary(), "status": r["status"], "estimate_cny": extra["estimate_cny"],
+                        "missing": r["missing"], "failed": r["failed"], "reasons": r["reasons"]})
+        return out
+
+    criteria = {"industries": [snap.industries.node(i) for i in m.industries],
+                "tiers": [snap.named(t, "Tier") for t in m.tiers],
+                "places": [snap.places.node(p) for p in m.places],
+                "conditions": [{k: c.get(k) for k in ("id", "field", "operator", "value", "unit", "alternative_group",
+                                                      "quote")} for c in m.conditions]}
+    return {"clause": m.summary(), "as_of": snap.as_of.isoformat(), "criteria": criteria,
+            "filters": filters.to_dict(), "note": note, "candidates": len(pool),
+            "items": items(groups["met"][offset : offset + limit]), "total": len(groups["met"]), "limit": limit,
+            "offset": offset,
+            "near_misses": {"items": items(groups["near"][:near_limit]), "total": len(groups["near"])},
+            "unknown": {"items": items(groups["unknown"][:near_limit]), "total": len(groups["unknown"])}}
+
+
+def industry_enterprises(backend: Backend, industry_id: str, filters: Filters | None = None, limit: int = 50,
+                         offset: int = 0, snapshot: PolicySnapshot | None = None) -> dict[str, Any]:
+    """One page of the industry's enterprises, found, filtered, counted and ranked in the graph
+    (``enterprises_search``); the page's enterprises get their paths."""
+    filters = filters or Filters()
+    snap = snapshot
+    industries = snap.industries if snap is not None else load_trees(backend)[0]
+    if industry_id not in industries.nodes:
+        raise NotFound(f"no industry with id {industry_id!r}", id=industry_id)
+    scope = industries.descendants([industry_id])
+    found = search_enterprises(backend, "", industry_id, filters.place, filters.tier, filters.capital_min,
+                               filters.capital_max, filters.founded_from, filters.founded_to, limit, offset, snap)
+    profiles = load_profiles(backend, [e["id"] for e in found["items"]])
+    items = []
+    for e in found["items"]:
+        prof = profiles[e["id"]]
+        reasons = []
+        for ind in prof.industries:
+            chain = industries.chain(ind["id"], industry_id) if ind["id"] in scope else None
+            if chain:
+                nodes, edges = industries.chain_path(chain)
+                reasons.append({"dimension": "industry", "status": "met",
+                                "path": path([prof.node(), *nodes], [edge(prof.id, chain[0], "IN_INDUSTRY"), *edges])})
+        items.append({"enterprise": prof.summary(), "reasons": reasons})
+    return {"industry": {**industries.nodes[industry_id], "narrower": sorted(scope - {industry_id})},
+            "filters": filters.to_dict(), "items": items, "total": found["total"], "limit": limit, "offset": offset}
+
+
+WEIGHTS = {"INVESTED_IN": 3, "SELECTED_IN": 2, "IN_INDUSTRY": 2, "LOCATED_IN": 1}
+
+
+def similar_enterprises(backend: Backend, uscc: str, limit: int = 20, offset: int = 0) -> dict[str, Any]:
+    prof = load_profile(backend, uscc)
+    me = prof.node()
+    found: dict[str, dict[str, Any]] = {}
+    rows = backend.query("similar_enterprises", {"uscc": uscc}).records()
+    rows.sort(key=lambda r: (r["id"], r["type"], r["shared"], r["mine"] or "", r["theirs"] or ""))
+    for r in rows:
+        other = node(r["id"], "Enterprise", r["name"])
+        shared = node(r["shared"], r["label"], r["shared_name"])
+        if r["type"] == "INVESTED_IN":
+            p = path([me, node(r["mine"], "Investment", r["mine"]), shared, node(r["theirs"], "Investment", r["theirs"]),
+                      other],
+                     [edge(r["mine"], uscc, "INVESTED_IN"), edge(r["shared"], r["mine"], "MADE"),
+                      edge(r["shared"], r["theirs"], "MADE"), edge(r["theirs"], r["id"], "INVESTED_IN")])
+        else:
+            p = path([me, shared, other], [edge(uscc, r["shared"], r["type"]), edge(r["id"], r["shared"], r["type"])])
+        entry = found.setdefault(r["id"], {"enterprise": {"id": r["id"], "name": r["name"]}, "score": 0, "shared": []})
+        key = (r["type"], r["shared"])
+        if key not in {(s["type"], s["id"]) for s in entry["shared"]}:
+            entry["score"] += WEIGHTS[r["type"]]
+            entry["shared"].append({"type": r["type"], **shared, "path": p})
+        else:  # the same fund again, through other investments: keep the path, count the fund once
+            next(s for s in entry["shared"] if (s["type"], s["id"]) == key).setdefault("more_paths", []).append(p)
+    items = sorted(found.values(), key=lambda e: (-e["score"], -len(e["shared"]), e["enterprise"]["id"]))
+    for e in items:
+        e["shared"].sort(key=lambda s: (-WEIGHTS[s["type"]], s["id"]))
+    return {"enterprise": {"id": uscc, "name": prof.props.get("name")}, "weights": WEIGHTS,
+            **_page(items, limit, offset)}

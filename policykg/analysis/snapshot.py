@@ -1,0 +1,334 @@
+"""The policy side of every analysis: the measures in force on a date, what each one requires and
+pays with, the documents' rules, and the taxonomy trees — read with a handful of catalogue queries.
+
+A :class:`PolicySnapshot` depends only on the policy documents and the taxonomy (a few hundred rows),
+never on enterprises, so one snapshot serves any number of enterprises: callers that evaluate many
+(the CLI, matching, a benchmark) load it once. Everything here is built from catalogue queries.
+
+Paths are returned in one shape everywhere, so that a client can check each step in the graph::
+
+    {"nodes": [{"id", "label", "name"}, ...],
+     "edges": [{"source", "target", "type"}, ...]}     # edges in path order, each with its direction
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from policykg.errors import ValidationError
+from policykg.graph.base import Backend
+
+#: relationship type of a measure's link -> the criterion (dimension) it states
+CRITERIA = {"SUPPORTS": "industries", "TARGETS": "tiers", "APPLIES_IN": "places", "USES_INSTRUMENT": "instruments"}
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def as_date(value: Any, name: str = "on") -> dt.date:
+    """A date parameter (ISO text or a date); a bad one raises ValidationError naming it."""
+    if value is None or value == "":
+        return today()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError(f"{name}: expected a date as YYYY-MM-DD, got {value!r}", field=name) from None
+
+
+def node(node_id: str, label: str, name: Any) -> dict[str, Any]:
+    return {"id": node_id, "label": label, "name": name if name is not None else node_id}
+
+
+def edge(source: str, target: str, rel_type: str) -> dict[str, str]:
+    return {"source": source, "target": target, "type": rel_type}
+
+
+def path(nodes: list[dict[str, Any]], edges: list[dict[str, str]]) -> dict[str, Any]:
+    return {"nodes": nodes, "edges": edges}
+
+
+@dataclass
+class Tree:
+    """A taxonomy hierarchy (industries by SUBINDUSTRY_OF, places by PART_OF): nodes and parents."""
+
+    label: str
+    rel: str
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    parents: dict[str, list[str]] = field(default_factory=dict)
+    children: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, row: dict[str, Any]) -> None:
+        nid = row["id"]
+        if nid not in self.nodes:
+            self.nodes[nid] = {k: v for k, v in row.items() if k != "parent"}
+            self.parents.setdefault(nid, [])
+            self.children.setdefault(nid, [])
+        parent = row.get("parent")
+        if parent and parent not in self.parents[nid]:
+            self.parents[nid].append(parent)
+            self.children.setdefault(parent, []).append(nid)
+
+    def finish(self) -> None:
+        for lst in list(self.parents.values()) + list(self.children.values()):
+            lst.sort()
+
+    def name(self, nid: str) -> str:
+        return (self.nodes.get(nid) or {}).get("name") or nid
+
+    def node(self, nid: str) -> dict[str, Any]:
+        return node(nid, self.label, self.name(nid))
+
+    def descendants(self, ids: list[str] | set[str]) -> set[str]:
+        """The ids and every narrower node below them."""
+        out: set[str] = set()
+        todo = deque(ids)
+        while todo:
+            n = todo.popleft()
+            if n in out:
+                continue
+            out.add(n)
+            todo.extend(self.children.get(n, []))
+        return out
+
+    def ancestors(self, nid: str) -> set[str]:
+        """The node and every broader node above it."""
+        out: set[str] = set()
+        todo = deque([nid])
+        while todo:
+            n = todo.popleft()
+            if n in out:
+                continue
+            out.add(n)
+            todo.extend(self.parents.get(n, []))
+        return out
+
+    def chain(self, start: str, goal: str) -> list[str] | None:
+        """The shortest chain start -> ... -> goal following parent links (start itself if equal)."""
+        prev: dict[str, str | None] = {start: None}
+        todo = deque([start])
+        while todo:
+            n = todo.popleft()
+            if n == goal:
+                out = [n]
+                while prev[out[-1]] is not None:
+                    out.append(prev[out[-1]])  # type: ignore[arg-type]
+                return out[::-1]
+            for p in self.parents.get(n, []):
+                if p not in prev:
+                    prev[p] = n
+                    todo.append(p)
+        return None
+
+    def chain_path(self, chain: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+        nodes = [self.node(n) for n in chain]
+        edges = [edge(a, b, self.rel) for a, b in zip(chain, chain[1:], strict=False)]
+        return nodes, edges
+
+    def tree(self, extra: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+        """Nested ``{..., children: [...]}`` from the roots; a node with several parents appears under each."""
+        extra = extra or {}
+
+        def build(nid: str, seen: frozenset[str]) -> dict[str, Any]:
+            kids = [k for k in self.children.get(nid, []) if k not in seen]
+            return {**self.nodes[nid], "parents": self.parents.get(nid, []), **extra.get(nid, {}),
+                    "children": [build(k, seen | {k}) for k in kids]}
+
+        roots = sorted(n for n, ps in self.parents.items() if not ps)
+        return [build(r, frozenset({r})) for r in roots]
+
+
+@dataclass
+class Measure:
+    """One measure in force, with what it requires and pays with."""
+
+    id: str
+    document: str
+    doc_number: str | None
+    document_title: str | None
+    label: str
+    number: int
+    title: str | None
+    ordinal: int | None
+    section: str | None
+    section_label: str | None
+    section_title: str | None
+    budget_floor_cny: int | None
+    budget_period: str | None
+    fund_scale_cny: int | None
+    industries: list[str] = field(default_factory=list)
+    tiers: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    programmes: list[str] = field(default_factory=list)
+    funds: list[str] = field(default_factory=list)
+    instruments: list[str] = field(default_factory=list)
+    conditions: list[dict[str, Any]] = field(default_factory=list)
+    evidence: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (type, target) -> quote, span
+    industry_scope: frozenset[str] = frozenset()  # its industries and every narrower one
+    place_scope: frozenset[str] = frozenset()  # its places and every place inside them
+
+    @property
+    def checkable(self) -> bool:
+        return bool(self.industries or self.tiers or self.places or self.conditions)
+
+    def summary(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label, "number": self.number, "title": self.title,
+                "document": self.document, "doc_number": self.doc_number, "section": self.section,
+                "section_label": self.section_label, "section_title": self.section_title,
+                "budget_floor_cny": self.budget_floor_cny, "budget_period": self.budget_period,
+                "fund_scale_cny": self.fund_scale_cny}
+
+    def node(self) -> dict[str, Any]:
+        return node(self.id, "Clause", self.title or self.label)
+
+
+@dataclass
+class PolicySnapshot:
+    as_of: dt.date
+    document: str | None
+    measures: list[Measure]
+    industries: Tree
+    places: Tree
+    names: dict[str, dict[str, Any]]           # tiers, programmes, funds, instruments: id -> row with label
+    instruments: dict[str, list[dict[str, Any]]]  # instrument used by a measure -> its forms (itself if none)
+    rules: dict[str, list[dict[str, Any]]]       # document id -> rules
+    documents: dict[str, dict[str, Any]]
+
+    def measure(self, clause_id: str) -> Measure | None:
+        return next((m for m in self.measures if m.id == clause_id), None)
+
+    def named(self, nid: str, label: str | None = None) -> dict[str, Any]:
+        if nid in self.industries.nodes:
+            return self.industries.node(nid)
+        if nid in self.places.nodes:
+            return self.places.node(nid)
+        row = self.names.get(nid)
+        if row:
+            return node(nid, row["label"], row["name"])
+        return node(nid, label or "?", nid)
+
+    def stacking_rule(self, document: str) -> dict[str, Any] | None:
+        return next((r for r in self.rules.get(document, []) if r["kind"] == "stacking"), None)
+
+    @property
+    def conditions_need_financials(self) -> bool:
+        fields = {c["field"] for m in self.measures for c in m.conditions}
+        fields |= {c["field"] for forms in self.instruments.values() for f in forms for c in f["conditions"]}
+        return bool(fields & {"revenue_growth", "rd_growth"})
+
+
+def load_trees(backend: Backend) -> tuple[Tree, Tree]:
+    industries, places = Tree("Industry", "SUBINDUSTRY_OF"), Tree("Place", "PART_OF")
+    for r in backend.query("industry_tree").records():
+        industries.add(r)
+    for r in backend.query("place_tree").records():
+        places.add(r)
+    industries.finish()
+    places.finish()
+    return industries, places
+
+
+def check_document(backend: Backend, document: str | None) -> None:
+    """A ``document`` filter must name a document in the graph (a bad filter is a 422, not a 404)."""
+    if document and backend.missing_ids("PolicyDocument", {document}):
+        raise ValidationError(f"document: no policy document with id {document!r}", field="document")
+
+
+def load_snapshot(backend: Backend, on: Any = None, document: str | None = None) -> PolicySnapshot:
+    """The measures in force on ``on`` (default today), optionally of one document, and the taxonomy."""
+    as_of = as_date(on)
+    check_document(backend, document)
+    rows = backend.query("clauses_in_force", {"as_of": as_of, "document": document or ""}).records()
+    measures = [Measure(**r) for r in rows]
+    by_id = {m.id: m for m in measures}
+    ids = list(by_id)
+    used_instruments: set[str] = set()
+    for r in backend.query("clause_criteria", {"clauses": ids}).records() if ids else []:
+        m = by_id[r["clause"]]
+        if r["type"] == "REFERS_TO":
+            attr = "programmes" if r["label"] == "Programme" else "funds"
+        else:
+            attr = CRITERIA[r["type"]]
+        lst = getattr(m, attr)
+        if r["id"] not in lst:
+            lst.append(r["id"])
+        m.evidence[(r["type"], r["id"])] = {"quote": r["quote"], "span": [r["span_start"], r["span_end"]]}
+        if r["type"] == "USES_INSTRUMENT":
+            used_instruments.add(r["id"])
+    for m in measures:
+        for attr in ("industries", "tiers", "places", "programmes", "funds", "instruments"):
+            getattr(m, attr).sort()
+    instruments: dict[str, list[dict[str, Any]]] = {}
+    if used_instruments:
+        for r in backend.query("instrument_forms", {"ids": sorted(used_instruments)}).records():
+            instruments.setdefault(r["used"], []).append({**r, "conditions": [], "rates": []})
+    form_ids = sorted({f["id"] for forms in instruments.values() for f in forms})
+    conditions: dict[str, list[dict[str, Any]]] = {}
+    if ids or form_ids:
+        for r in backend.query("conditions_of", {"ids": ids + form_ids}).records():
+            conditions.setdefault(r["owner"], []).append(r)
+    for lst in conditions.values():
+        lst.sort(key=lambda c: c["id"])
+    rates: dict[str, list[dict[str, Any]]] = {}
+    if form_ids:
+        for r in backend.query("instrument_rates", {"ids": form_ids}).records():
+            rates.setdefault(r["instrument"], []).append(r)
+    for forms in instruments.values():
+        forms.sort(key=lambda f: (f["id"] != f["used"], f["id"]))
+        for f in forms:
+            f["conditions"] = conditions.get(f["id"], [])
+            f["rates"] = sorted(rates.get(f["id"], []), key=lambda x: x["id"])
+    for m in measures:
+        m.conditions = conditions.get(m.id, [])
+    documents = {m.document: {"id": m.document, "doc_number": m.doc_number, "title": m.document_title}
+                 for m in measures}
+    rules: dict[str, list[dict[str, Any]]] = {}
+    if documents:
+        for r in backend.query("document_rules", {"documents": sorted(documents)}).records():
+            rules.setdefault(r["document"], []).append(r)
+    for lst in rules.values():
+        lst.sort(key=lambda r: r["id"])
+    industries, places = load_trees(backend)
+    for m in measures:
+        m.industry_scope = frozenset(industries.descendants(m.industries))
+        m.place_scope = frozenset(places.descendants(m.places))
+    names = {r["id"]: r for r in backend.query("taxonomy_nodes").records()}
+    return PolicySnapshot(as_of, document or None, measures, industries, places, names, instruments, rules, documents)
+
+
+class SnapshotCache:
+    """Snapshots by (date, document), reused while the set of documents in the graph is unchanged.
+
+    Every ``get`` asks the graph for its document ids (``policy_fingerprint``, one cheap query): ingesting a
+    document (a new id) makes the next request load a fresh snapshot. The taxonomy is read with the
+    snapshot and is assumed to change only with a document load or a new release (it is packaged data).
+    """
+
+    def __init__(self, size: int = 32) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple[dt.date, str], tuple[frozenset[str], PolicySnapshot]] = OrderedDict()
+
+    def get(self, backend: Backend, on: Any = None, document: str | None = None) -> PolicySnapshot:
+        as_of = as_date(on)
+        key = (as_of, document or "")
+        fingerprint = frozenset(r[0] for r in backend.query("policy_fingerprint").rows)
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and hit[0] == fingerprint:
+                self._items.move_to_end(key)
+                return hit[1]
+        snap = load_snapshot(backend, as_of, document)
+        with self._lock:
+            self._items[key] = (fingerprint, snap)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return snap

@@ -1,0 +1,23 @@
+// name: enterprises_search_count
+// title: Count an enterprise search
+// description: How many enterprises enterprises_search finds with the same filters (all pages).
+// param q: string  part of the name ('' for any)
+// param code: string  start of the USCC ('' for any)
+// param industries: string[]  industry ids
+// param places: string[]  place ids
+// param tiers: string[]  tier ids
+// param filter_capital: bool  whether to require registered_capital_cny within [capital_min, capital_max]
+// param capital_min: int  lower bound, yuan
+// param capital_max: int  upper bound, yuan
+// param filter_founded: bool  whether to require founded within [founded_min, founded_max]
+// param founded_min: date  earliest founding date
+// param founded_max: date  latest founding date
+// ordered: false
+MATCH (e:Enterprise)
+WHERE (($q = '' AND $code = '') OR ($q <> '' AND e.name CONTAINS $q) OR ($code <> '' AND e.id STARTS WITH $code))
+  AND (size($industries) = 0 OR EXISTS { MATCH (e)-[:IN_INDUSTRY]->(i:Industry) WHERE i.id IN $industries })
+  AND (size($places) = 0 OR EXISTS { MATCH (e)-[:LOCATED_IN]->(p:Place) WHERE p.id IN $places })
+  AND (size($tiers) = 0 OR EXISTS { MATCH (e)-[:HAS_TIER]->(t:Tier) WHERE t.id IN $tiers })
+  AND (NOT $filter_capital OR (e.registered_capital_cny >= $capital_min AND e.registered_capital_cny <= $capital_max))
+  AND (NOT $filter_founded OR (e.founded >= $founded_min AND e.founded <= $founded_max))
+RETURN count(e) AS total

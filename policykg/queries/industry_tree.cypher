@@ -1,0 +1,8 @@
+// name: industry_tree
+// title: Industries with their parents
+// description: Every industry with its group (1 | 5 | N | sector), key-industry flag and broader industries (SUBINDUSTRY_OF), one row per industry and parent (parent null for a root).
+// ordered: false
+MATCH (i:Industry)
+OPTIONAL MATCH (i)-[:SUBINDUSTRY_OF]->(p:Industry)
+RETURN i.id AS id, i.name AS name, i.name_en AS name_en, i.`group` AS `group`, i.key_industry AS key_industry,
+       p.id AS parent
