@@ -96,6 +96,7 @@ def test_read_cypher_returns_nodes_as_dicts(backend):
     res = backend.read_cypher("MATCH (e:Enterprise {id: 'E1'})-[r:HAS_TIER]->(t) RETURN e, r, t")
     e, r, t = res.rows[0]
     assert e["_label"] == "Enterprise" and e["name"] == "测试企业甲" and "ticker" not in e
+    assert e["founded"] == "2018-04-01"  # dates inside nodes come back as ISO text on both engines
     assert r["_type"] == "HAS_TIER" and r["year"] == 2023
     assert t == {"_label": "Tier", "id": "T1", "name": "瞪羚企业"}
 

@@ -60,9 +60,9 @@ class Neo4jBackend(Backend):
     # --- plumbing -----------------------------------------------------------------------------
     def _value(self, v: Any) -> Any:
         if isinstance(v, Node):
-            return {"_label": next(iter(v.labels), None), **{k: plain(x) for k, x in v.items()}}
+            return {"_label": next(iter(v.labels), None), **{k: self._value(x) for k, x in v.items()}}
         if isinstance(v, Relationship):
-            return {"_type": v.type, **{k: plain(x) for k, x in v.items()}}
+            return {"_type": v.type, **{k: self._value(x) for k, x in v.items()}}
         if isinstance(v, Path):
             return {"_path": [self._value(n) for n in v.nodes], "_rels": [self._value(r) for r in v.relationships]}
         if isinstance(v, (neo4j.time.Date, neo4j.time.DateTime)):
