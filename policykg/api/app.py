@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from policykg import __version__
-from policykg.api import routes, routes_viz
+from policykg.api import routes, routes_export, routes_viz
 from policykg.errors import (
     BackendUnavailable,
     ConfigError,
@@ -154,5 +154,6 @@ def create_app(settings: Settings | None = None, backend: Any = None) -> FastAPI
         return JSONResponse(error_body("internal_error", "unexpected server error"), status_code=500)
 
     app.include_router(routes.router, prefix="/api")
+    app.include_router(routes_export.router, prefix="/api")
     app.include_router(routes_viz.router)
     return app
