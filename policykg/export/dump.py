@@ -130,32 +130,30 @@ def nodes_by_key(backend: Backend, label: str, ids: list[str]) -> list[dict[str,
     return out
 
 
-def rels_from(backend: Backend, rel_type: str, from_label: str, to_label: str, ids: list[str]) -> list[dict[str, Any]]:
-    """Relationships of a type whose source (a ``from_label`` node) has its key in ``ids``."""
+def _rels_at(backend: Backend, rel_type: str, from_label: str, to_label: str, ids: list[str],
+             end: str) -> list[dict[str, Any]]:
     rt = backend.schema.check_endpoints(rel_type, from_label, to_label)
     a_key = _q(backend.schema.node(from_label).key)
     b_key = _q(backend.schema.node(to_label).key)
+    a = f"(a:{from_label} {{{a_key}: i}})" if end == "from" else f"(a:{from_label})"
+    b = f"(b:{to_label} {{{b_key}: i}})" if end == "to" else f"(b:{to_label})"
     cols, props = _rel_returns(rt)
     out: list[dict[str, Any]] = []
     for part in chunks(sorted(set(ids)), LOOKUP):
-        res = backend._execute(f"UNWIND $ids AS i MATCH (a:{from_label} {{{a_key}: i}})-[r:{rel_type}]->"
-                               f"(b:{to_label}) RETURN a.{a_key} AS src, b.{b_key} AS dst{cols}", {"ids": part})
+        res = backend._execute(f"UNWIND $ids AS i MATCH {a}-[r:{rel_type}]->{b} "
+                               f"RETURN a.{a_key} AS src, b.{b_key} AS dst{cols}", {"ids": part})
         out.extend(_rel_rows(res.rows, props))
     return out
+
+
+def rels_from(backend: Backend, rel_type: str, from_label: str, to_label: str, ids: list[str]) -> list[dict[str, Any]]:
+    """Relationships of a type whose source (a ``from_label`` node) has its key in ``ids``."""
+    return _rels_at(backend, rel_type, from_label, to_label, ids, "from")
 
 
 def rels_to(backend: Backend, rel_type: str, from_label: str, to_label: str, ids: list[str]) -> list[dict[str, Any]]:
     """Relationships of a type whose target (a ``to_label`` node) has its key in ``ids``."""
-    rt = backend.schema.check_endpoints(rel_type, from_label, to_label)
-    a_key = _q(backend.schema.node(from_label).key)
-    b_key = _q(backend.schema.node(to_label).key)
-    cols, props = _rel_returns(rt)
-    out: list[dict[str, Any]] = []
-    for part in chunks(sorted(set(ids)), LOOKUP):
-        res = backend._execute(f"UNWIND $ids AS i MATCH (a:{from_label})-[r:{rel_type}]->(b:{to_label} {{{b_key}: i}}) "
-                               f"RETURN a.{a_key} AS src, b.{b_key} AS dst{cols}", {"ids": part})
-        out.extend(_rel_rows(res.rows, props))
-    return out
+    return _rels_at(backend, rel_type, from_label, to_label, ids, "to")
 
 
 def endpoint_pairs(schema: Schema) -> Iterator[tuple[str, str, str]]:

@@ -111,8 +111,22 @@ class DocumentInfo:
         return _plain(asdict(self))
 
 
+@dataclass(kw_only=True)
+class Mentions:
+    """Taxonomy mentions in a section's or a clause's text (policykg.ingest.link): each
+    ``{id, name, quote, span}``; ``unlinked``: candidates that match no entry, ``{kind, quote, span}``."""
+
+    industries: list[dict[str, Any]] = field(default_factory=list)
+    tiers: list[dict[str, Any]] = field(default_factory=list)
+    places: list[dict[str, Any]] = field(default_factory=list)
+    programmes: list[dict[str, Any]] = field(default_factory=list)
+    funds: list[dict[str, Any]] = field(default_factory=list)
+    instruments: list[dict[str, Any]] = field(default_factory=list)
+    unlinked: list[dict[str, Any]] = field(default_factory=list)
+
+
 @dataclass
-class Section:
+class Section(Mentions):
     id: str                      # f"{doc_id}:s{path}", path "2" for 二, "2.1" for 二（一）
     label: str                   # numbering as printed, without separator: "一", "（一）", "第一章"
     title: str                   # == text[span[0]:span[1]]
@@ -125,21 +139,13 @@ class Section:
     amounts: list[AmountItem] = field(default_factory=list)
     percentages: list[RateItem] = field(default_factory=list)
     conditions: list[Condition] = field(default_factory=list)
-    # taxonomy mentions (policykg.ingest.link): each {id, name, quote, span}; unlinked: {kind, quote, span}
-    industries: list[dict[str, Any]] = field(default_factory=list)
-    tiers: list[dict[str, Any]] = field(default_factory=list)
-    places: list[dict[str, Any]] = field(default_factory=list)
-    programmes: list[dict[str, Any]] = field(default_factory=list)
-    funds: list[dict[str, Any]] = field(default_factory=list)
-    instruments: list[dict[str, Any]] = field(default_factory=list)
-    unlinked: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(asdict(self))
 
 
 @dataclass
-class Clause:
+class Clause(Mentions):
     id: str                      # f"{doc_id}:{m|a|c}{number}" or f"{doc_id}:{p}{section_path}-{number}"
     label: str                   # as printed, without separator: "5", "第3条", "第三条", "（一）"
     number: int
@@ -156,14 +162,6 @@ class Clause:
     budget_floor_cny: int | None = None   # a stated budget floor (每年安排预算不少于X), whole yuan
     budget_period: str | None = None      # of that floor: "annual" | "total" | None
     fund_scale_cny: int | None = None     # a stated fund scale (保持X以上的产业基金规模), never a budget
-    # taxonomy mentions (policykg.ingest.link): each {id, name, quote, span}; unlinked: {kind, quote, span}
-    industries: list[dict[str, Any]] = field(default_factory=list)
-    tiers: list[dict[str, Any]] = field(default_factory=list)
-    places: list[dict[str, Any]] = field(default_factory=list)
-    programmes: list[dict[str, Any]] = field(default_factory=list)
-    funds: list[dict[str, Any]] = field(default_factory=list)
-    instruments: list[dict[str, Any]] = field(default_factory=list)
-    unlinked: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(asdict(self))
