@@ -298,6 +298,21 @@ def classify(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
             "groups": groups}
 
 
+def _tree_paths(tree: Any, prof: Profile, m: Measure, ent: dict[str, Any], clause: dict[str, Any],
+                starts: list[dict[str, Any]], targets: Any, own_rel: str, measure_rel: str) -> list[tuple[dict, dict]]:
+    """Paths enterprise -own_rel-> item (-tree edges->)* target <-measure_rel- measure, for every item of
+    the enterprise's that is, or lies within, one of the measure's targets (industries or places)."""
+    out = []
+    for item in starts:
+        for target in targets:
+            chain = tree.chain(item["id"], target)
+            if chain:
+                nodes, edges = tree.chain_path(chain)
+                out.append((item, path([ent, *nodes, clause],
+                                       [edge(prof.id, chain[0], own_rel), *edges, edge(m.id, target, measure_rel)])))
+    return out
+
+
 def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
     """The status of one measure for one enterprise (:func:`classify`), with the reasons: graph paths for
     what is met, what the measure requires and the enterprise has for what is not."""
@@ -305,15 +320,8 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
     decided = classify(snap, m, prof)
     reasons: list[dict[str, Any]] = []
     if m.industries:
-        found = []
-        for ind in prof.industries:
-            for target in m.industries:
-                chain = snap.industries.chain(ind["id"], target)
-                if chain:
-                    nodes, edges = snap.industries.chain_path(chain)
-                    found.append(path([ent, *nodes, clause],
-                                      [edge(prof.id, chain[0], "IN_INDUSTRY"), *edges,
-                                       edge(m.id, target, "SUPPORTS")]))
+        found = [p for _, p in _tree_paths(snap.industries, prof, m, ent, clause, prof.industries, m.industries,
+                                           "IN_INDUSTRY", "SUPPORTS")]
         required = [snap.industries.node(i) for i in m.industries]
         if found:
             reasons += [{"dimension": "industry", "status": "met",
@@ -341,15 +349,8 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
                             "enterprise": [node(t["id"], "Tier", t["name"]) for t in prof.tiers],
                             "message": "the enterprise holds none of the tiers the measure targets"})
     if m.places:
-        found = []
-        for loc in prof.places:
-            for target in m.places:
-                chain = snap.places.chain(loc["id"], target)
-                if chain:
-                    nodes, edges = snap.places.chain_path(chain)
-                    found.append((loc["detail"], path([ent, *nodes, clause],
-                                                      [edge(prof.id, chain[0], "LOCATED_IN"), *edges,
-                                                       edge(m.id, target, "APPLIES_IN")])))
+        found = [(loc["detail"], p) for loc, p in _tree_paths(snap.places, prof, m, ent, clause, prof.places,
+                                                             m.places, "LOCATED_IN", "APPLIES_IN")]
         required = [snap.places.node(p) for p in m.places]
         if found:
             reasons += [{"dimension": "place", "status": "met", "kind": kind,

@@ -25,6 +25,14 @@ def _backend(request: Request):
     return request.app.state.backends.get()
 
 
+def _document_backend(request: Request, doc_id: str):
+    """The backend, after checking that the document exists (404 otherwise)."""
+    backend = _backend(request)
+    if backend.missing_ids("PolicyDocument", {doc_id}):
+        raise NotFound(f"no policy document with id {doc_id!r}", id=doc_id)
+    return backend
+
+
 def page(items: list[Any], limit: int, offset: int) -> dict[str, Any]:
     return {"items": items[offset : offset + limit], "total": len(items), "limit": limit, "offset": offset}
 
@@ -63,9 +71,7 @@ def documents(request: Request, limit: int = Query(100, ge=1, le=1000), offset: 
 @router.get("/documents/{doc_id}/clauses", summary="A document's numbered items, in document order")
 def document_clauses(doc_id: str, request: Request, limit: int = Query(100, ge=1, le=1000),
                      offset: int = Query(0, ge=0)):
-    backend = _backend(request)
-    if backend.missing_ids("PolicyDocument", {doc_id}):
-        raise NotFound(f"no policy document with id {doc_id!r}", id=doc_id)
+    backend = _document_backend(request, doc_id)
     return page(backend.query("document_clauses", {"document": doc_id}).records(), limit, offset)
 
 
@@ -205,9 +211,7 @@ def document_detail(doc_id: str, request: Request) -> dict[str, Any]:
 @router.get("/documents/{doc_id}/sections", summary="A document's headings, in document order")
 def document_sections(doc_id: str, request: Request, limit: int = Query(100, ge=1, le=1000),
                       offset: int = Query(0, ge=0)):
-    backend = _backend(request)
-    if backend.missing_ids("PolicyDocument", {doc_id}):
-        raise NotFound(f"no policy document with id {doc_id!r}", id=doc_id)
+    backend = _document_backend(request, doc_id)
     return page(backend.query("document_sections", {"document": doc_id}).records(), limit, offset)
 
 
