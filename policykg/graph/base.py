@@ -151,6 +151,16 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def engine_version(self) -> str: ...
 
+    @abc.abstractmethod
+    def data_version(self) -> str:
+        """A token that changes whenever the graph's data changes (through policykg, in any process).
+
+        Answers computed from the data (a snapshot of the measures in force, the matching index, the
+        gap figures) are cached under it and recomputed when it changes."""
+
+    def _changed(self) -> None:
+        """Record that this process changed the data (engines that cannot tell by themselves)."""
+
     # --- shared ------------------------------------------------------------------------------
     def upsert_nodes(self, label: str, rows: Iterable[dict[str, Any]], *, merge: bool = False) -> int:
         """Create or replace nodes by key (``merge``: fill in, keeping values the rows leave null)."""
@@ -158,6 +168,7 @@ class Backend(abc.ABC):
         valid = dedupe((validate_node(self.schema, label, r) for r in rows), key=lambda r: r[nt.key])
         if valid:
             self._upsert_nodes(label, valid, merge)
+            self._changed()
         return len(valid)
 
     def upsert_relationships(
@@ -178,6 +189,7 @@ class Backend(abc.ABC):
                     field=end,
                 )
         self._upsert_rels(rel_type, from_label, to_label, valid)
+        self._changed()
         return len(valid)
 
     def write(self, batch: GraphBatch, *, merge: bool = False) -> dict[str, int]:
@@ -207,9 +219,9 @@ class Backend(abc.ABC):
 
     def counts(self) -> dict[str, dict[str, int]]:
         nodes = {label: 0 for label in self.schema.nodes}
-        nodes.update({r[0]: int(r[1]) for r in self.query("counts_by_label").rows})
+        nodes.update({r[0]: int(r[1]) for r in self.query("counts_by_label").rows if r[0] in nodes})
         rels = {t: 0 for t in self.schema.relationships}
-        rels.update({r[0]: int(r[1]) for r in self.query("counts_by_type").rows})
+        rels.update({r[0]: int(r[1]) for r in self.query("counts_by_type").rows if r[0] in rels})
         return {"nodes": nodes, "relationships": rels}
 
     def __enter__(self) -> Backend:

@@ -137,6 +137,18 @@ class EmbeddedBackend(Backend):
     def engine_version(self) -> str:
         return f"Ladybug {ladybug.__version__}" if hasattr(ladybug, "__version__") else "Ladybug"
 
+    def data_version(self) -> str:
+        # Every committed write changes the database file or its write-ahead log, whichever process
+        # made it; reads change neither. A stat is microseconds, so this is asked on every request.
+        parts = []
+        for f in (self.path, self.path.with_name(self.path.name + ".wal")):
+            try:
+                st = f.stat()
+                parts.append(f"{st.st_mtime_ns}:{st.st_size}")
+            except FileNotFoundError:
+                parts.append("-")
+        return "/".join(parts)
+
     # --- schema ------------------------------------------------------------------------------
     def _columns(self, conn: ladybug.Connection, table: str) -> dict[str, str]:
         res = self._run(conn, f"CALL table_info('{table}') RETURN *")

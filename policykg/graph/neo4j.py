@@ -120,6 +120,18 @@ class Neo4jBackend(Backend):
                 self._version = "Neo4j"
         return self._version
 
+    # Neo4j Community reports no last-committed transaction id, so writes through policykg stamp a
+    # single node of a label outside the schema with a fresh random token (writes made outside
+    # policykg, e.g. by hand in the Neo4j browser, are not seen until the next policykg write).
+    _META = "_PolicykgMeta"
+
+    def data_version(self) -> str:
+        res = self._execute(f"OPTIONAL MATCH (m:{self._META} {{key: 'data'}}) RETURN m.version")
+        return str(res.rows[0][0]) if res.rows and res.rows[0][0] is not None else "-"
+
+    def _changed(self) -> None:
+        self._execute(f"MERGE (m:{self._META} {{key: 'data'}}) SET m.version = randomUUID()", write=True)
+
     # --- schema ------------------------------------------------------------------------------
     def ddl(self) -> list[str]:
         """Constraints and indexes for the schema (names prefixed ``policykg_``)."""
@@ -174,6 +186,7 @@ class Neo4jBackend(Backend):
             res = self._execute("MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS c", write=True)
             if not res.rows or res.rows[0][0] == 0:
                 break
+        self._changed()
 
     def drop_schema(self) -> None:
         """Drop this project's constraints and indexes (tests use it to start from nothing)."""
