@@ -134,7 +134,8 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
 def load(
     paths: list[Path] = typer.Argument(..., help="Tables (.csv, .jsonl, .xlsx) or folders of them."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
-    chunk: int = typer.Option(50_000, "--chunk", min=1, help="Records validated and written together."),
+    chunk: int | None = typer.Option(None, "--chunk", min=1, help="Records validated and written together "
+                                     "(default: 50,000; 250,000 for CSV tables read by column)."),
 ) -> None:
     """Validate and load enterprises, funds, investments, selections and grants.
 
@@ -223,22 +224,49 @@ def query(
     out.print(table)
 
 
-def _serve(host: str, port: int) -> None:
+#: the embedded buffer pool of a serving process unless POLICYKG_BUFFER_POOL_MB says otherwise
+SERVE_BUFFER_POOL_MB = 512
+
+
+def _serve(host: str, port: int, workers: int = 1, access_log: bool = False) -> None:
+    import os
+
     import uvicorn
 
-    from policykg.api.app import create_app
+    from policykg.api.app import READ_ONLY_ENV, create_app
+    from policykg.settings import get_settings
 
-    out.print(f"serving http://{host}:{port}/  (API docs at /docs, health at /api/health)")
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    settings = get_settings()
+    if settings.backend == "embedded" and "buffer_pool_mb" not in settings.model_fields_set:
+        # Serving reads key lookups and small expansions: a smaller buffer pool than loading needs
+        # keeps a process's memory in bounds (each worker has its own pool).
+        settings = get_settings(buffer_pool_mb=SERVE_BUFFER_POOL_MB)
+        os.environ["POLICYKG_BUFFER_POOL_MB"] = str(SERVE_BUFFER_POOL_MB)  # for worker processes
+    # uvloop and httptools when installed (uvicorn[standard]); asyncio and h11 otherwise
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "info", "access_log": access_log,
+                               "loop": "auto", "http": "auto"}
+    out.print(f"serving http://{host}:{port}/  (API docs at /docs, health at /api/health)"
+              + (f" with {workers} worker processes" if workers > 1 else ""))
+    if workers > 1:
+        # Each worker opens the backend itself; an embedded database is opened read-only, which
+        # several processes may do at once (the API only reads).
+        os.environ[READ_ONLY_ENV] = "1"
+        uvicorn.run("policykg.api.app:create_worker_app", factory=True, workers=workers, **options)
+    else:
+        uvicorn.run(create_app(settings), **options)
 
 
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to serve on."),
     port: int = typer.Option(8000, help="Port to serve on."),
+    workers: int = typer.Option(1, min=1, max=64, help="Worker processes (embedded: each opens the database "
+                                "read-only; nothing else may write to it meanwhile)."),
+    access_log: bool = typer.Option(False, "--access-log/--no-access-log", help="Log every request (uvicorn)."),
 ) -> None:
-    """Serve the JSON API (OpenAPI docs at /docs)."""
-    _serve(host, port)
+    """Serve the JSON API (OpenAPI docs at /docs). The embedded buffer pool is 512 MiB per process unless
+    POLICYKG_BUFFER_POOL_MB is set."""
+    _serve(host, port, workers, access_log)
 
 
 def _yuan(est: dict[str, Any] | None) -> str:

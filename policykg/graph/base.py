@@ -12,7 +12,8 @@ import abc
 import datetime as dt
 import decimal
 import re
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,70 @@ from policykg.graph.schema import Schema, load_schema, validate_node, validate_r
 from policykg.queries import get_query
 
 BATCH = 10_000
+
+
+def _arrow_type(t: str) -> Any:
+    import pyarrow as pa
+
+    return {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
+            "date": pa.date32(), "string[]": pa.list_(pa.string())}[t]
+
+
+def conform_table(table: Any, props: list[Any], what: str, ends: bool = False) -> Any:
+    """An Arrow table with exactly ``props`` (schema order, schema types; ``from``/``to`` first for
+    relationships): validated by column, not by row. Undeclared columns, a column that cannot be
+    read as its property's type, a null in a required property or an empty endpoint raise
+    :class:`ValidationError`."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    names = {p.name for p in props} | ({"from", "to"} if ends else set())
+    unknown = sorted(set(table.column_names) - names)
+    if unknown:
+        raise ValidationError(f"{what}: undeclared properties {unknown}", field=unknown[0])
+    n = table.num_rows
+    arrays, out_names = [], []
+    if ends:
+        for end in ("from", "to"):
+            if end not in table.column_names:
+                raise ValidationError(f"{what}: missing endpoint {end!r}", field=end)
+            col = table[end].cast(pa.string())
+            if col.null_count or pc.any(pc.equal(col, "")).as_py():
+                raise ValidationError(f"{what}: missing endpoint {end!r}", field=end)
+            arrays.append(col)
+            out_names.append(end)
+    for p in props:
+        typ = _arrow_type(p.type)
+        if p.name in table.column_names:
+            col = table[p.name]
+            if col.type != typ:
+                try:
+                    col = col.cast(typ)
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                    raise ValidationError(f"{what}: property {p.name!r}: {exc}", field=p.name) from None
+        else:
+            col = pa.nulls(n, typ)
+        if p.required and (col.null_count or (p.type == "string" and n and pc.any(pc.equal(col, "")).as_py())):
+            raise ValidationError(f"{what}: required property {p.name!r} is missing", field=p.name)
+        arrays.append(col)
+        out_names.append(p.name)
+    return pa.Table.from_arrays(arrays, names=out_names)
+
+
+def unique_keys(table: Any, cols: list[str], what: str) -> None:
+    """Raise ValidationError unless the rows of ``table`` are unique by ``cols`` (a bulk write applies
+    each key once)."""
+    import pyarrow.compute as pc
+
+    if table.num_rows < 2:
+        return
+    if len(cols) == 1:
+        distinct = pc.count_distinct(table[cols[0]]).as_py()
+    else:
+        distinct = pc.count_distinct(pc.binary_join_element_wise(*[table[c] for c in cols], "\x1f")).as_py()
+    if distinct != table.num_rows:
+        raise ValidationError(f"{what}: {table.num_rows - distinct} rows repeat a key ({', '.join(cols)})",
+                              field=cols[0])
 
 
 @dataclass
@@ -115,6 +180,8 @@ class Backend(abc.ABC):
     def __init__(self, settings: Any, schema: Schema | None = None) -> None:
         self.settings = settings
         self.schema = schema or load_schema()
+        self._local_changes = 0
+        self._version_held: tuple[str, float] | None = None
 
     # --- engine-specific ---------------------------------------------------------------------
     @abc.abstractmethod
@@ -152,14 +219,32 @@ class Backend(abc.ABC):
     def engine_version(self) -> str: ...
 
     @abc.abstractmethod
+    def _engine_data_version(self) -> str:
+        """The engine's token for the data as it is now, whichever process changed it."""
+
+    def _stamp_change(self) -> None:  # noqa: B027 - a hook: most engines need nothing here
+        """Record a change in the engine, for engines that cannot tell by themselves."""
+
+    #: seconds the engine's data version is trusted before it is asked again: changes made through this
+    #: object count at once, changes by other processes are seen within this time
+    VERSION_TTL = 0.0
+
     def data_version(self) -> str:
         """A token that changes whenever the graph's data changes (through policykg, in any process).
 
         Answers computed from the data (a snapshot of the measures in force, the matching index, the
         gap figures) are cached under it and recomputed when it changes."""
+        now = time.monotonic()
+        held = self._version_held
+        if held is None or now - held[1] >= self.VERSION_TTL:
+            held = self._version_held = (self._engine_data_version(), now)
+        return f"{self._local_changes}/{held[0]}"
 
     def _changed(self) -> None:
-        """Record that this process changed the data (engines that cannot tell by themselves)."""
+        """Called after every successful write."""
+        self._stamp_change()
+        self._local_changes += 1
+        self._version_held = None
 
     # --- shared ------------------------------------------------------------------------------
     def upsert_nodes(self, label: str, rows: Iterable[dict[str, Any]], *, merge: bool = False) -> int:
@@ -201,6 +286,94 @@ class Backend(abc.ABC):
             written[rel_type] = written.get(rel_type, 0) + self.upsert_relationships(rel_type, a, b, rows)
         return written
 
+    def write_tables(self, nodes: Mapping[str, Any], rels: Mapping[tuple[str, str, str], Any], *,
+                     present: Mapping[str, Container[str]] | None = None,
+                     new: Container[str] = ()) -> dict[str, int]:
+        """Bulk write of Arrow tables: node tables first (columns named as the label's properties,
+        rows unique by key), then relationship tables (``from``, ``to`` and the type's properties,
+        rows unique by the two endpoints). Validated by column against the schema: undeclared or
+        mistyped columns, nulls in required properties and repeated keys raise
+        :class:`ValidationError`, as do endpoints that are not in the graph. Endpoints written by
+        this call, or listed in ``present`` (label -> ids known to exist), are not looked up.
+        Relationship rows must be unique by their two endpoints (the caller's part: checking it
+        costs as much as writing them). ``new``: labels whose keys the caller knows are not in the
+        graph (a load into a label that was empty when it began writes keys it has not written
+        before): they are created without looking them up.
+        An existing node takes the row's values (as :meth:`upsert_nodes` without ``merge``).
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        present = present or {}
+        written: dict[str, int] = {}
+        done: dict[str, Any] = {}
+        conformed = []
+        for label, table in nodes.items():
+            nt = self.schema.node(label)
+            t = conform_table(table, list(nt.properties.values()), label)
+            unique_keys(t, [nt.key], label)
+            conformed.append((label, t))
+        rel_tables = []
+        for (rel_type, a, b), table in rels.items():
+            rt = self.schema.check_endpoints(rel_type, a, b)
+            t = conform_table(table, list(rt.properties.values()), rel_type, ends=True)
+            rel_tables.append((rel_type, a, b, t))
+        created: dict[str, list[Any]] = {}
+        for label, t in conformed:
+            if t.num_rows:
+                new_keys = self._write_node_table(label, t, known_new=label in new)
+                self._changed()
+                key = t[self.schema.node(label).key].combine_chunks()
+                done[label] = pa.concat_arrays([done[label], key]) if label in done else key
+                if new_keys is not None and len(new_keys):
+                    created.setdefault(label, []).append(new_keys)
+            written[label] = written.get(label, 0) + t.num_rows
+        fresh = {label: pa.concat_arrays(parts) for label, parts in created.items()}
+        for rel_type, a, b, t in rel_tables:
+            if not t.num_rows:
+                written[rel_type] = written.get(rel_type, 0)
+                continue
+            surely_new = None
+            for end, label in (("from", a), ("to", b)):
+                col = t[end]
+                if label in done:
+                    written_now = pc.is_in(col, value_set=done[label])
+                    ids = pc.unique(col.filter(pc.invert(written_now)))
+                    # a relationship of a node created by this call is new: no look-up needed for it
+                    if label in fresh:
+                        m = written_now if len(fresh[label]) == len(done[label]) else \
+                            pc.is_in(col, value_set=fresh[label])
+                        surely_new = m if surely_new is None else pc.or_(surely_new, m)
+                else:
+                    ids = pc.unique(col)
+                known = present.get(label)
+                ask = {i for i in ids.to_pylist() if known is None or i not in known}
+                missing = self.missing_ids(label, ask) if ask else set()
+                if missing:
+                    sample = ", ".join(sorted(missing)[:5])
+                    raise ValidationError(
+                        f"{rel_type}: {len(missing)} {end!r} endpoint(s) are not {label} nodes in the graph: {sample}",
+                        field=end,
+                    )
+            self._write_rel_table(rel_type, a, b, t, surely_new)
+            self._changed()
+            written[rel_type] = written.get(rel_type, 0) + t.num_rows
+        return written
+
+    def _write_node_table(self, label: str, table: Any, known_new: bool = False) -> Any:
+        """Write a conformed node table (unique keys): new keys created, existing ones replaced
+        (``known_new``: no key is in the graph). Returns the keys that were created (an Arrow
+        array), or None when not known."""
+        self._upsert_nodes(label, [dict(zip(table.column_names, r, strict=True)) for r in
+                                   zip(*[c.to_pylist() for c in table.columns], strict=True)])
+        return None
+
+    def _write_rel_table(self, rel_type: str, from_label: str, to_label: str, table: Any,
+                         surely_new: Any = None) -> None:
+        """Write a conformed relationship table (unique endpoint pairs, endpoints present);
+        ``surely_new``: a boolean Arrow array, true for rows known not to be in the graph."""
+        self._upsert_rels(rel_type, from_label, to_label, table.to_pylist())
+
     def missing_ids(self, label: str, ids: set[str]) -> set[str]:
         self.schema.node(label)
         found: set[str] = set()
@@ -216,6 +389,109 @@ class Backend(abc.ABC):
         q = get_query(name)
         bound = q.bind(params or {})
         return self._execute(q.cypher(self.name), bound)
+
+    def query_arrow(self, name: str, params: dict[str, Any] | None = None,
+                    batch_size: int = 200_000) -> Iterator[Any]:
+        """A named catalogue query's rows as pyarrow Tables of at most ``batch_size`` rows each, in the
+        query's column order, for reads of many rows (no Python object per row where the engine can
+        avoid it). Values as :meth:`query` gives them, except that dates may come as Arrow dates.
+        No rows: nothing is yielded. This default runs :meth:`query` and converts its rows."""
+        import pyarrow as pa
+
+        res = self.query(name, params)
+        for part in chunks(res.rows, batch_size):
+            cols = list(zip(*part, strict=True))
+            yield pa.Table.from_arrays([pa.array(list(c)) for c in cols], names=res.columns)
+
+    # --- read side: nodes by id whatever their label (statements generated from the schema) ---
+    # ``MATCH (n {id: $id})`` names no label, so neither engine can use a key index: Neo4j scans
+    # every node, Ladybug every table. These lookups seek the key of each schema label instead, and
+    # expand a node through the relationship types the schema allows it, each branch typed at both
+    # ends. Labels and types come from the schema only; ids are always parameters. The answers are
+    # those of the catalogue queries ``nodes_by_id`` and ``neighbours`` (tests/test_perf_paths.py).
+
+    #: expand several nodes in one statement (UNWIND); Ladybug plans UNWIND followed by an expansion
+    #: as a scan, so the embedded backend runs one statement per node instead (a key seek each).
+    batch_expand: bool = True
+
+    def _display(self, label: str, var: str) -> str:
+        """The display name of a node of ``label``: ``coalesce(name, title, label, id)`` over the
+        properties the label has (Ladybug refuses a property its table lacks)."""
+        have = [p for p in ("name", "title", "label") if p in self.schema.node(label).properties]
+        key = self.schema.node(label).key
+        # Ladybug 0.22 misaligns UNION ALL columns when a branch returns the same expression twice
+        # (the id as both `target` and `name`): the single-argument coalesce keeps them distinct.
+        return f"coalesce({', '.join(f'{var}.{quote_name(p)}' for p in have)}, {var}.{quote_name(key)})" if have \
+            else f"coalesce({var}.{quote_name(key)})"
+
+    def _lookup(self, cypher: str, params: dict[str, Any], *, keep: bool = True) -> Result:
+        """Run a generated key lookup (a read); a backend may keep such statements prepared (``keep``:
+        worth keeping: small and run on every request)."""
+        return self._execute(cypher, params)
+
+    def _lookup_cache(self) -> dict[Any, str]:
+        cache = self.__dict__.get("_lookups")
+        if cache is None:
+            cache = self.__dict__["_lookups"] = {}
+        return cache
+
+    def find_nodes(self, ids: Iterable[str]) -> list[dict[str, Any]]:
+        """``{id, label, name}`` for each id that names a node (the rows of ``nodes_by_id``), with one
+        key seek per schema label."""
+        ids = list(dict.fromkeys(i for i in ids if i is not None))
+        if not ids:
+            return []
+        cache = self._lookup_cache()
+        cypher = cache.get("nodes")
+        if cypher is None:
+            cypher = cache["nodes"] = "\nUNION ALL\n".join(
+                f"UNWIND $ids AS i MATCH (n:{nt.label} {{{quote_name(nt.key)}: i}}) "
+                f"RETURN n.{quote_name(nt.key)} AS id, '{nt.label}' AS label, {self._display(nt.label, 'n')} AS name"
+                for nt in self.schema.nodes.values())
+        rows: list[dict[str, Any]] = []
+        for part in chunks(ids, 10_000):
+            rows += self._lookup(cypher, {"ids": part}).records()
+        return rows
+
+    def _expand_cypher(self, label: str) -> str | None:
+        cache = self._lookup_cache()
+        key = ("expand", label, self.batch_expand)
+        if key not in cache:
+            nt = self.schema.node(label)
+            start = (f"UNWIND $ids AS i MATCH (n:{label} {{{quote_name(nt.key)}: i}})" if self.batch_expand
+                     else f"MATCH (n:{label} {{{quote_name(nt.key)}: $id}})")
+            branches = []
+            for rt in self.schema.relationships.values():
+                for a, b in rt.endpoints:
+                    if a == label:
+                        branches.append(
+                            f"{start}-[:{rt.type}]->(m:{b}) RETURN n.id AS source, '{rt.type}' AS type, m.id AS target, "
+                            f"'out' AS direction, '{b}' AS label, {self._display(b, 'm')} AS name")
+                    if b == label:
+                        branches.append(
+                            f"{start}<-[:{rt.type}]-(m:{a}) RETURN m.id AS source, '{rt.type}' AS type, n.id AS target, "
+                            f"'in' AS direction, '{a}' AS label, {self._display(a, 'm')} AS name")
+            cache[key] = "\nUNION ALL\n".join(branches) if branches else None
+        return cache[key]
+
+    def expand(self, nodes: dict[str, str]) -> list[dict[str, Any]]:
+        """Every relationship touching the given nodes (id -> label), as the rows of ``neighbours``:
+        ``{source, type, target, direction, label, name}``."""
+        by_label: dict[str, list[str]] = {}
+        for node_id, label in nodes.items():
+            by_label.setdefault(label, []).append(node_id)
+        rows: list[dict[str, Any]] = []
+        for label in sorted(by_label):
+            cypher = self._expand_cypher(label)
+            if cypher is None:
+                continue
+            if self.batch_expand:
+                for part in chunks(by_label[label], 10_000):
+                    rows += self._lookup(cypher, {"ids": part}, keep=False).records()
+            else:
+                for node_id in by_label[label]:
+                    rows += self._lookup(cypher, {"id": node_id}, keep=False).records()
+        return rows
 
     def counts(self) -> dict[str, dict[str, int]]:
         nodes = {label: 0 for label in self.schema.nodes}

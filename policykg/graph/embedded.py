@@ -12,6 +12,7 @@ import re
 import shutil
 import tempfile
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,11 +25,14 @@ import pyarrow.parquet as pq
 from policykg.errors import BackendError, BackendUnavailable, QueryError, QueryTimeout, ReadOnlyViolation
 from policykg.graph.base import Backend, Result, chunks, plain, quote_name, screen_user_cypher
 from policykg.graph.schema import Property
+from policykg.queries import get_query
 
 LB_TYPES = {"string": "STRING", "int": "INT64", "float": "DOUBLE", "bool": "BOOLEAN", "date": "DATE",
             "string[]": "STRING[]"}
 ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
                "date": pa.date32(), "string[]": pa.list_(pa.string())}
+MAX_PREPARED = 512  # prepared key lookups kept (a few per label and connection)
+BULK_THREADS = 2  # threads of a bulk COPY (it splits its input among them: 2 halves a large COPY here)
 POOL = 2  # connections: about two serve best on two cores (see the engine notes in the README)
 # Statements that read files, load extensions or touch other databases: never from a user.
 # CALL is allowed only for the catalogue functions that read the schema; Ladybug's other CALL forms
@@ -39,12 +43,12 @@ _ESCAPES = re.compile(
     re.I,
 )
 
-
 _q = quote_name
 
 
 class EmbeddedBackend(Backend):
     name = "embedded"
+    batch_expand = False  # see Backend.expand: one key seek per node beats UNWIND + expansion here
 
     def __init__(self, settings: Any, schema: Any = None, *, read_only: bool = False) -> None:
         super().__init__(settings, schema)
@@ -75,6 +79,7 @@ class EmbeddedBackend(Backend):
         for _ in range(POOL):
             self._pool.put(ladybug.Connection(self.db, num_threads=int(settings.embedded_threads)))
         self._write_lock = threading.Lock()
+        self._statements: dict[tuple[int, str], Any] = {}  # (connection, text) -> prepared key lookup
         self._closed = False
 
     # --- connections -----------------------------------------------------------------------
@@ -134,10 +139,67 @@ class EmbeddedBackend(Backend):
             finally:
                 conn.set_query_timeout(0)
 
+    # --- prepared key lookups (read side) ----------------------------------------------------------
+    #: catalogue queries that every API request for one enterprise runs, each a key seek: kept prepared
+    PREPARED_QUERIES = frozenset({"policy_fingerprint", "enterprise_profile", "enterprise_links",
+                                  "enterprise_financials"})
+
+    def query(self, name: str, params: dict[str, Any] | None = None) -> Result:
+        if name in self.PREPARED_QUERIES:
+            q = get_query(name)
+            return self._lookup(q.cypher(self.name), q.bind(params or {}))
+        return super().query(name, params)
+
+    def _lookup(self, cypher: str, params: dict[str, Any], *, keep: bool = True) -> Result:
+        """A key lookup (the queries above and Backend's generated ones), run as a statement prepared
+        once per connection (``keep``), or prepared for this run only: an expansion's statement holds
+        buffers as large as its last answer, and Ladybug's own cache would keep it as it keeps any text
+        it runs (a dozen such statements and a shortest-path search no longer fit a small pool)."""
+        with self._conn() as conn:
+            conn.set_query_timeout(int(self.settings.query_timeout * 1000))
+            try:
+                if keep:
+                    return self._run(conn, self._prepared(conn, cypher), params)
+                stmt = self._prepare(conn, cypher)
+                try:
+                    return self._run(conn, stmt, params)
+                finally:
+                    if not isinstance(stmt, str):
+                        stmt.close()
+            finally:
+                conn.set_query_timeout(0)
+
+    @staticmethod
+    def _prepare(conn: ladybug.Connection, cypher: str) -> Any:
+        try:
+            with warnings.catch_warnings():  # prepare() is deprecated in Ladybug 0.22 (pinned), not gone
+                warnings.simplefilter("ignore", DeprecationWarning)
+                stmt = conn.prepare(cypher)
+        except RuntimeError:
+            return cypher
+        return stmt if stmt.is_success() else cypher
+
+    def _prepared(self, conn: ladybug.Connection, cypher: str) -> Any:
+        """The prepared statement for a key lookup: Ladybug then skips parsing, planning and its checks
+        of the text for Python scans (a parameterless string is even planned anew each time), several
+        times the cost of these lookups. Only key lookups are kept: a prepared statement holds on to its
+        operators' buffers (hash tables of a scan, a shortest-path search) until it runs again. Ladybug
+        binds a prepared statement again when the tables change. What fails to prepare runs as text, so
+        that errors keep their usual form."""
+        key = (id(conn), cypher)
+        stmt = self._statements.get(key)
+        if stmt is None:
+            stmt = self._prepare(conn, cypher)
+            if isinstance(stmt, str):
+                return stmt
+            if len(self._statements) < MAX_PREPARED:
+                self._statements[key] = stmt
+        return stmt
+
     def engine_version(self) -> str:
         return f"Ladybug {ladybug.__version__}" if hasattr(ladybug, "__version__") else "Ladybug"
 
-    def data_version(self) -> str:
+    def _engine_data_version(self) -> str:
         # Every committed write changes the database file or its write-ahead log, whichever process
         # made it; reads change neither. A stat is microseconds, so this is asked on every request.
         parts = []
@@ -216,6 +278,124 @@ class EmbeddedBackend(Backend):
             found.update(r[0] for r in res.rows)
         return found
 
+    # --- bulk writes from Arrow tables (Backend.write_tables) ---------------------------------
+    def _arrow(self, conn: ladybug.Connection, cypher: str) -> pa.Table:
+        """A write-path statement's result as an Arrow table (no Python objects per row)."""
+        try:
+            res = conn.execute(cypher)
+        except RuntimeError as exc:
+            raise QueryError(f"Ladybug: {exc}") from None
+        try:
+            return res.get_as_arrow()
+        finally:
+            res.close()
+
+    def _count(self, conn: ladybug.Connection, pattern: str) -> int:
+        return int(self._arrow(conn, f"MATCH {pattern} RETURN count(*) AS c").column(0)[0].as_py())
+
+    @staticmethod
+    def _write_parquet(tmp: Path, name: str, table: pa.Table, ends: bool = False) -> Path:
+        names = ["from", "to"] if ends else []
+        names += [f"c{i}" for i in range(table.num_columns - len(names))]
+        path = tmp / f"{name}.parquet"
+        pq.write_table(table.rename_columns(names), path)
+        return path
+
+    def _keys_in_graph(self, conn: ladybug.Connection, tmp: Path, label: str, key: str, keys: pa.Array) -> pa.Array:
+        """Which of ``keys`` are keys of ``label`` nodes: one join over a Parquet file of keys."""
+        path = tmp / "keys.parquet"
+        pq.write_table(pa.table({"k": keys}), path)
+        got = self._arrow(conn, f"LOAD FROM '{path}' MATCH (n:{label} {{{_q(key)}: k}}) RETURN n.{_q(key)} AS k")
+        return got.column(0).combine_chunks() if got.num_rows else pa.array([], pa.string())
+
+    def _copy(self, conn: ladybug.Connection, target: str, table: pa.Table, options: str = "") -> None:
+        """``COPY target FROM`` an Arrow table (scanned in place: no file is written), with the bulk
+        load's threads (COPY splits its input among them; the serving connections use fewer)."""
+        conn.set_max_threads_for_exec(BULK_THREADS)
+        try:
+            self._run(conn, f"COPY {target} FROM $rows{options}", {"rows": table})
+        finally:
+            conn.set_max_threads_for_exec(int(self.settings.embedded_threads))
+
+    def _write_node_table(self, label: str, table: pa.Table, known_new: bool = False) -> pa.Array:
+        import pyarrow.compute as pc
+
+        nt = self.schema.node(label)
+        props = list(nt.properties.values())
+        with self._write_lock, self._conn() as conn, self._tmpdir() as tmp:
+            keys = table[nt.key].combine_chunks()
+            if known_new or self._count(conn, f"(n:{label})") == 0:
+                new, old = table, None
+            else:
+                mask = pc.is_in(keys, value_set=self._keys_in_graph(conn, tmp, label, nt.key, keys))
+                new, old = table.filter(pc.invert(mask)), table.filter(mask)
+            if new.num_rows:
+                self._copy(conn, label, new)
+            created = new[nt.key].combine_chunks()
+            if old is not None and old.num_rows:
+                path = self._write_parquet(tmp, "old", old)
+                key_col = f"c{props.index(nt.properties[nt.key])}"
+                sets = ", ".join(f"n.{_q(p.name)} = c{i}" for i, p in enumerate(props) if p.name != nt.key)
+                self._run(conn, f"LOAD FROM '{path}' MERGE (n:{label} {{{_q(nt.key)}: {key_col}}}) SET {sets}")
+        return created
+
+    def _write_rel_table(self, rel_type: str, from_label: str, to_label: str, table: pa.Table,
+                         surely_new: Any = None) -> None:
+        import pyarrow.compute as pc
+
+        rt = self.schema.rel(rel_type)
+        props = list(rt.properties.values())
+        with self._write_lock, self._conn() as conn, self._tmpdir() as tmp:
+            sure = None
+            if surely_new is not None and pc.any(surely_new).as_py():
+                sure, table = table.filter(surely_new), table.filter(pc.invert(surely_new))
+            if not table.num_rows or self._count(conn, f"()-[r:{rel_type}]->()") == 0:
+                new, old = table, None
+            else:
+                path = self._write_parquet(tmp, "ends", table.select(["from", "to"]), ends=True)
+                # the relationships there, with their properties: only those whose values change are set
+                # (a reload sets nothing; the MATCH ... SET below is slow on a node with many edges)
+                got = self._arrow(conn, f"LOAD FROM '{path}' MATCH (a:{from_label} {{id: `from`}})-[r:{rel_type}]->"
+                                        f"(b:{to_label} {{id: `to`}}) RETURN `from` AS f, `to` AS t"
+                                  + "".join(f", r.{_q(p.name)} AS p{i}" for i, p in enumerate(props)))
+                pairs = pc.binary_join_element_wise(table["from"], table["to"], "\x1f")
+                have = (pc.binary_join_element_wise(got.column(0), got.column(1), "\x1f").combine_chunks()
+                        if got.num_rows else pa.array([], pa.string()))
+                mask = pc.is_in(pairs, value_set=have)
+                new, old = table.filter(pc.invert(mask)), table.filter(mask)
+                if old.num_rows and props:
+                    at = pc.index_in(pairs.filter(mask), value_set=have)
+                    same = None
+                    for i, p in enumerate(props):
+                        mine = old[p.name].combine_chunks()
+                        there = got.column(2 + i).combine_chunks().take(at).cast(mine.type)
+                        eq = pc.or_kleene(pc.fill_null(pc.equal(mine, there), False),
+                                          pc.and_(pc.is_null(mine), pc.is_null(there)))
+                        same = eq if same is None else pc.and_(same, eq)
+                    old = old.filter(pc.invert(same))
+            if sure is not None:
+                new = pa.concat_tables([sure, new])
+            if new.num_rows:
+                self._copy(conn, rel_type, new, f" (from='{from_label}', to='{to_label}')")
+            if old is not None and old.num_rows and props:
+                path = self._write_parquet(tmp, "old", old, ends=True)
+                sets = ", ".join(f"r.{_q(p.name)} = c{i}" for i, p in enumerate(props))
+                self._run(conn, f"LOAD FROM '{path}' MATCH (a:{from_label} {{id: `from`}})-[r:{rel_type}]->"
+                                f"(b:{to_label} {{id: `to`}}) SET {sets}")
+
+    def missing_ids(self, label: str, ids: set[str]) -> set[str]:
+        if len(ids) <= 1000:
+            return super().missing_ids(label, ids)
+        import pyarrow.compute as pc
+
+        nt = self.schema.node(label)
+        keys = pa.array(sorted(ids), pa.string())
+        with self._conn() as conn, self._tmpdir() as tmp:
+            if self._count(conn, f"(n:{label})") == 0:
+                return set(ids)
+            found = self._keys_in_graph(conn, tmp, label, nt.key, keys)
+        return set(keys.filter(pc.invert(pc.is_in(keys, value_set=found))).to_pylist())
+
     def _upsert_nodes(self, label: str, rows: list[dict[str, Any]], merge: bool = False) -> None:
         nt = self.schema.node(label)
         props = list(nt.properties.values())
@@ -272,6 +452,37 @@ class EmbeddedBackend(Backend):
                     self._run(conn, f"DROP TABLE {name}")
         self.apply_schema()
 
+    # --- bulk reads --------------------------------------------------------------------------
+    #: time limit of a bulk read (the derived index's whole-registry scans run in the background)
+    BULK_TIMEOUT = 600.0
+
+    def query_arrow(self, name: str, params: dict[str, Any] | None = None,
+                    batch_size: int = 200_000) -> Iterator[pa.Table]:
+        """Backend.query_arrow through Ladybug's Arrow export (``get_as_arrow``): columns are converted
+        in C++, many times faster than ``get_next`` row by row. Ladybug materialises the whole result
+        before it is exported, so a catalogue query read this way should have narrow rows."""
+        q = get_query(name)
+        cypher, bound = q.cypher(self.name), q.bind(params or {})
+        # a connection of its own, closed after: a connection keeps the operators' buffers of the
+        # statements it ran (in the buffer pool), and a bulk read's are large
+        conn = ladybug.Connection(self.db, num_threads=int(self.settings.embedded_threads))
+        try:
+            conn.set_query_timeout(int(max(self.settings.query_timeout, self.BULK_TIMEOUT) * 1000))
+            try:
+                res = conn.execute(cypher, bound)
+            except RuntimeError as exc:
+                raise QueryError(f"Ladybug: {exc}") from None
+            try:
+                table = res.get_as_arrow(batch_size) if res.get_num_tuples() else None
+            finally:
+                res.close()
+        finally:
+            conn.close()
+        if table is None:
+            return
+        for batch in table.to_batches():
+            yield pa.Table.from_batches([batch])
+
     # --- user Cypher -------------------------------------------------------------------------
     def read_cypher(self, cypher: str, params: dict[str, Any] | None = None, *, timeout: float | None = None,
                     max_rows: int | None = None) -> Result:
@@ -294,6 +505,12 @@ class EmbeddedBackend(Backend):
         if self._closed:
             return
         self._closed = True
+        for stmt in self._statements.values():
+            try:
+                stmt.close()
+            except Exception:  # noqa: BLE001 - closing is best effort
+                pass
+        self._statements.clear()
         while not self._pool.empty():
             try:
                 self._pool.get_nowait().close()

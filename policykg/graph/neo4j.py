@@ -8,6 +8,7 @@ development server that ``scripts/neo4j-dev`` builds from Maven Central).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import neo4j
@@ -17,6 +18,7 @@ from neo4j.graph import Node, Path, Relationship
 
 from policykg.errors import BackendUnavailable, QueryError, QueryTimeout, ReadOnlyViolation
 from policykg.graph.base import BATCH, Backend, Result, chunks, plain, quote_name, screen_user_cypher
+from policykg.queries import get_query
 
 # Statements that reach outside the graph or the database even when they only read.
 _ESCAPES = re.compile(
@@ -125,11 +127,13 @@ class Neo4jBackend(Backend):
     # policykg, e.g. by hand in the Neo4j browser, are not seen until the next policykg write).
     _META = "_PolicykgMeta"
 
-    def data_version(self) -> str:
+    VERSION_TTL = 1.0  # a round trip: asked at most once a second (writes by this process count at once)
+
+    def _engine_data_version(self) -> str:
         res = self._execute(f"OPTIONAL MATCH (m:{self._META} {{key: 'data'}}) RETURN m.version")
         return str(res.rows[0][0]) if res.rows and res.rows[0][0] is not None else "-"
 
-    def _changed(self) -> None:
+    def _stamp_change(self) -> None:
         self._execute(f"MERGE (m:{self._META} {{key: 'data'}}) SET m.version = randomUUID()", write=True)
 
     # --- schema ------------------------------------------------------------------------------
@@ -181,6 +185,81 @@ class Neo4jBackend(Backend):
             ]
             self._execute(cypher, {"rows": payload}, write=True)
 
+    # --- bulk writes from Arrow tables (Backend.write_tables) -------------------------------------
+    # Columns go as one list parameter each and rows are addressed by index: no map per row is
+    # built in Python. A null makes no property (SET n.p = null on a new node; a null in the map of
+    # `SET n = {...}` removes the property), as Neo4j stores no nulls.
+    WRITE_BATCH = 20_000
+
+    def _has_any(self, pattern: str) -> bool:
+        res = self._execute(f"MATCH {pattern} RETURN count(*) > 0")
+        return bool(res.rows and res.rows[0][0])
+
+    @staticmethod
+    def _columns(part: Any, names: list[str]) -> dict[str, list[Any]]:
+        return {f"c{i}": part.column(name).to_pylist() for i, name in enumerate(names)}
+
+    def _write_node_table(self, label: str, table: Any, known_new: bool = False) -> Any:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        nt = self.schema.node(label)
+        names = list(table.column_names)
+        k = names.index(nt.key)
+        others = [(i, n) for i, n in enumerate(names) if n != nt.key]
+        create = (f"UNWIND range(0, size($c{k}) - 1) AS i CREATE (n:{label} {{{_q(nt.key)}: $c{k}[i]}}) "
+                  + ("SET " + ", ".join(f"n.{_q(n)} = $c{i}[i]" for i, n in others) if others else ""))
+        replace = (f"UNWIND range(0, size($c{k}) - 1) AS i MATCH (n:{label} {{{_q(nt.key)}: $c{k}[i]}}) "
+                   "SET n = {" + ", ".join(f"{_q(n)}: $c{i}[i]" for i, n in enumerate(names)) + "}")
+        check = not known_new and self._has_any(f"(n:{label})")
+        created = []
+        for start in range(0, table.num_rows, self.WRITE_BATCH):
+            part = table.slice(start, self.WRITE_BATCH)
+            if check:
+                keys = part.column(nt.key).to_pylist()
+                res = self._execute(f"UNWIND $ids AS i MATCH (n:{label} {{{_q(nt.key)}: i}}) RETURN i", {"ids": keys})
+                mask = pc.is_in(part.column(nt.key), value_set=pa.array([r[0] for r in res.rows], pa.string()))
+                new, old = part.filter(pc.invert(mask)), part.filter(mask)
+            else:
+                new, old = part, None
+            if new.num_rows:
+                self._execute(create, self._columns(new, names), write=True)
+                created.append(new.column(nt.key).combine_chunks())
+            if old is not None and old.num_rows:
+                self._execute(replace, self._columns(old, names), write=True)
+        return pa.concat_arrays(created) if created else pa.array([], pa.string())
+
+    def _write_rel_table(self, rel_type: str, from_label: str, to_label: str, table: Any,
+                         surely_new: Any = None) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        names = list(table.column_names)  # from, to, properties
+        props = [(i, n) for i, n in enumerate(names) if n not in ("from", "to")]
+        match = f"UNWIND range(0, size($c0) - 1) AS i MATCH (a:{from_label} {{id: $c0[i]}}) MATCH (b:{to_label} {{id: $c1[i]}}) "
+        create = match + f"CREATE (a)-[r:{rel_type}]->(b)" + (
+            " SET " + ", ".join(f"r.{_q(n)} = $c{i}[i]" for i, n in props) if props else "")
+        replace = (f"UNWIND range(0, size($c0) - 1) AS i MATCH (a:{from_label} {{id: $c0[i]}})-[r:{rel_type}]->"
+                   f"(b:{to_label} {{id: $c1[i]}}) SET r = {{" + ", ".join(f"{_q(n)}: $c{i}[i]" for i, n in props) + "}")
+        check = self._has_any(f"()-[r:{rel_type}]->()")
+        for start in range(0, table.num_rows, self.WRITE_BATCH):
+            part = table.slice(start, self.WRITE_BATCH)
+            sure = surely_new.slice(start, self.WRITE_BATCH) if surely_new is not None else None
+            if check and (sure is None or not pc.all(sure).as_py()):
+                cols = self._columns(part, names)
+                res = self._execute(
+                    f"UNWIND range(0, size($c0) - 1) AS i MATCH (a:{from_label} {{id: $c0[i]}})-[:{rel_type}]->"
+                    f"(b:{to_label} {{id: $c1[i]}}) RETURN DISTINCT i", {"c0": cols["c0"], "c1": cols["c1"]})
+                mask = pa.array(pc.is_in(pa.array(range(part.num_rows)),
+                                         value_set=pa.array([r[0] for r in res.rows], pa.int64())))
+                new, old = part.filter(pc.invert(mask)), part.filter(mask)
+            else:
+                new, old = part, None
+            if new.num_rows:
+                self._execute(create, self._columns(new, names), write=True)
+            if old is not None and old.num_rows:
+                self._execute(replace, self._columns(old, names), write=True)
+
     def clear(self) -> None:
         while True:
             res = self._execute("MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS c", write=True)
@@ -196,6 +275,45 @@ class Neo4jBackend(Backend):
             )
             for r in records:
                 self.driver.execute_query(f"DROP {kind} {_q(r['name'])} IF EXISTS", database_=self.database)
+
+    # --- bulk reads --------------------------------------------------------------------------
+    def query_arrow(self, name: str, params: dict[str, Any] | None = None,
+                    batch_size: int = 200_000) -> Iterator[Any]:
+        """Backend.query_arrow: the records streamed from one read transaction (the driver fetches them
+        in batches; nothing holds the whole answer), converted to Arrow ``batch_size`` rows at a time."""
+        import pyarrow as pa
+
+        q = get_query(name)
+        cypher, bound = q.cypher(self.name), q.bind(params or {})
+
+        def table(columns: list[str], rows: list[list[Any]]) -> Any:
+            cols = []
+            for c in zip(*rows, strict=True):
+                values = list(c)
+                if any(v is not None and not isinstance(v, (str, int, float, bool)) for v in values):
+                    values = [self._value(v) for v in values]
+                cols.append(pa.array(values))
+            return pa.Table.from_arrays(cols, names=columns)
+
+        try:
+            with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session, \
+                    session.begin_transaction(timeout=self.settings.query_timeout) as tx:
+                res = tx.run(cypher, bound)
+                columns = list(res.keys())
+                rows: list[list[Any]] = []
+                for record in res:
+                    rows.append(record.values())
+                    if len(rows) >= batch_size:
+                        yield table(columns, rows)
+                        rows = []
+                if rows:
+                    yield table(columns, rows)
+        except (nx.ServiceUnavailable, nx.SessionExpired, nx.AuthError) as exc:
+            raise _unavailable(exc, self.uri) from None
+        except nx.Neo4jError as exc:
+            if exc.code and "TransactionTimedOut" in exc.code:
+                raise QueryTimeout("the query ran past the time limit (POLICYKG_QUERY_TIMEOUT) and was stopped") from None
+            raise QueryError(f"Neo4j: {exc.message}", code=exc.code) from None
 
     # --- user Cypher -------------------------------------------------------------------------
     def read_cypher(self, cypher: str, params: dict[str, Any] | None = None, *, timeout: float | None = None,
