@@ -1,5 +1,9 @@
 """Exploring the graph around nodes: neighbourhoods of any depth and shortest paths, as
-``{nodes, edges}`` for the pages and the API. Built on catalogue queries only."""
+``{nodes, edges}`` for the pages and the API.
+
+Nodes are found and expanded with the backend's key lookups (:meth:`Backend.find_nodes`,
+:meth:`Backend.expand`), which give the rows of the catalogue queries ``nodes_by_id`` and
+``neighbours`` but seek each schema label's key instead of scanning every node."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ COUNT_CAP = 50_000
 
 
 def _node_rows(backend: Backend, ids: list[str]) -> dict[str, dict[str, Any]]:
-    rows = backend.query("nodes_by_id", {"ids": ids}).records()
+    rows = backend.find_nodes(ids)
     return {r["id"]: {"id": r["id"], "label": r["label"], "name": r["name"]} for r in rows}
 
 
@@ -30,19 +34,19 @@ def neighbourhood(backend: Backend, node_id: str, depth: int = 1, limit: int = 5
     nodes: dict[str, dict[str, Any]] = {node_id: {**centre[node_id], "depth": 0}}
     edges: dict[tuple[str, str, str], dict[str, Any]] = {}
     reached = {node_id}  # every node reached, shown or not, so that the total is true
-    frontier = [node_id]
+    frontier = {node_id: centre[node_id]["label"]}
     exact = True
     for level in range(1, depth + 1):
         if not frontier:
             break
-        rows = backend.query("neighbours", {"ids": frontier}).records()
+        rows = backend.expand(frontier)
         rows.sort(key=lambda r: (r["type"], r["label"] or "", r["source"], r["target"], r["direction"]))
-        nxt: list[str] = []
+        nxt: dict[str, str] = {}
         for r in rows:
             other = r["target"] if r["direction"] == "out" else r["source"]
             if other not in reached:
                 reached.add(other)
-                nxt.append(other)
+                nxt[other] = r["label"]
                 if len(nodes) < limit:
                     nodes[other] = {"id": other, "label": r["label"], "name": r["name"], "depth": level}
             key = (r["source"], r["type"], r["target"])
@@ -74,7 +78,7 @@ def path(backend: Backend, source: str, target: str) -> dict[str, Any]:
         return {"nodes": [], "edges": [], "length": None}
     ids, types = rows[0]["nodes"], rows[0]["types"]
     nodes = _node_rows(backend, ids)
-    links = backend.query("neighbours", {"ids": ids}).records()
+    links = backend.expand({i: nodes[i]["label"] for i in ids})
     directed = {(r["source"], r["type"], r["target"]) for r in links}
     edges = []
     for a, t, b in zip(ids, types, ids[1:], strict=False):

@@ -49,12 +49,33 @@ def _annual(m: Any) -> int:
     return (m.budget_floor_cny or 0) if m.budget_period == "annual" else 0
 
 
+def targets(tree: Any) -> list[str]:
+    """The industries the gaps report on: the 1+5+N groups, then the key industries."""
+    return sorted((i for i, n in tree.nodes.items() if n.get("group") in GROUPS or n.get("key_industry")),
+                  key=lambda i: (GROUPS.index(tree.nodes[i]["group"]) if tree.nodes[i].get("group") in GROUPS else 3, i))
+
+
+def aggregates(backend: Backend, industries: list[str],
+               taxonomy_counts: list[dict[str, Any]] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The whole-graph figures of the gaps (enterprises, fund investments, breakdowns, taxonomy counts):
+    they depend on the data only, never on the date or the document, so the API keeps them in its
+    derived index (:mod:`policykg.analysis.derived`) until the data changes. ``taxonomy_counts``: the rows
+    of ``taxonomy_enterprise_counts`` when the caller has them (the index counts them from its own columns)."""
+    return {"industry_enterprise_counts": backend.query("industry_enterprise_counts",
+                                                        {"industries": industries}).records(),
+            "industry_investments": backend.query("industry_investments", {"industries": industries}).records(),
+            "industry_breakdown": backend.query("industry_breakdown", {"industries": industries}).records(),
+            "taxonomy_enterprise_counts": taxonomy_counts if taxonomy_counts is not None else
+            backend.query("taxonomy_enterprise_counts").records()}
+
+
 def gaps(backend: Backend, document: str | None = None, on: Any = None,
-         snapshot: PolicySnapshot | None = None) -> dict[str, Any]:
+         snapshot: PolicySnapshot | None = None, precomputed: Any = None) -> dict[str, Any]:
+    """``precomputed(targets)`` may return :func:`aggregates` kept from before (same data), or None."""
     snap = snapshot or load_snapshot(backend, on, document)
     tree = snap.industries
-    targets = sorted((i for i, n in tree.nodes.items() if n.get("group") in GROUPS or n.get("key_industry")),
-                     key=lambda i: (GROUPS.index(tree.nodes[i]["group"]) if tree.nodes[i].get("group") in GROUPS else 3, i))
+    targets_ = targets(tree)
+    agg = (precomputed(targets_) if precomputed is not None else None) or aggregates(backend, targets_)
     documents = sorted(snap.documents) or ([document] if document else [])
     mentions: dict[str, list[dict[str, Any]]] = {}
     if documents:
@@ -62,20 +83,19 @@ def gaps(backend: Backend, document: str | None = None, on: Any = None,
             mentions.setdefault(r["id"], []).append({"source": r["source"], "quote": r["quote"]})
     for lst in mentions.values():
         lst.sort(key=lambda x: x["source"])
-    enterprises = {r["industry"]: r["enterprises"]
-                   for r in backend.query("industry_enterprise_counts", {"industries": targets}).records()}
+    enterprises = {r["industry"]: r["enterprises"] for r in agg["industry_enterprise_counts"]}
     funds: dict[str, list[dict[str, Any]]] = {}
-    for r in backend.query("industry_investments", {"industries": targets}).records():
+    for r in agg["industry_investments"]:
         funds.setdefault(r["industry"], []).append({"id": r["fund"], "name": r["fund_name"],
                                                     "investments": r["investments"],
                                                     "invested_cny": r["invested_cny"]})
     breakdown: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for r in backend.query("industry_breakdown", {"industries": targets}).records():
+    for r in agg["industry_breakdown"]:
         breakdown.setdefault((r["industry"], r["label"]), []).append(
             {"id": r["id"], "name": r["name"], "enterprises": r["enterprises"]})
     general = [m.id for m in snap.measures if not m.industries]
     rows = []
-    for i in targets:
+    for i in targets_:
         scope = tree.descendants([i])
         broader = tree.ancestors(i) - {i}
         dedicated = [m for m in snap.measures if scope & set(m.industries)]
@@ -112,7 +132,7 @@ def gaps(backend: Backend, document: str | None = None, on: Any = None,
             r["gaps"].append({"code": "budget_per_enterprise",
                               "message": "budget per enterprise is nil or below half the median of the industries",
                               "value": r["budget_per_enterprise_cny"], "median": median})
-    counts = {(r["label"], r["id"]): r["enterprises"] for r in backend.query("taxonomy_enterprise_counts").records()}
+    counts = {(r["label"], r["id"]): r["enterprises"] for r in agg["taxonomy_enterprise_counts"]}
     tiers = []
     for t in sorted(i for i, r in snap.names.items() if r["label"] == "Tier"):
         clauses = [m.id for m in snap.measures if t in m.tiers]

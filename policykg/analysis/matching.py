@@ -26,8 +26,10 @@ currency and no CNY figure are left out when a capital filter is set), ``founded
     Firms sharing an investor (weight 3), a programme (2), an industry (2) or a place (1) with the
     enterprise, ranked by the sum of the weights, each shared thing listed with its path.
 
-The pool is computed live; at scale, the pool and the statuses per (measure, enterprise) depend only
-on loaded data and can be precomputed at load time without changing these answers.
+The pool and the statuses per (measure, enterprise) depend only on the loaded data: the API keeps them,
+ranked, in a derived index (:mod:`policykg.analysis.derived`) built once per data version, and answers
+from it when it matches the data, date and document; otherwise they are computed live. Both give the
+same answer.
 """
 
 from __future__ import annotations
@@ -101,7 +103,9 @@ def _page(items: list[Any], limit: int, offset: int) -> dict[str, Any]:
 
 def matching_enterprises(backend: Backend, clause_id: str, filters: Filters | None = None, on: Any = None,
                          limit: int = 50, offset: int = 0, near_limit: int = 50,
-                         snapshot: PolicySnapshot | None = None) -> dict[str, Any]:
+                         snapshot: PolicySnapshot | None = None, index: Any = None) -> dict[str, Any]:
+    """``index``: a :class:`policykg.analysis.derived.DerivedIndex` built from the same data, date and
+    document as ``snapshot`` (the caller checks); the answer is the same with or without it."""
     filters = filters or Filters()
     snap = snapshot or load_snapshot(backend, on)
     m = snap.measure(clause_id)
@@ -114,14 +118,19 @@ def matching_enterprises(backend: Backend, clause_id: str, filters: Filters | No
     industries = snap.industries.descendants(m.industries) if m.industries else set()
     places = snap.places.descendants(m.places) if m.places else set()
     note = None
-    pool: list[str] = []
     if industries or m.tiers or places:
-        pool = [r["id"] for r in backend.query("enterprises_linked", {
-            "industries": sorted(industries), "tiers": m.tiers, "places": sorted(places)}).records()]
+        pass  # a candidate pool: enterprises_linked
     elif m.conditions:
         note = "the measure names no industry, tier or place, only conditions: there is no candidate pool to match"
     else:
         note = "the measure states no machine-checkable criterion (industry, tier, place or condition)"
+    mi = index.measures.get(m.id) if index is not None else None
+    if mi is not None:
+        return _from_index(backend, snap, m, filters, place_filter, note, index, mi, limit, offset, near_limit)
+    pool: list[str] = []
+    if note is None:
+        pool = [r["id"] for r in backend.query("enterprises_linked", {
+            "industries": sorted(industries), "tiers": m.tiers, "places": sorted(places)}).records()]
     profiles = load_profiles(backend, pool, financials=snap.conditions_need_financials)
     groups: dict[str, list[tuple[tuple, Profile, dict[str, Any]]]] = {"met": [], "near": [], "unknown": []}
     for prof in profiles.values():
@@ -139,24 +148,92 @@ def matching_enterprises(backend: Backend, clause_id: str, filters: Filters | No
         lst.sort(key=lambda x: x[0])
 
     def items(entries: list[tuple[tuple, Profile, dict[str, Any]]]) -> list[dict[str, Any]]:
-        out = []
-        for _, prof, extra in entries:
-            r = evaluate(snap, m, prof)
-            out.append({"enterprise": prof.summary(), "status": r["status"], "estimate_cny": extra["estimate_cny"],
-                        "missing": r["missing"], "failed": r["failed"], "reasons": r["reasons"]})
-        return out
+        return [_item(snap, m, prof, extra["estimate_cny"]) for _, prof, extra in entries]
 
+    return _answer(snap, m, filters, note, len(pool), items(groups["met"][offset : offset + limit]),
+                   len(groups["met"]), limit, offset, items(groups["near"][:near_limit]), len(groups["near"]),
+                   items(groups["unknown"][:near_limit]), len(groups["unknown"]))
+
+
+def _item(snap: PolicySnapshot, m: Any, prof: Profile, estimate_cny: Any) -> dict[str, Any]:
+    r = evaluate(snap, m, prof)
+    return {"enterprise": prof.summary(), "status": r["status"], "estimate_cny": estimate_cny,
+            "missing": r["missing"], "failed": r["failed"], "reasons": r["reasons"]}
+
+
+def _answer(snap: PolicySnapshot, m: Any, filters: Filters, note: str | None, candidates: int,
+            met: list[dict[str, Any]], met_total: int, limit: int, offset: int, near: list[dict[str, Any]],
+            near_total: int, unknown: list[dict[str, Any]], unknown_total: int) -> dict[str, Any]:
     criteria = {"industries": [snap.industries.node(i) for i in m.industries],
                 "tiers": [snap.named(t, "Tier") for t in m.tiers],
                 "places": [snap.places.node(p) for p in m.places],
                 "conditions": [{k: c.get(k) for k in ("id", "field", "operator", "value", "unit", "alternative_group",
                                                       "quote")} for c in m.conditions]}
     return {"clause": m.summary(), "as_of": snap.as_of.isoformat(), "criteria": criteria,
-            "filters": filters.to_dict(), "note": note, "candidates": len(pool),
-            "items": items(groups["met"][offset : offset + limit]), "total": len(groups["met"]), "limit": limit,
-            "offset": offset,
-            "near_misses": {"items": items(groups["near"][:near_limit]), "total": len(groups["near"])},
-            "unknown": {"items": items(groups["unknown"][:near_limit]), "total": len(groups["unknown"])}}
+            "filters": filters.to_dict(), "note": note, "candidates": candidates,
+            "items": met, "total": met_total, "limit": limit, "offset": offset,
+            "near_misses": {"items": near, "total": near_total},
+            "unknown": {"items": unknown, "total": unknown_total}}
+
+
+def _from_index(backend: Backend, snap: PolicySnapshot, m: Any, filters: Filters, place_filter: set[str] | None,
+                note: str | None, index: Any, mi: Any, limit: int, offset: int, near_limit: int,
+                as_json: bool = False) -> Any:
+    """The same answer from the derived index: the ranked statuses are precomputed; the filters are masks
+    over them; the enterprises returned get their Profiles from the index (no query unless the measures
+    need yearly figures) and are judged with reasons by ``evaluate``.
+    ``as_json``: the answer as JSON text, each item's JSON kept in the index's item cache."""
+    from policykg.analysis import derived
+
+    cols = index.columns
+    keep = derived.filter_positions(cols, filters, place_filter)
+    met, met_total = derived.select(mi.met, keep, offset, limit)
+    near, near_total = derived.select(mi.near, keep, 0, near_limit)
+    unknown, unknown_total = derived.select(mi.unknown, keep, 0, near_limit)
+    ids = {k: [cols.id(int(i)) for i in arr] for k, arr in (("met", met), ("near", near), ("unknown", unknown))}
+    position = {cols.id(int(i)): int(i) for arr in (met, near, unknown) for i in arr}
+    wanted = [i for lst in ids.values() for i in lst]
+    if as_json:
+        rendered = index.items.get_many(m.id, wanted)
+        missing = [i for i in wanted if i not in rendered]
+    else:
+        rendered, missing = {}, wanted
+    profiles = derived.load_profiles_indexed(backend, cols, [position[i] for i in missing],
+                                             snap.conditions_need_financials)
+    for i in missing:
+        item = _item(snap, m, profiles[i], estimate(snap, m, profiles[i])["estimate_cny"])
+        rendered[i] = derived.dumps(item) if as_json else item
+    if as_json:
+        index.items.put_many(m.id, {i: rendered[i] for i in missing})
+        marks = {k: derived.MARK.format(k) for k in ids}
+        text = derived.dumps(_answer(snap, m, filters, note, mi.candidates, [marks["met"]], met_total, limit, offset,
+                                     [marks["near"]], near_total, [marks["unknown"]], unknown_total))
+        for k, lst in ids.items():
+            text = text.replace(derived.dumps([marks[k]]), "[" + ",".join(rendered[i] for i in lst) + "]", 1)
+        return text
+    return _answer(snap, m, filters, note, mi.candidates, [rendered[i] for i in ids["met"]], met_total, limit, offset,
+                   [rendered[i] for i in ids["near"]], near_total, [rendered[i] for i in ids["unknown"]], unknown_total)
+
+
+def matching_enterprises_json(backend: Backend, clause_id: str, filters: Filters | None, limit: int, offset: int,
+                              near_limit: int, snapshot: PolicySnapshot, index: Any) -> str | None:
+    """:func:`matching_enterprises` as JSON text, from the derived index (items' JSON cached in it); None
+    when the index has nothing for the clause (then the caller answers with :func:`matching_enterprises`)."""
+    filters = filters or Filters()
+    m = snapshot.measure(clause_id)
+    mi = index.measures.get(clause_id) if m is not None else None
+    if mi is None:
+        return None
+    place_filter = filters.check(snapshot.places, _tier_ids(snapshot.names))
+    if not (m.industries or m.tiers or m.places):
+        return None  # no pool: nothing to look up, the live answer is immediate
+    key = (clause_id, tuple(sorted(filters.to_dict().items())), limit, offset, near_limit)
+    text = index.answers.get(key)
+    if text is None:
+        text = _from_index(backend, snapshot, m, filters, place_filter, None, index, mi, limit, offset, near_limit,
+                           as_json=True)
+        index.answers.put(key, text)
+    return text
 
 
 def industry_enterprises(backend: Backend, industry_id: str, filters: Filters | None = None, limit: int = 50,

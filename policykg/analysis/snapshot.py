@@ -305,30 +305,31 @@ def load_snapshot(backend: Backend, on: Any = None, document: str | None = None)
 
 
 class SnapshotCache:
-    """Snapshots by (date, document), reused while the set of documents in the graph is unchanged.
+    """Snapshots by (date, document), reused while the graph's data is unchanged.
 
-    Every ``get`` asks the graph for its document ids (``policy_fingerprint``, one cheap query): ingesting a
-    document (a new id) makes the next request load a fresh snapshot. The taxonomy is read with the
-    snapshot and is assumed to change only with a document load or a new release (it is packaged data).
+    Keyed by :meth:`Backend.data_version` (a file stat on the embedded backend; on Neo4j a bookkeeping
+    node asked at most once a second): ingesting a document, or any other write, makes the next request
+    load a fresh snapshot (writes by this process at once, by another within the backend's
+    ``VERSION_TTL``). The taxonomy is read with the snapshot.
     """
 
     def __init__(self, size: int = 32) -> None:
         self.size = size
         self._lock = threading.Lock()
-        self._items: OrderedDict[tuple[dt.date, str], tuple[frozenset[str], PolicySnapshot]] = OrderedDict()
+        self._items: OrderedDict[tuple[dt.date, str], tuple[tuple[int, str], PolicySnapshot]] = OrderedDict()
 
     def get(self, backend: Backend, on: Any = None, document: str | None = None) -> PolicySnapshot:
         as_of = as_date(on)
         key = (as_of, document or "")
-        fingerprint = frozenset(r[0] for r in backend.query("policy_fingerprint").rows)
+        version = (id(backend), backend.data_version())
         with self._lock:
             hit = self._items.get(key)
-            if hit is not None and hit[0] == fingerprint:
+            if hit is not None and hit[0] == version:
                 self._items.move_to_end(key)
                 return hit[1]
         snap = load_snapshot(backend, as_of, document)
         with self._lock:
-            self._items[key] = (fingerprint, snap)
+            self._items[key] = (version, snap)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
         return snap

@@ -3,11 +3,17 @@
 Every error answers ``{"error": {"code": ..., "message": ..., "details": ...}}``.
 Endpoints are plain ``def``: FastAPI runs them in its thread pool, and the backends are
 thread-safe (a connection pool for Ladybug, one driver for Neo4j).
+
+The per-request overhead is kept small: the request log is a plain ASGI middleware (Starlette's
+``BaseHTTPMiddleware`` costs a task and a memory stream per request), and the large answers are
+encoded straight to JSON bytes by :func:`json_response` (FastAPI's ``jsonable_encoder`` walks them in
+Python first).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from contextlib import asynccontextmanager
@@ -18,8 +24,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from policykg import __version__
+from policykg.analysis.derived import DerivedCache
 from policykg.api import routes, routes_export, routes_viz
 from policykg.errors import (
     BackendUnavailable,
@@ -58,14 +66,41 @@ def _status(exc: PolicyKGError) -> int:
     return 500
 
 
+class RequestLog:
+    """Logs ``METHOD path status time`` for each HTTP request at INFO on ``policykg.api`` (a pure ASGI
+    middleware: nothing is done per request when that level is off)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not log.isEnabledFor(logging.INFO):
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            log.info("%s %s %s %.1fms", scope["method"], scope["path"], status, (time.perf_counter() - start) * 1000)
+
+
 class BackendHolder:
     """The app's backend, opened lazily: if the database is down at start-up or later, requests
     answer 503 and the next request after it returns reopens it (at most one try per second)."""
 
     RETRY_SECONDS = 1.0
 
-    def __init__(self, settings: Settings, backend: Any = None) -> None:
+    def __init__(self, settings: Settings, backend: Any = None, *, read_only: bool = False) -> None:
         self.settings = settings
+        self.read_only = read_only
         self._backend = backend
         self._own = backend is None
         self._lock = threading.Lock()
@@ -84,7 +119,11 @@ class BackendHolder:
                 from policykg.graph import open_backend
 
                 try:
-                    self._backend = open_backend(self.settings)
+                    if self.read_only and self.settings.backend == "embedded":
+                        # several serving processes may open one Ladybug database read-only
+                        self._backend = open_backend(self.settings, apply_schema=False, read_only=True)
+                    else:
+                        self._backend = open_backend(self.settings)
                     self._last_error = None
                 except BackendUnavailable as exc:
                     self._last_error = exc
@@ -97,21 +136,28 @@ class BackendHolder:
             self._backend = None
 
 
-def create_app(settings: Settings | None = None, backend: Any = None) -> FastAPI:
+#: set by ``policykg serve --workers N`` for its worker processes: open the embedded database read-only
+READ_ONLY_ENV = "POLICYKG_SERVE_READ_ONLY"
+
+
+def create_app(settings: Settings | None = None, backend: Any = None, *, read_only: bool = False) -> FastAPI:
     """Make the app. ``backend`` may be given (tests, the demo); otherwise it is opened at start-up,
-    or at the first request once the database answers."""
+    or at the first request once the database answers (``read_only``: the embedded database is opened
+    read-only, as several worker processes can share it; the API only reads)."""
     settings = settings or get_settings()
-    holder = BackendHolder(settings, backend)
+    holder = BackendHolder(settings, backend, read_only=read_only)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        app.state.derived = DerivedCache()  # matching / gaps index, built in the background per data version
         try:
-            holder.get()
+            app.state.derived.start(holder.get())
         except BackendUnavailable as exc:
             log.warning("backend not available at start-up: %s", exc.message)
         try:
             yield
         finally:
+            app.state.derived.stop()  # before the backend closes
             holder.close()
 
     app = FastAPI(
@@ -126,13 +172,7 @@ def create_app(settings: Settings | None = None, backend: Any = None) -> FastAPI
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"])
 
-    @app.middleware("http")
-    async def log_requests(request: Request, call_next):
-        start = time.perf_counter()
-        response = await call_next(request)
-        log.info("%s %s %s %.1fms", request.method, request.url.path, response.status_code,
-                 (time.perf_counter() - start) * 1000)
-        return response
+    app.add_middleware(RequestLog)
 
     @app.exception_handler(PolicyKGError)
     async def _policykg_error(request: Request, exc: PolicyKGError) -> JSONResponse:
@@ -157,3 +197,8 @@ def create_app(settings: Settings | None = None, backend: Any = None) -> FastAPI
     app.include_router(routes_export.router, prefix="/api")
     app.include_router(routes_viz.router)
     return app
+
+
+def create_worker_app() -> FastAPI:
+    """The app of one ``policykg serve --workers N`` process (a uvicorn factory)."""
+    return create_app(read_only=os.environ.get(READ_ONLY_ENV) == "1")

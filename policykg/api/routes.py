@@ -6,19 +6,40 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from policykg import __version__, explore
 from policykg.analysis import browse as _browse
 from policykg.analysis import budget as _budget
+from policykg.analysis import derived as _derived_mod
 from policykg.analysis import eligibility as _eligibility
-from policykg.analysis import gaps as _gaps
 from policykg.analysis import matching as _matching
 from policykg.analysis.snapshot import SnapshotCache
 from policykg.errors import NotFound, PolicyKGError
 from policykg.queries import catalogue, get_query
 
 router = APIRouter()
+
+try:  # orjson is optional: pydantic-core (always installed) encodes almost as fast
+    import orjson as _orjson
+
+    def _dumps(content: Any) -> bytes:
+        return _orjson.dumps(content, default=jsonable_encoder, option=_orjson.OPT_NON_STR_KEYS)
+except ImportError:  # pragma: no cover - depends on the environment
+    import pydantic_core as _pydantic_core
+
+    def _dumps(content: Any) -> bytes:
+        return _pydantic_core.to_json(content, fallback=jsonable_encoder)
+
+
+def json_response(content: Any, status_code: int = 200) -> Response:
+    """Plain data (dicts, lists, strings, numbers; the analysis layer's answers) as a JSON response, encoded
+    in one step. Returning a Response skips FastAPI's jsonable_encoder, which walks a large answer in Python
+    (milliseconds for one enterprise's eligible clauses), and the validation of the return annotation."""
+    return Response(_dumps(content), status_code=status_code, media_type="application/json")
+
 
 
 def _backend(request: Request):
@@ -37,7 +58,7 @@ def page(items: list[Any], limit: int, offset: int) -> dict[str, Any]:
     return {"items": items[offset : offset + limit], "total": len(items), "limit": limit, "offset": offset}
 
 
-@router.get("/health", summary="Backend, engine version, counts and policykg version")
+@router.get("/health", summary="Backend, engine version, counts, policykg version and the state of the matching index")
 def health(request: Request) -> dict[str, Any]:
     backend = _backend(request)
     return {
@@ -46,6 +67,7 @@ def health(request: Request) -> dict[str, Any]:
         "backend": backend.name,
         "engine": backend.engine_version(),
         **backend.counts(),
+        "derived": _derived(request).status(backend),  # the precomputed matching / gaps index
     }
 
 
@@ -60,7 +82,7 @@ def run_query(name: str, request: Request, limit: int = Query(100, ge=1, le=10_0
     q = get_query(name)
     params = {k: v for k, v in request.query_params.items() if k not in ("limit", "offset")}
     result = _backend(request).query(q.name, params)
-    return {**page(result.records(), limit, offset), "columns": result.columns}
+    return json_response({**page(result.records(), limit, offset), "columns": result.columns})
 
 
 @router.get("/documents", summary="Policy documents")
@@ -98,12 +120,12 @@ def cypher(body: CypherRequest, request: Request) -> dict[str, Any]:
 def graph_neighbourhood(request: Request, id: str = Query(..., description="node id"),
                         depth: int = Query(1, ge=1, le=explore.MAX_DEPTH),
                         limit: int = Query(500, ge=1, le=5000, description="at most this many nodes")):
-    return explore.neighbourhood(_backend(request), id, depth, limit)
+    return json_response(explore.neighbourhood(_backend(request), id, depth, limit))
 
 
 @router.get("/graph/path", summary="One shortest path between two nodes, as nodes and edges")
 def graph_path(request: Request, source: str = Query(..., alias="from"), target: str = Query(..., alias="to")):
-    return explore.path(_backend(request), source, target)
+    return json_response(explore.path(_backend(request), source, target))
 
 
 # --- matching, gaps, budgets, browsing and search (policykg.analysis) ---------------------------
@@ -118,6 +140,15 @@ def _snapshot(request: Request, on: dt.date | None = None, document: str | None 
     if cache is None:
         cache = state.snapshots = SnapshotCache()
     return cache.get(_backend(request), on, document)
+
+
+def _derived(request: Request) -> _derived_mod.DerivedCache:
+    """The app's derived index (matching statuses, gap figures), built in the background per data version."""
+    state = request.app.state
+    cache = getattr(state, "derived", None)
+    if cache is None:
+        cache = state.derived = _derived_mod.DerivedCache()
+    return cache
 
 
 ON = Query(None, description="the date the documents must be in force on (YYYY-MM-DD); default today")
@@ -148,7 +179,7 @@ def eligible_clauses(uscc: str, request: Request, on: dt.date | None = ON, docum
     not_met), then estimate. `estimate_total_cny` applies each document's stacking rule (see
     `estimate_total.method`). A page of `items` with `total`, `limit`, `offset`."""
     result = _eligibility.eligible_clauses(_backend(request), uscc, snapshot=_snapshot(request, on, document))
-    return {**result, **page(result["items"], limit, offset)}
+    return json_response({**result, **page(result["items"], limit, offset)})
 
 
 @router.get("/clauses/{clause_id}/matching-enterprises", summary="Enterprises that meet a measure, and near misses")
@@ -162,9 +193,10 @@ def matching_enterprises(clause_id: str, request: Request, place: str | None = P
     each with `reasons` (graph paths) and `estimate_cny`; `near_misses` `{items, total}`: enterprises failing
     exactly one criterion (named in `failed`) while meeting another; `unknown` `{items, total}`: enterprises
     whose data leaves it open (`missing`). `criteria` lists what the measure requires."""
-    return _matching.matching_enterprises(
-        _backend(request), clause_id, _filters(place, tier, capital_min, capital_max, founded_from, founded_to), on,
-        limit, offset, near_limit, snapshot=_snapshot(request, on))
+    backend, snap = _backend(request), _snapshot(request, on)
+    filters = _filters(place, tier, capital_min, capital_max, founded_from, founded_to)
+    text = _derived(request).matching_json(backend, clause_id, filters, snap, limit, offset, near_limit)
+    return Response(text, media_type="application/json")
 
 
 @router.get("/industries/{industry_id}/enterprises", summary="Enterprises of an industry (with narrower industries)")
@@ -192,7 +224,9 @@ def coverage_gaps(request: Request, document: str | None = DOCUMENT, on: dt.date
     `investments`, `enterprises`, `by_place`, `by_tier` and `gaps` (codes `no_dedicated_clause`,
     `no_fund_investment`, `no_enterprises`, `budget_per_enterprise`); every tier and place with the measures
     that target it and `gaps` (`named_not_targeted`, `no_clause`, `no_enterprises`)."""
-    return _gaps.gaps(_backend(request), document, on, snapshot=_snapshot(request, on, document))
+    backend = _backend(request)
+    text = _derived(request).gaps_json(backend, _snapshot(request, on, document))
+    return Response(text, media_type="application/json")
 
 
 @router.get("/budget", summary="Budget floors and fund scales of the measures in force")
@@ -286,4 +320,4 @@ def enterprises(request: Request, q: str = Query("", max_length=100, description
 
 @router.get("/enterprises/{uscc}", summary="One enterprise with its links, figures, investors and grants")
 def enterprise_detail(uscc: str, request: Request) -> dict[str, Any]:
-    return _browse.enterprise_detail(_backend(request), uscc)
+    return json_response(_browse.enterprise_detail(_backend(request), uscc))

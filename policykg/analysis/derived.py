@@ -1,0 +1,952 @@
+"""The derived index: what matching and gaps compute from the whole registry, computed once per data version.
+
+Matching a measure against the registry means judging every enterprise of its candidate pool; the gap
+figures aggregate the whole graph. Both depend only on the loaded data (and, for matching, on the
+measures in force on a date), so the API computes them once, in a background thread, and keeps them
+under the key (``backend.data_version()``, as-of date, document). A request whose key matches uses the
+index; any other request (the index is being built, another date, data loaded since) takes the live
+path, so answers never depend on whether the index is there.
+
+What the index holds (compact: one row per enterprise in numpy columns, at 1,000,000 enterprises about
+100 MB):
+
+``Columns``   enterprise ids (sorted, UTF-8 bytes; an enterprise's position is its id rank), registered
+              capital with its currency and CNY value, founding date, employees, revenue, R&D spend,
+              and bitsets of the industries, places and tiers each enterprise is linked to directly.
+``MeasureIndex``  per measure in force with a candidate pool: the pool size and three arrays of
+              enterprise positions — met, near misses, unknown — each sorted by the live ranking
+              (estimated support, highest first; registered capital CNY; USCC).
+``gap aggregates``  the rows of the four whole-graph gap queries (they do not depend on the date);
+              ``taxonomy_enterprise_counts`` is counted from the index's own link rows.
+``props``     the properties of every enterprise (an Arrow table: the rows ``enterprises_by_id`` gives),
+              with each enterprise's link rows (``Links``): a request builds the Profiles of the firms it
+              returns from the index alone, without a query.
+
+Reading: on Ladybug one unordered scan of the enterprises (``derived_enterprises_all``) and a few
+id-range scans of the links (``derived_links``), through ``Backend.query_arrow`` (Arrow export, no
+Python object per row) and on a connection of their own; sorted in Arrow. On Neo4j pages of
+``PAGE`` enterprises by id (key-index range seeks), streamed record by record.
+
+Statuses and estimates are computed vectorised by the same rules as
+:mod:`policykg.analysis.eligibility` (``classify`` and ``estimate``); a measure with a condition the
+vectorised code does not handle (figures over years: ``revenue_growth``, ``rd_growth``) is judged by
+``classify`` / ``estimate`` themselves, one enterprise at a time. A request then filters the sorted
+arrays with masks (numpy over the registry), counts, and renders only the enterprises it returns, whose
+reasons come from ``evaluate`` exactly as on the live path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from policykg.analysis.eligibility import BASES, CNY_FIELDS, _rates, classify, estimate, load_profiles
+from policykg.analysis.snapshot import Measure, PolicySnapshot, load_snapshot, today
+from policykg.graph.base import Backend, chunks
+
+log = logging.getLogger("policykg.derived")
+
+#: how the registry is read: "scan" = one unordered pass per query (Ladybug: a page query would scan and
+#: sort the whole table each time); otherwise pages of PAGE enterprises through the key index (Neo4j:
+#: each page a range seek, well inside the query time limit)
+READ = {"embedded": "scan"}
+PAGE = 25_000  # Neo4j: ~75k link records a page, ~2 s through the Python driver (query time limit 10 s)
+#: enterprises per links query when scanning (each answer about 2.5 link rows per enterprise)
+SCAN_LINKS = 125_000
+MET, UNK, NOT, INC = 0, 1, 2, 3
+#: condition fields judged over yearly figures: left to eligibility.classify (one enterprise at a time)
+PYTHON_FIELDS = {"revenue_growth", "rd_growth"}
+#: set by tests to judge every measure with the per-enterprise fallback
+FORCE_FALLBACK = False
+
+
+# --- per-enterprise columns ----------------------------------------------------------------------
+#: the enterprise properties a Profile holds (the columns of enterprises_by_id after ``id``), typed
+PROPS = (("name", "string"), ("founded", "date32"), ("registered_capital", "float64"), ("currency", "string"),
+         ("registered_capital_cny", "int64"), ("employees", "int64"), ("listed", "bool_"), ("ticker", "string"),
+         ("revenue_cny", "int64"), ("rd_spend_cny", "int64"), ("figures_year", "int64"), ("synthetic", "bool_"))
+EPOCH = dt.date(1970, 1, 1).toordinal()
+
+
+@dataclass
+class Columns:
+    ids: np.ndarray                 # S: UTF-8 ids, sorted (position = id rank)
+    cap: np.ndarray                 # float64 registered_capital, nan when null
+    cur: np.ndarray                 # int16 index into currencies, -1 when null
+    currencies: list[str]
+    cap_cny: np.ndarray             # float64, nan when null
+    founded: np.ndarray             # int32 date ordinal, 0 when null
+    employees: np.ndarray           # float64, nan when null
+    revenue: np.ndarray
+    rd: np.ndarray
+    industries: np.ndarray          # uint64 (n, words) bitsets over industry_ids
+    places: np.ndarray
+    tiers: np.ndarray
+    industry_ids: dict[str, int]
+    place_ids: dict[str, int]
+    tier_ids: dict[str, int]
+    links: Any = None               # Links: every enterprise's link rows, for profiles without the graph
+    props: Any = None               # pyarrow Table of PROPS, in position order: the Profiles of returned firms
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    def id(self, i: int) -> str:
+        return self.ids[i].decode()
+
+    def cur_code(self, currency: str | None) -> int:
+        return self.currencies.index(currency) if currency in self.currencies else -2
+
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in (self.ids, self.cap, self.cur, self.cap_cny, self.founded, self.employees,
+                                      self.revenue, self.rd, self.industries, self.places, self.tiers)) + (
+            self.links.nbytes() if self.links is not None else 0) + (self.props.nbytes if self.props is not None else 0)
+
+    def mask_cache(self, key: Any, compute: Any, keep: int = 16) -> np.ndarray:
+        """A boolean array over the registry kept under ``key`` (the ``keep`` most recent)."""
+        cache = self.__dict__.setdefault("_masks", OrderedDict())
+        got = cache.get(key)
+        if got is None:
+            got = compute()
+            cache[key] = got
+            while len(cache) > keep:
+                try:
+                    cache.popitem(last=False)
+                except KeyError:
+                    break
+        else:
+            try:
+                cache.move_to_end(key)
+            except KeyError:  # evicted meanwhile by another thread
+                pass
+        return got
+
+    def records(self, positions: list[int]) -> list[dict[str, Any]]:
+        """The rows ``enterprises_by_id`` gives for the enterprises at ``positions`` (same keys, values, order)."""
+        import pyarrow as pa
+
+        if not positions:
+            return []
+        rows = self.props.take(pa.array(positions, type=pa.int64())).to_pylist()
+        out = []
+        for p, r in zip(positions, rows, strict=True):
+            f = r["founded"]
+            if f is not None:
+                r["founded"] = f.isoformat()
+            out.append({"id": self.id(p), **r})
+        return out
+
+
+def _mask(vocab: dict[str, int], ids: Any) -> np.ndarray:
+    words = (len(vocab) + 64) // 64  # bit 0 is "outside the taxonomy"
+    out = np.zeros(words, dtype=np.uint64)
+    for i in ids:
+        k = vocab.get(i)
+        if k is not None:
+            out[k // 64] |= np.uint64(1) << np.uint64(k % 64)
+    return out
+
+
+def _any(bits: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Rows of a bitset array sharing a bit with the mask."""
+    out = None
+    for w in np.flatnonzero(mask):  # word by word, skipping the mask's empty words
+        hit = (bits[:, w] & mask[w]) != 0
+        out = hit if out is None else (out | hit)
+    return out if out is not None else np.zeros(len(bits), dtype=bool)
+
+
+def _nonempty(bits: np.ndarray) -> np.ndarray:
+    return (bits != 0).any(axis=1)
+
+
+def _conform(t: Any) -> Any:
+    """A page of enterprise rows with the PROPS types (Neo4j gives dates as ISO text, all-null columns untyped)."""
+    import pyarrow as pa
+
+    cols = [t.column("id").cast(pa.string())]
+    for name, typ in PROPS:
+        col = t.column(name)
+        want = getattr(pa, typ)()
+        if col.type != want:
+            col = col.cast(want)
+        cols.append(col)
+    return pa.Table.from_arrays(cols, names=["id", *(n for n, _ in PROPS)])
+
+
+def _f64(col: Any) -> np.ndarray:
+    """An Arrow number column as float64, nan for null."""
+    return np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def _read_enterprises(backend: Backend, stop: threading.Event | None) -> tuple[Any, list[tuple[str, str]]]:
+    """Every enterprise's properties (an Arrow table sorted by id) and the id ranges of the pages read."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parts: list[Any] = []
+    ranges: list[tuple[str, str]] = []
+    if READ.get(backend.name) == "scan":
+        parts = [_conform(t) for t in backend.query_arrow("derived_enterprises_all", batch_size=1_000_000)]
+    else:
+        after = ""
+        while True:
+            if stop is not None and stop.is_set():
+                raise _Stopped()
+            got = [_conform(t) for t in backend.query_arrow("derived_enterprises", {"after": after, "limit": PAGE},
+                                                           batch_size=PAGE)]
+            rows = sum(t.num_rows for t in got)
+            if not rows:
+                break
+            parts += got
+            low, high = got[0].column("id")[0].as_py(), got[-1].column("id")[-1].as_py()
+            ranges.append((low, high))
+            after = high
+            if rows < PAGE:
+                break
+    if not parts:
+        return _conform(pa.table({"id": pa.array([], pa.string()), **{n: pa.nulls(0) for n, _ in PROPS}})), ranges
+    table = pa.concat_tables(parts)
+    del parts
+    # byte order of UTF-8 = code point order = Python's str order (the live ranking's tie-break)
+    table = table.take(pc.sort_indices(table.column("id")))
+    return table.combine_chunks(), ranges
+
+
+def load_columns(backend: Backend, snap: PolicySnapshot, stop: threading.Event | None = None) -> Columns:
+    """Every enterprise's figures and direct links: on Ladybug one scan of each (Arrow), on Neo4j pages of
+    PAGE enterprises (key ranges)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table, ranges = _read_enterprises(backend, stop)
+    n = table.num_rows
+    id_col = table.column("id")
+    width = max(int(pc.max(pc.binary_length(id_col)).as_py() or 1), 1) if n else 1
+    raw = id_col.cast(pa.binary()).to_numpy(zero_copy_only=False).astype(f"S{width}") if n else \
+        np.zeros(0, dtype="S1")
+    cur_col = table.column("currency")
+    currencies = sorted(c for c in pc.unique(cur_col).to_pylist() if c)
+    cur = pc.fill_null(pc.index_in(cur_col, value_set=pa.array(currencies, pa.string())), -1)
+    cur = cur.to_numpy(zero_copy_only=False).astype(np.int16)
+    founded = pc.fill_null(pc.add(table.column("founded").cast(pa.int32()), EPOCH), 0)
+    founded = founded.to_numpy(zero_copy_only=False).astype(np.int32)
+    props = table.drop_columns(["id"])
+    ids_arrow = id_col
+    del table
+    # bit 0 of each vocabulary stands for any target outside the taxonomy: the enterprise has a link
+    # (so "not met" rather than "unknown"), and no measure or filter names it
+    known = {"IN_INDUSTRY": set(snap.industries.nodes) | {i for m in snap.measures for i in m.industries},
+             "LOCATED_IN": set(snap.places.nodes) | {p for m in snap.measures for p in m.places},
+             "HAS_TIER": {i for i, r in snap.names.items() if r["label"] == "Tier"} | {t for m in snap.measures
+                                                                                  for t in m.tiers}}
+    vocab = {rel: {x: k + 1 for k, x in enumerate(sorted(ids))} for rel, ids in known.items()}
+    links = _LinkBuilder(ids_arrow)
+    if READ.get(backend.name) == "scan":
+        # Ladybug holds a whole answer (in its buffer pool) before it is exported: links are read in a
+        # few id ranges, each one scan of the relationship tables filtered by range (no sort)
+        ranges = [(ids_arrow[k].as_py(), ids_arrow[min(k + SCAN_LINKS, n) - 1].as_py()) for k in range(0, n, SCAN_LINKS)]
+    for low, high in ranges:
+        if stop is not None and stop.is_set():
+            raise _Stopped()
+        for t in backend.query_arrow("derived_links", {"low": low, "high": high}, batch_size=1_000_000):
+            links.add(t)
+    lk = links.finish(n)
+    bits = {t: np.zeros((n, (len(v) + 64) // 64), dtype=np.uint64) for t, v in vocab.items()}
+    for rel, vmap in vocab.items():
+        kcode = np.array([vmap.get(x, 0) if r == rel else -1 for r, x, _ in lk.targets] or [-1], dtype=np.int64)
+        k = kcode[lk.target] if len(lk.target) else np.zeros(0, dtype=np.int64)
+        where = np.flatnonzero(k >= 0)
+        if not len(where):
+            continue
+        k = k[where]
+        rows = np.searchsorted(lk.ptr, where, side="right") - 1
+        np.bitwise_or.at(bits[rel], (rows, k // 64), np.left_shift(np.uint64(1), (k % 64).astype(np.uint64)))
+    return Columns(raw, _f64(props.column("registered_capital")), cur, currencies,
+                   _f64(props.column("registered_capital_cny")), founded, _f64(props.column("employees")),
+                   _f64(props.column("revenue_cny")), _f64(props.column("rd_spend_cny")),
+                   bits["IN_INDUSTRY"], bits["LOCATED_IN"], bits["HAS_TIER"],
+                   vocab["IN_INDUSTRY"], vocab["LOCATED_IN"], vocab["HAS_TIER"], lk, props)
+
+
+class _LinkBuilder:
+    """The rows of ``enterprises_links`` for every enterprise, coded: (position, type, target, detail, year),
+    from Arrow tables of ``derived_links`` rows (vectorised; Python only per distinct target and detail)."""
+
+    def __init__(self, ids: Any) -> None:
+        self.ids = ids                    # Arrow string array of the enterprise ids, sorted
+        self.codes: dict[Any, int] = {}   # (type, id, name) -> code
+        self.details: dict[Any, int] = {None: 0}
+        self.parts: list[tuple[np.ndarray, ...]] = []
+
+    def add(self, t: Any) -> None:
+        import pyarrow.compute as pc
+
+        if not t.num_rows:
+            return
+        pos = pc.index_in(t.column("enterprise"), value_set=self.ids)
+        ok = pc.is_valid(pos)
+        if not pc.all(ok).as_py():  # an enterprise added since the registry was read: the build is retried
+            t, pos = t.filter(ok), pos.filter(ok)
+        pos = pos.to_numpy(zero_copy_only=False).astype(np.int32)
+        # a target is (type, id): its name comes with it (one node per label and id)
+        typ = pc.dictionary_encode(t.column("type")).combine_chunks()
+        xid = pc.dictionary_encode(t.column("id")).combine_chunks()
+        tv, xv = typ.dictionary.to_pylist(), xid.dictionary.to_pylist()
+        key = typ.indices.to_numpy().astype(np.int64) * max(len(xv), 1) + xid.indices.to_numpy().astype(np.int64)
+        uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
+        names = t.column("name").take(first).to_pylist()
+        local = np.array([self.codes.setdefault((tv[u // max(len(xv), 1)], xv[u % max(len(xv), 1)], nm), len(self.codes))
+                          for u, nm in zip(uniq.tolist(), names, strict=True)], dtype=np.int32)
+        target = local[inv.reshape(-1)]
+        det = pc.dictionary_encode(t.column("detail")).combine_chunks()
+        dv = det.dictionary.to_pylist()
+        dmap = np.array([self.details.setdefault(v, len(self.details)) for v in dv] + [0], dtype=np.int32)
+        detail = dmap[pc.fill_null(det.indices, len(dv)).to_numpy(zero_copy_only=False).astype(np.int64)]
+        year = pc.fill_null(t.column("year").cast("int64"), NO_YEAR).to_numpy(zero_copy_only=False).astype(np.int64)
+        self.parts.append((pos, target, detail, year))
+
+    def finish(self, n: int) -> Links:
+        if self.parts:
+            pos, target, detail, year = (np.concatenate(x) for x in zip(*self.parts, strict=True))
+        else:
+            pos = target = detail = year = np.zeros(0, dtype=np.int32)
+        self.parts = []
+        order = np.argsort(pos, kind="stable")
+        small = np.int16 if max(len(self.codes), len(self.details)) < 2**15 else np.int32
+        return Links(np.searchsorted(pos[order], np.arange(n + 1)).astype(np.int64), target[order].astype(small),
+                     detail[order].astype(small), year[order].astype(np.int32 if len(year) and (
+                         year[year != NO_YEAR].max(initial=0) < 2**31) else np.int64),
+                     [k for k, _ in sorted(self.codes.items(), key=lambda kv: kv[1])],
+                     [k for k, _ in sorted(self.details.items(), key=lambda kv: kv[1])])
+
+
+NO_YEAR = -(2**31)
+
+
+@dataclass
+class Links:
+    """CSR of each enterprise's link rows (``enterprises_links``): positions ``ptr[i]:ptr[i+1]``."""
+
+    ptr: np.ndarray
+    target: np.ndarray      # code of (type, id, name)
+    detail: np.ndarray      # code of the detail (place kind, tier issuer, programme category), 0 = null
+    year: np.ndarray        # NO_YEAR = null
+    targets: list[tuple[str, str, Any]]
+    details: list[Any]
+
+    def nbytes(self) -> int:
+        return self.ptr.nbytes + self.target.nbytes + self.detail.nbytes + self.year.nbytes
+
+    def rows(self, i: int, uscc: str) -> list[dict[str, Any]]:
+        out = []
+        for k in range(int(self.ptr[i]), int(self.ptr[i + 1])):
+            rel, xid, name = self.targets[int(self.target[k])]
+            y = int(self.year[k])
+            out.append({"enterprise": uscc, "type": rel, "id": xid, "name": name,
+                        "detail": self.details[int(self.detail[k])], "year": None if y == NO_YEAR else y})
+        return out
+
+
+def load_profiles_indexed(backend: Backend, c: Columns, positions: list[int], financials: bool) -> dict[str, Any]:
+    """eligibility.load_profiles for enterprises of the index, from the index alone: their properties
+    (the rows ``enterprises_by_id`` gives) and links (those ``enterprises_links`` gives); only the yearly
+    figures, when the measures' conditions need them, are read from the graph."""
+    from policykg.analysis.eligibility import LINK_ATTR, Profile, _finish
+
+    out: dict[str, Any] = {}
+    if not positions:
+        return out
+    for p, r in zip(positions, c.records(positions), strict=True):
+        prof = out[r["id"]] = Profile(r, financials=[] if financials else None)
+        for link in c.links.rows(p, r["id"]):
+            getattr(prof, LINK_ATTR[link["type"]]).append(link)
+    if financials:
+        for r in backend.query("enterprises_financials", {"ids": sorted(out)}).records():
+            if r["enterprise"] in out:
+                out[r["enterprise"]].financials.append(r)
+    for prof in out.values():
+        _finish(prof)
+    return out
+
+
+class _Stopped(Exception):
+    pass
+
+
+# --- statuses, vectorised --------------------------------------------------------------------------
+def _compare(values: np.ndarray, op: str, threshold: float) -> np.ndarray:
+    if op == ">=":
+        return values >= threshold
+    if op == ">":
+        return values > threshold
+    if op == "<=":
+        return values <= threshold
+    if op == "<":
+        return values < threshold
+    if op == "==":
+        return values == threshold
+    return np.zeros(len(values), dtype=bool)
+
+
+def _judge(present: np.ndarray, values: np.ndarray, op: str, threshold: float) -> np.ndarray:
+    ok = _compare(np.where(present, values, 0.0), op, threshold)
+    return np.where(present, np.where(ok, MET, NOT), UNK).astype(np.int8)
+
+
+def condition_codes(c: Columns, idx: np.ndarray, cond: dict[str, Any], as_of: dt.date) -> np.ndarray:
+    """check_condition for the enterprises at ``idx``: MET, NOT, UNK or INC (incomparable)."""
+    f, unit, op, thr = cond["field"], cond.get("unit"), cond["operator"], float(cond["value"])
+    if f in ("registered_capital", "paid_in_capital"):
+        cap, cap_cny, cur = c.cap[idx], c.cap_cny[idx], c.cur[idx]
+        has_cny, has_cap = ~np.isnan(cap_cny), ~np.isnan(cap)
+        cny = c.cur_code("CNY")
+        cur_is_unit = (cur == c.cur_code(unit)) if unit != "CNY" else ((cur == cny) | (cur == -1))
+        if unit is None:
+            cur_is_unit = np.zeros(len(idx), dtype=bool)
+        by_cap = np.where(~has_cap, UNK, np.where(cur_is_unit, _judge(has_cap, cap, op, thr), INC)).astype(np.int8)
+        if unit == "CNY":
+            return np.where(has_cny, _judge(has_cny, cap_cny, op, thr), by_cap).astype(np.int8)
+        return by_cap
+    if f in CNY_FIELDS:
+        values = c.revenue[idx] if CNY_FIELDS[f] == "revenue_cny" else c.rd[idx]
+        present = ~np.isnan(values)
+        if unit not in (None, "CNY"):
+            return np.where(present, INC, UNK).astype(np.int8)
+        return _judge(present, values, op, thr)
+    if f == "employees":
+        values = c.employees[idx]
+        return _judge(~np.isnan(values), values, op, thr)
+    if f == "founded_years":
+        founded = c.founded[idx]
+        present = founded != 0
+        days = as_of.toordinal() - founded
+        uniq, inv = np.unique(days, return_inverse=True)
+        years = np.array([round(int(d) / 365.25, 2) for d in uniq], dtype=np.float64)[inv]
+        return _judge(present, years, op, thr)
+    if f == "rd_ratio":
+        rd, rev = c.rd[idx], c.revenue[idx]
+        present = ~np.isnan(rd) & ~np.isnan(rev) & (rev != 0)
+        ratio = np.zeros(len(idx))
+        where = np.flatnonzero(present)
+        ratio[where] = [round(float(a) / float(b), 4) for a, b in zip(rd[where], rev[where], strict=True)]
+        return _judge(present, ratio, op, thr)
+    return np.full(len(idx), UNK, dtype=np.int8)
+
+
+def group_codes(c: Columns, idx: np.ndarray, conditions: list[dict[str, Any]], as_of: dt.date) -> list[np.ndarray]:
+    """check_conditions: one status array per condition group (alternatives share a group), in group order."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for cond in conditions:
+        groups.setdefault(cond.get("alternative_group") or cond["id"], []).append(cond)
+    out = []
+    for gid in sorted(groups):
+        codes = [condition_codes(c, idx, cond, as_of) for cond in groups[gid]]
+        met = np.zeros(len(idx), dtype=bool)
+        comparable = np.zeros(len(idx), dtype=bool)
+        unknown = np.zeros(len(idx), dtype=bool)
+        for k in codes:
+            met |= k == MET
+            comparable |= k != INC
+            unknown |= k == UNK
+        out.append(np.where(met, MET, np.where(comparable, np.where(unknown, UNK, NOT), UNK)).astype(np.int8))
+    return out
+
+
+def _needs_python(snap: PolicySnapshot, m: Measure) -> bool:
+    fields = {c["field"] for c in m.conditions}
+    for used in m.instruments:
+        for form in snap.instruments.get(used, []):
+            fields |= {c["field"] for c in form["conditions"]}
+    return FORCE_FALLBACK or bool(fields & PYTHON_FIELDS)
+
+
+def _forms(snap: PolicySnapshot, m: Measure) -> list[dict[str, Any]]:
+    """The instrument forms of a measure, as estimate() pairs them (an umbrella stands for its forms)."""
+    pairs: dict[str, dict[str, Any]] = {}
+    for used in m.instruments:
+        forms = snap.instruments.get(used, [])
+        umbrella = next((f for f in forms if f["id"] == used), None)
+        for form in [f for f in forms if f["id"] != used] or ([umbrella] if umbrella else []):
+            if form["id"] not in pairs or form["id"] == used:
+                pairs[form["id"]] = form
+    return [pairs[k] for k in sorted(pairs)]
+
+
+def estimate_high(snap: PolicySnapshot, m: Measure, c: Columns, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """estimate()'s ``estimate_cny.high`` for the enterprises at ``idx``: (has an estimate, high)."""
+    lines: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (base id per row, estimated, high)
+    for form in _forms(snap, m):
+        _, high, _ = _rates(form)
+        key = BASES.get(form.get("kind") or "", (None, None))[0]
+        if high is None or key not in ("rd_spend_cny", "registered_capital"):
+            continue  # no rate, or a base the enterprise data does not have: never estimated
+        if key == "rd_spend_cny":
+            value = c.rd[idx]
+            ok = ~np.isnan(value)
+            base = np.zeros(len(idx), dtype=np.int8)
+        else:
+            cap_cny, cap, cur = c.cap_cny[idx], c.cap[idx], c.cur[idx]
+            has_cny = ~np.isnan(cap_cny)
+            value = np.where(has_cny, cap_cny, cap)
+            in_cny = (cur == c.cur_code("CNY")) | (cur == -1)
+            ok = has_cny | (~np.isnan(cap) & in_cny)  # a base in another currency is not added to CNY totals
+            base = np.where(has_cny, 1, 2).astype(np.int8)
+        if form["conditions"]:
+            for g in group_codes(c, idx, form["conditions"], snap.as_of):
+                ok &= g == MET
+        lines.append((base, ok, np.rint(np.where(ok, value, 0.0) * high)))
+    has = np.zeros(len(idx), dtype=bool)
+    total = np.zeros(len(idx), dtype=np.float64)
+    for b in (0, 1, 2):
+        best = np.full(len(idx), -np.inf)
+        for base, ok, high in lines:
+            sel = ok & (base == b)
+            best = np.where(sel & (high > best), high, best)
+        found = best > -np.inf
+        total += np.where(found, best, 0.0)
+        has |= found
+    return has, total
+
+
+@dataclass
+class MeasureIndex:
+    candidates: int
+    met: np.ndarray
+    near: np.ndarray
+    unknown: np.ndarray
+
+    def nbytes(self) -> int:
+        return self.met.nbytes + self.near.nbytes + self.unknown.nbytes
+
+
+def pool_of(snap: PolicySnapshot, m: Measure, c: Columns) -> np.ndarray | None:
+    """Positions of the measure's candidate pool (enterprises_linked); None when it has no pool."""
+    industries = snap.industries.descendants(m.industries) if m.industries else set()
+    places = snap.places.descendants(m.places) if m.places else set()
+    if not (industries or m.tiers or places):
+        return None
+    sel = np.zeros(c.n, dtype=bool)
+    if industries:
+        sel |= _any(c.industries, _mask(c.industry_ids, industries))
+    if m.tiers:
+        sel |= _any(c.tiers, _mask(c.tier_ids, m.tiers))
+    if places:
+        sel |= _any(c.places, _mask(c.place_ids, places))
+    return np.flatnonzero(sel)
+
+
+def judge_measure(backend: Backend, snap: PolicySnapshot, m: Measure, c: Columns) -> MeasureIndex:
+    idx = pool_of(snap, m, c)
+    if idx is None:
+        empty = np.zeros(0, dtype=np.int32)
+        return MeasureIndex(0, empty, empty, empty)
+    if _needs_python(snap, m):
+        status, near, has_est, high = _judge_python(backend, snap, m, c, idx)
+    else:
+        crit: list[np.ndarray] = []
+        if m.industries:
+            ind = c.industries[idx]
+            crit.append(np.where(_any(ind, _mask(c.industry_ids, m.industry_scope)), MET,
+                                 np.where(_nonempty(ind), NOT, UNK)).astype(np.int8))
+        if m.tiers:
+            crit.append(np.where(_any(c.tiers[idx], _mask(c.tier_ids, m.tiers)), MET, NOT).astype(np.int8))
+        if m.places:
+            pl = c.places[idx]
+            crit.append(np.where(_any(pl, _mask(c.place_ids, m.place_scope)), MET,
+                                 np.where(_nonempty(pl), NOT, UNK)).astype(np.int8))
+        if m.conditions:
+            crit.extend(group_codes(c, idx, m.conditions, snap.as_of))
+        stack = np.vstack(crit)
+        status = np.where((stack == NOT).any(axis=0), NOT, np.where((stack == UNK).any(axis=0), UNK, MET))
+        near = (status == NOT) & ((stack == NOT).sum(axis=0) == 1) & (stack == MET).any(axis=0)
+        has_est, high = estimate_high(snap, m, c, idx)
+    cap = c.cap_cny[idx]
+    est_key = np.where(has_est, -high, 1.0)
+    cap_key = np.where(np.isnan(cap), 1.0, -cap)
+
+    def ranked(sel: np.ndarray) -> np.ndarray:
+        where = np.flatnonzero(sel)
+        order = np.lexsort((idx[where], cap_key[where], est_key[where]))
+        return idx[where][order].astype(np.int32)
+
+    return MeasureIndex(len(idx), ranked(status == MET), ranked(near), ranked(status == UNK))
+
+
+def _judge_python(backend: Backend, snap: PolicySnapshot, m: Measure, c: Columns,
+                  idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The fallback: eligibility.classify and estimate, one enterprise at a time."""
+    status = np.full(len(idx), NOT, dtype=np.int8)
+    near = np.zeros(len(idx), dtype=bool)
+    has = np.zeros(len(idx), dtype=bool)
+    high = np.zeros(len(idx), dtype=np.float64)
+    pos = {c.id(int(i)): k for k, i in enumerate(idx)}
+    for part in chunks(sorted(pos), 10_000):
+        for uscc, prof in load_profiles(backend, part, financials=snap.conditions_need_financials).items():
+            k = pos[uscc]
+            r = classify(snap, m, prof)
+            status[k] = {"met": MET, "unknown": UNK}.get(r["status"], NOT)
+            near[k] = r["near_miss"]
+            est = estimate(snap, m, prof)["estimate_cny"]
+            if est:
+                has[k], high[k] = True, est["high"]
+    return status, near, has, high
+
+
+def taxonomy_counts(c: Columns, snap: PolicySnapshot, depth: int = 6) -> list[dict[str, Any]]:
+    """The rows of ``taxonomy_enterprise_counts`` from the index's link rows: distinct enterprises per tier
+    (HAS_TIER), per programme (SELECTED_IN) and per place they are LOCATED_IN or inside (PART_OF, up to
+    ``depth`` steps, over the place tree of the snapshot, which holds every Place and PART_OF). Counted
+    here because the query's distinct counts over the whole registry need more of Ladybug's buffer pool
+    than serving has."""
+    lk = c.links
+    pos = np.repeat(np.arange(c.n, dtype=np.int64), np.diff(lk.ptr))
+    code = lk.target.astype(np.int64)
+    order = np.argsort(code, kind="stable")
+    bounds = np.searchsorted(code[order], np.arange(len(lk.targets) + 1))
+    groups: dict[tuple[str, str], list[np.ndarray]] = {}
+    for k, (rel, xid, _) in enumerate(lk.targets):
+        rows = pos[order[bounds[k]:bounds[k + 1]]]
+        if not len(rows):
+            continue
+        if rel == "HAS_TIER":
+            groups.setdefault(("Tier", xid), []).append(rows)
+        elif rel == "SELECTED_IN":
+            groups.setdefault(("Programme", xid), []).append(rows)
+        elif rel == "LOCATED_IN":
+            seen = {xid: 0}
+            todo = [xid]
+            while todo:  # breadth first: the fewest steps to each place above
+                p = todo.pop(0)
+                if seen[p] >= depth:
+                    continue
+                for q in snap.places.parents.get(p, []):
+                    if q not in seen:
+                        seen[q] = seen[p] + 1
+                        todo.append(q)
+            for q in seen:
+                groups.setdefault(("Place", q), []).append(rows)
+    return [{"label": label, "id": xid, "enterprises": int(len(np.unique(np.concatenate(parts))))}
+            for (label, xid), parts in groups.items()]
+
+
+# --- the index and its cache ----------------------------------------------------------------------
+MARK = "\u0000policykg-items:{}"  # a placeholder in an answer's JSON, replaced by the items' JSON
+
+
+def dumps(value: Any) -> str:
+    """JSON text as the API writes it (compact, UTF-8 kept)."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+class LRU:
+    """A small thread-safe LRU of JSON texts (answers, or items per (measure, enterprise)), bounded in
+    characters."""
+
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars = max_chars
+        self.chars = 0
+        self._lock = threading.Lock()
+        self._items: OrderedDict[Any, str] = OrderedDict()
+
+    def get(self, key: Any) -> str | None:
+        with self._lock:
+            v = self._items.get(key)
+            if v is not None:
+                self._items.move_to_end(key)
+            return v
+
+    def put(self, key: Any, value: str) -> None:
+        with self._lock:
+            old = self._items.pop(key, None)
+            self.chars += len(value) - (len(old) if old is not None else 0)
+            self._items[key] = value
+            while self.chars > self.max_chars and len(self._items) > 1:
+                _, v = self._items.popitem(last=False)
+                self.chars -= len(v)
+
+    def get_many(self, measure: str, ids: list[str]) -> dict[str, str]:
+        out = {}
+        for i in ids:
+            v = self.get((measure, i))
+            if v is not None:
+                out[i] = v
+        return out
+
+    def put_many(self, measure: str, values: dict[str, str]) -> None:
+        for i, v in values.items():
+            self.put((measure, i), v)
+
+
+@dataclass
+class DerivedIndex:
+    version: str
+    as_of: dt.date
+    document: str | None
+    columns: Columns
+    measures: dict[str, MeasureIndex]
+    gap_targets: tuple[str, ...]
+    gap_aggregates: dict[str, list[dict[str, Any]]]
+    build_seconds: float = 0.0
+    # Bounds are in characters; Python keeps Chinese text at 2 bytes a character, so these two hold
+    # at most about 24 MB and 48 MB (the serving process is meant to stay within 1 GB at 1M firms).
+    #: JSON of whole answers (matching by clause, filters and page; gaps by date and document)
+    answers: LRU = field(default_factory=lambda: LRU(12 * 2**20))
+    #: JSON of matching items by (measure, enterprise): the unfiltered first pages are rendered at build
+    items: LRU = field(default_factory=lambda: LRU(24 * 2**20))
+
+    def nbytes(self) -> int:
+        return self.columns.nbytes() + sum(mi.nbytes() for mi in self.measures.values())
+
+
+def build(backend: Backend, on: Any = None, document: str | None = None,
+          stop: threading.Event | None = None, render: bool = True) -> DerivedIndex | None:
+    """Build the index from the graph as it is now; None if the data changed while building."""
+    from policykg.analysis import gaps as _gaps
+
+    start = time.perf_counter()
+    version = backend.data_version()
+    snap = load_snapshot(backend, on, document)
+    cols = load_columns(backend, snap, stop)
+    targets = tuple(_gaps.targets(snap.industries))
+    aggregates = _gaps.aggregates(backend, list(targets), taxonomy_counts=[])
+    _trim()  # the pages read are garbage now: give their memory back before judging
+    measures = {}
+    for m in snap.measures:
+        if stop is not None and stop.is_set():
+            raise _Stopped()
+        measures[m.id] = judge_measure(backend, snap, m, cols)
+    aggregates["taxonomy_enterprise_counts"] = taxonomy_counts(cols, snap)
+    idx = DerivedIndex(version, snap.as_of, snap.document, cols, measures, targets, aggregates)
+    if render:
+        _render_first_pages(backend, snap, idx, stop)
+        idx.answers.put(("gaps", snap.as_of, snap.document), dumps(_gaps.gaps(
+            backend, snapshot=snap, precomputed=lambda t: aggregates if list(targets) == t else None)))
+    if backend.data_version() != version:
+        return None
+    idx.build_seconds = time.perf_counter() - start
+    return idx
+
+
+def _render_first_pages(backend: Backend, snap: PolicySnapshot, idx: DerivedIndex, stop: threading.Event | None,
+                        n: int = 50) -> None:
+    """Render the items of every measure's unfiltered first page, near misses and unknowns (the default
+    request), so that they are served without touching the graph."""
+    from policykg.analysis.matching import _item
+
+    for m in snap.measures:
+        if stop is not None and stop.is_set():
+            raise _Stopped()
+        mi = idx.measures[m.id]
+        positions = [int(i) for arr in (mi.met[:n], mi.near[:n], mi.unknown[:n]) for i in arr]
+        profiles = load_profiles_indexed(backend, idx.columns, positions, snap.conditions_need_financials)
+        idx.items.put_many(m.id, {i: dumps(_item(snap, m, p, estimate(snap, m, p)["estimate_cny"]))
+                                  for i, p in profiles.items()})
+
+
+def _trim() -> None:
+    """Give the build's transient memory (pages of rows) back to the system (glibc keeps it otherwise)."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+class DerivedCache:
+    """The API's derived index: built in a background thread (at start-up, and again after the data
+    changes); ``get`` answers it only when it was built from the data as it is now."""
+
+    #: how long a request waits for a build in progress before answering live
+    wait_seconds = 10.0
+    #: after a failed build, how long before the same data is tried again
+    retry_seconds = 60.0
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self._failed: tuple[str, float] | None = None  # (data version, when) of the last failed build
+        self.index: DerivedIndex | None = None
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.last_error: str | None = None
+
+    def get(self, backend: Backend, snap: PolicySnapshot | None = None) -> DerivedIndex | None:
+        """The index if it matches the graph's data now (and the snapshot's date and document), else None
+        (and, for today's snapshot of all documents, a build is started in the background)."""
+        if not self.enabled:
+            return None
+        version = backend.data_version()
+        idx = self.index
+        if idx is not None and idx.version == version and (
+                snap is None or (idx.as_of == snap.as_of and idx.document == snap.document)):
+            return idx
+        if snap is None or (snap.document is None and snap.as_of == today()):
+            # Wait for the build rather than answer live beside it: a live answer at scale costs more
+            # than the wait, and the two together can exhaust the embedded buffer pool.
+            self.start(backend)
+            self.wait(self.wait_seconds)
+            idx = self.index
+            if idx is not None and idx.version == version and (
+                    snap is None or (idx.as_of == snap.as_of and idx.document == snap.document)):
+                return idx
+        return None
+
+    def gap_aggregates(self, backend: Backend, targets: list[str]) -> dict[str, list[dict[str, Any]]] | None:
+        idx = self.get(backend)
+        if idx is not None and list(idx.gap_targets) == targets:
+            return idx.gap_aggregates
+        return None
+
+    def start(self, backend: Backend) -> None:
+        with self._lock:
+            if not self.enabled or self._stop.is_set() or (self._thread is not None and self._thread.is_alive()):
+                return
+            failed = self._failed
+            if failed is not None and time.monotonic() - failed[1] < self.retry_seconds \
+                    and failed[0] == backend.data_version():
+                return  # the same data failed a moment ago: answer live until retry_seconds pass
+            self._thread = threading.Thread(target=self._run, args=(backend,), name="policykg-derived", daemon=True)
+            self._thread.start()
+
+    def _run(self, backend: Backend) -> None:
+        try:
+            for _ in range(3):
+                idx = build(backend, stop=self._stop)
+                if idx is not None:
+                    self.index = idx
+                    _trim()
+                    log.info("derived index built in %.1fs (%d enterprises, %.0f MB)", idx.build_seconds,
+                             idx.columns.n, idx.nbytes() / 2**20)
+                    return
+        except _Stopped:
+            return
+        except Exception as exc:  # the live path answers meanwhile; retried after retry_seconds
+            self.last_error = repr(exc)
+            self._failed = (backend.data_version(), time.monotonic())
+            log.warning("derived index build failed: %r", exc)
+
+    def status(self, backend: Backend) -> dict[str, Any]:
+        """For /api/health: ``ready`` (built from the data as it is now), ``building``, ``stale`` (built
+        from older data; a request starts the rebuild), ``failed`` or ``off``."""
+        if not self.enabled:
+            return {"state": "off"}
+        idx = self.index
+        building = self._thread is not None and self._thread.is_alive()
+        if idx is not None and idx.version == backend.data_version():
+            state = "ready"
+        else:
+            state = "building" if building else "failed" if self._failed else "stale" if idx else "none"
+        out: dict[str, Any] = {"state": state}
+        if idx is not None:
+            out.update(as_of=idx.as_of.isoformat(), enterprises=idx.columns.n, build_seconds=round(idx.build_seconds, 3),
+                       megabytes=round(idx.nbytes() / 2**20, 1))
+        if state == "failed":
+            out["error"] = self.last_error
+        return out
+
+    # --- answers: from the index when it matches the data, else live; the API calls these --------
+    def matching_json(self, backend: Backend, clause_id: str, filters: Any, snap: PolicySnapshot,
+                      limit: int = 50, offset: int = 0, near_limit: int = 50) -> str:
+        """``matching_enterprises`` as JSON text: from the index when it was built from the data as it
+        is now (the same answer, tested), else computed live."""
+        from policykg.analysis import matching
+
+        index = self.get(backend, snap)
+        if index is not None:
+            text = matching.matching_enterprises_json(backend, clause_id, filters, limit, offset, near_limit, snap,
+                                                      index)
+            if text is not None:
+                return text
+        return dumps(matching.matching_enterprises(backend, clause_id, filters, snap.as_of, limit, offset,
+                                                   near_limit, snapshot=snap))
+
+    def gaps_json(self, backend: Backend, snap: PolicySnapshot) -> str:
+        """``gaps`` as JSON text, with the index's whole-graph figures (and its cached answer) when it
+        matches the data as it is now, else computed live."""
+        from policykg.analysis import gaps
+
+        idx = self.get(backend)
+        if idx is None:
+            return dumps(gaps.gaps(backend, snap.document, snap.as_of, snapshot=snap))
+        key = ("gaps", snap.as_of, snap.document)  # the answer for this data version, date and document
+        text = idx.answers.get(key)
+        if text is None:
+            text = dumps(gaps.gaps(backend, snap.document, snap.as_of, snapshot=snap,
+                                   precomputed=lambda t: idx.gap_aggregates if list(idx.gap_targets) == t else None))
+            idx.answers.put(key, text)
+        return text
+
+    def build_now(self, backend: Backend, on: Any = None) -> DerivedIndex | None:
+        """Build in the calling thread (tests, benchmarks) and keep it."""
+        idx = build(backend, on)
+        if idx is not None:
+            self.index = idx
+        return idx
+
+    def wait(self, timeout: float | None = None) -> None:
+        t = self._thread
+        if t is not None:
+            t.join(timeout)
+
+    def stop(self) -> None:
+        """Stop a build in progress (between two queries) and wait for it: before the backend is closed."""
+        self._stop.set()
+        self.wait()
+
+
+# --- per request ---------------------------------------------------------------------------------
+def filter_mask(c: Columns, filters: Any, place_filter: set[str] | None) -> np.ndarray | None:
+    """matching.Filters.accept for every enterprise of the index, as one boolean array (None: no filter).
+    Vectorised over the registry (a few milliseconds at 1,000,000); the place and tier tests, the dearest,
+    are kept per place set / tier in a small cache."""
+    parts: list[np.ndarray] = []
+    if place_filter is not None:
+        key = ("place", frozenset(place_filter))
+        parts.append(c.mask_cache(key, lambda: _any(c.places, _mask(c.place_ids, place_filter))))
+    if filters.tier:
+        tier = filters.tier
+        parts.append(c.mask_cache(("tier", tier), lambda: _any(c.tiers, _mask(c.tier_ids, [tier]))))
+    # nan (no CNY capital) fails both comparisons; founded 0 (no date) fails both year bounds
+    if filters.capital_min is not None:
+        parts.append(c.cap_cny >= filters.capital_min)
+    if filters.capital_max is not None:
+        parts.append(c.cap_cny <= filters.capital_max)
+    if filters.founded_from is not None:
+        parts.append(c.founded >= dt.date(filters.founded_from, 1, 1).toordinal())
+    if filters.founded_to is not None:
+        parts.append((c.founded <= dt.date(filters.founded_to, 12, 31).toordinal()) & (c.founded != 0))
+    if not parts:
+        return None
+    out = parts[0].copy() if len(parts) > 1 else parts[0]
+    for p in parts[1:]:
+        out &= p
+    return out
+
+
+def filter_positions(c: Columns, filters: Any, place_filter: set[str] | None) -> Any:
+    """matching.Filters.accept as a function of enterprise positions (None: no filter)."""
+    mask = filter_mask(c, filters, place_filter)
+    if mask is None:
+        return None
+    return lambda pos: mask[pos]
+
+
+def select(ranked: np.ndarray, keep: Any, offset: int, limit: int) -> tuple[np.ndarray, int]:
+    """One page of a ranked member array after the filters, and how many pass them."""
+    if keep is None:
+        return ranked[offset : offset + limit], len(ranked)
+    passed = ranked[keep(ranked)]
+    return passed[offset : offset + limit], len(passed)

@@ -1,0 +1,128 @@
+"""The derived index (policykg.analysis.derived): matching and gaps answered from it are exactly the live
+answers, on both backends, for every measure in force and a set of filters; a change of data makes it
+stale (data_version) and the next answer reflects the new data."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from policykg.analysis import derived, gaps, matching
+from policykg.analysis.snapshot import load_snapshot
+from policykg.api.app import create_app
+from policykg.ingest.load import load_paths
+from policykg.ingest.synth import synth
+from tests.fixtures.graph import load_match_graph
+
+ON = "2025-06-01"
+F = matching.Filters
+FILTERS = [F(), F(place="place-binjiang"), F(place="place-jiangbei-block"), F(tier="tier-tech-enterprise"),
+           F(tier="tier-specialised-sme"), F(capital_min=10_000_000), F(capital_max=5_000_000),
+           F(capital_min=10_000_000, capital_max=60_000_000), F(founded_from=2016), F(founded_to=2012),
+           F(founded_from=2016, founded_to=2022), F(place="place-binjiang", tier="tier-high-new-tech",
+                                                     capital_min=1_000_000, founded_from=2010)]
+PAGES = [(50, 0, 50), (5, 3, 2), (1000, 0, 0)]
+
+
+def dump(x):
+    return json.dumps(x, sort_keys=True, ensure_ascii=False)
+
+
+def assert_same_as_live(backend, idx, on=None):
+    snap = load_snapshot(backend, on)
+    assert idx.as_of == snap.as_of and [m.id for m in snap.measures] == list(idx.measures)
+    pooled = 0
+    for m in snap.measures:
+        for k, f in enumerate(FILTERS):
+            for limit, offset, near in PAGES if k == 0 else PAGES[:1]:
+                live = matching.matching_enterprises(backend, m.id, f, limit=limit, offset=offset, near_limit=near,
+                                                     snapshot=snap)
+                fast = matching.matching_enterprises(backend, m.id, f, limit=limit, offset=offset, near_limit=near,
+                                                     snapshot=snap, index=idx)
+                assert dump(fast) == dump(live), (m.id, f, limit, offset, near)
+                text = matching.matching_enterprises_json(backend, m.id, f, limit, offset, near, snap, idx)
+                if text is not None:  # as the API sends it, items' JSON from the index's cache
+                    assert dump(json.loads(text)) == dump(json.loads(json.dumps(live))), (m.id, f)
+                pooled += bool(live["total"] or live["near_misses"]["total"] or live["unknown"]["total"])
+    assert pooled, "equal empty answers prove nothing"
+    fast = gaps.gaps(backend, snapshot=snap, precomputed=lambda t: idx.gap_aggregates)
+    assert dump(fast) == dump(gaps.gaps(backend, snapshot=snap))
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    out = tmp_path_factory.mktemp("derived-synth")
+    synth(3000, 1, out / "base", progress=False)
+    synth(400, 2, out / "more", progress=False)
+    return out
+
+
+def test_synthetic_registry_index_equals_live_and_goes_stale(backend, registry):
+    load_paths(backend, [registry / "base"], progress=False)
+    idx = derived.build(backend)
+    assert idx is not None and idx.columns.n == 3000
+    assert idx.version == backend.data_version()
+    assert_same_as_live(backend, idx)
+
+    cache = derived.DerivedCache()
+    cache.index = idx
+    assert cache.get(backend) is idx
+    load_paths(backend, [registry / "more"], progress=False)
+    assert backend.data_version() != idx.version
+    cache.enabled = False  # no background build here: the next get must not hand out the stale index
+    assert cache.get(backend) is None
+    cache.enabled = True
+    fresh = cache.build_now(backend)
+    assert fresh.columns.n > 3000 and cache.get(backend) is fresh
+    assert_same_as_live(backend, fresh)
+
+
+def test_conditions_currencies_and_the_fallback_agree(backend, monkeypatch):
+    """The matching fixtures: typed conditions (CNY / USD capital, revenue, employees, founded years),
+    near misses and unknowns; then the same with every measure judged by the per-enterprise fallback."""
+    load_match_graph(backend)
+    idx = derived.build(backend, ON)
+    assert any(m.conditions for m in load_snapshot(backend, ON).measures)
+    assert_same_as_live(backend, idx, ON)
+    monkeypatch.setattr(derived, "FORCE_FALLBACK", True)
+    assert_same_as_live(backend, derived.build(backend, ON), ON)
+
+
+def test_api_uses_the_index_and_sees_new_data(backend, registry):
+    load_paths(backend, [registry / "base"], progress=False)
+    with TestClient(create_app(backend.settings, backend=backend)) as client:
+        cache = client.app.state.derived
+        cache.wait(120)
+        snap = load_snapshot(backend)
+        assert cache.get(backend, snap) is not None, cache.last_error
+        m = next(m for m in snap.measures if m.industries)
+        url = f"/api/clauses/{m.id}/matching-enterprises"
+        params = {"place": "place-binjiang", "capital_min": 1_000_000}
+        body = client.get(url, params=params).json()
+        live = matching.matching_enterprises(backend, m.id, F(place="place-binjiang", capital_min=1_000_000),
+                                             snapshot=snap)
+        assert dump(body) == dump(json.loads(json.dumps(live)))
+        g = client.get("/api/gaps").json()
+        assert dump(g) == dump(json.loads(json.dumps(gaps.gaps(backend, snapshot=snap))))
+        before = body["candidates"]
+
+        load_paths(backend, [registry / "more"], progress=False)
+        stale = cache.index
+        assert stale is not None and stale.version != backend.data_version()
+        # a request on new data waits for the rebuild (the live path answers if it takes too long)
+        fresh = cache.get(backend, snap)
+        assert fresh is not None and fresh is not stale and fresh.version == backend.data_version(), cache.last_error
+        snap = load_snapshot(backend)
+        after = client.get(url, params=params).json()
+        live = matching.matching_enterprises(backend, m.id, F(place="place-binjiang", capital_min=1_000_000),
+                                             snapshot=snap)
+        assert dump(after) == dump(json.loads(json.dumps(live))) and after["candidates"] > before
+        deadline = time.monotonic() + 120
+        while cache.get(backend, snap) is None and time.monotonic() < deadline:
+            cache.wait(1)
+        assert cache.get(backend, snap) is not None, cache.last_error
+        assert dump(client.get(url, params=params).json()) == dump(after)
+        assert dump(client.get("/api/gaps").json()) == dump(json.loads(json.dumps(gaps.gaps(backend, snapshot=snap))))
