@@ -1,0 +1,347 @@
+"""Query latency, measured three ways on the same samples:
+
+- **library**: the function the API route calls, in process, with a snapshot cache used as the
+  route uses it;
+- **raw**: the Cypher the library ran for that sample (recorded once, untimed, at the backend's one
+  door ``Backend._execute``), replayed through the engine's own client — ``ladybug.Connection``
+  on the same database, or a ``neo4j`` driver session; for matching also a hand-written naive
+  "count + top 50 by registered capital" over the clause's industries (``naive``);
+- **http**: the endpoint of a running ``policykg serve``, through one keep-alive httpx client.
+
+Routes and library calls sit in the two tables below; change them there when the API changes.
+"""
+
+from __future__ import annotations
+
+import inspect
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from bench.common import latency_stats, ratio, say
+from policykg import explore
+from policykg.analysis import budget as _budget
+from policykg.analysis import eligibility as _eligibility
+from policykg.analysis import matching as _matching
+from policykg.analysis.derived import DerivedCache
+from policykg.analysis.snapshot import SnapshotCache
+from policykg.api import routes
+from policykg.queries import catalogue
+
+#: endpoint -> route (path parameters in braces; other sample parameters go to the query string)
+ROUTES = {
+    "eligible-clauses": "/api/enterprises/{uscc}/eligible-clauses",
+    "matching-enterprises": "/api/clauses/{clause_id}/matching-enterprises",
+    "gaps": "/api/gaps",
+    "budget": "/api/budget",
+    "neighbourhood": "/api/graph/neighbourhood",
+}
+
+
+
+def check_routes() -> None:
+    """Every route above exists in ``policykg.api.routes`` (mounted under /api)."""
+    known = {"/api" + getattr(r, "path", "") for r in routes.router.routes}
+    missing = sorted(set(ROUTES.values()) - known)
+    if missing:
+        raise RuntimeError(f"not routes of policykg.api.routes any more: {', '.join(missing)} (update bench.latency.ROUTES)")
+
+
+def _filters(p: dict[str, Any]) -> Any:
+    return _matching.Filters(place=p.get("place"), capital_min=p.get("capital_min"))
+
+
+def route_default(endpoint: Callable[..., Any], name: str) -> Any:
+    """A route's default for a query parameter (FastAPI keeps it in the ``Query`` object)."""
+    default = inspect.signature(endpoint).parameters[name].default
+    return getattr(default, "default", default)
+
+
+NEIGHBOURHOOD_LIMIT = route_default(routes.graph_neighbourhood, "limit")
+NEIGHBOURHOOD_DEPTH = route_default(routes.graph_neighbourhood, "depth")
+
+#: the matching / gaps index, as the API holds it (built before the library phase, see measure_in_process)
+DERIVED = DerivedCache()
+
+#: endpoint -> what its route calls: f(backend, snapshot cache, sample parameters)
+LIBRARY: dict[str, Callable[[Any, SnapshotCache, dict[str, Any]], Any]] = {
+    "eligible-clauses": lambda b, cache, p: _eligibility.eligible_clauses(b, p["uscc"], snapshot=cache.get(b)),
+    "matching-enterprises": lambda b, cache, p: DERIVED.matching_json(b, p["clause_id"], _filters(p), cache.get(b)),
+    "gaps": lambda b, cache, p: DERIVED.gaps_json(b, cache.get(b)),
+    "budget": lambda b, cache, p: _budget.budget(b, snapshot=cache.get(b)),
+    "neighbourhood": lambda b, cache, p: explore.neighbourhood(
+        b, p["id"], p.get("depth", NEIGHBOURHOOD_DEPTH), p.get("limit", NEIGHBOURHOOD_LIMIT)),
+}
+
+NAIVE_MATCH = ("UNWIND $industries AS ind MATCH (:Industry {id: ind})<-[:IN_INDUSTRY]-(e:Enterprise) "
+               "WITH DISTINCT e {where}")
+NAIVE_QUERIES = (
+    NAIVE_MATCH + " RETURN count(e) AS n",
+    NAIVE_MATCH + " RETURN e.id AS id, e.registered_capital_cny AS capital ORDER BY capital DESC LIMIT 50",
+)
+
+
+def naive_matching(industries: list[str], capital_min: int | None) -> list[tuple[str, dict[str, Any]]]:
+    """The engine's own figure for matching: count and top 50 by capital of the industries' firms."""
+    where = "WHERE e.registered_capital_cny >= $capital_min" if capital_min is not None else ""
+    params: dict[str, Any] = {"industries": industries}
+    if capital_min is not None:
+        params["capital_min"] = capital_min
+    return [(q.replace("{where}", where), params) for q in NAIVE_QUERIES]
+
+
+@dataclass
+class Case:
+    """One measured endpoint with one way of choosing its parameters."""
+
+    name: str
+    endpoint: str
+    keys: list[dict[str, Any]]     # distinct parameter sets, in random order
+    iterations: int
+    naive: Callable[[dict[str, Any]], list[tuple[str, dict[str, Any]]] | None] | None = None
+    recorded: list[list[tuple[str, dict[str, Any]]]] = field(default_factory=list)  # per prepared key
+    samples: list[int] = field(default_factory=list)  # indices into the prepared keys
+    results: dict[str, Any] = field(default_factory=dict)
+
+    def url(self, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        route = ROUTES[self.endpoint]
+        path = route.format(**{k: quote(str(v), safe="") for k, v in params.items()})
+        query = {k: v for k, v in params.items() if "{" + k + "}" not in route}
+        return path, query
+
+
+@dataclass
+class Budget:
+    """How long to spend: warm-up calls, distinct keys prepared, and a time cap per measured loop."""
+
+    warmup: int
+    max_keys: int
+    seconds: float
+
+
+# --------------------------------------------------------------------------------------------
+# recording and replaying the library's Cypher
+# --------------------------------------------------------------------------------------------
+
+@contextmanager
+def recording(backend: Any) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """Every statement the backend runs meanwhile, with its bound parameters (all Cypher goes
+    through ``Backend._execute``)."""
+    calls: list[tuple[str, dict[str, Any]]] = []
+    execute = backend._execute
+
+    def record(cypher: str, params: dict[str, Any] | None = None, *, write: bool = False) -> Any:
+        calls.append((cypher, params or {}))
+        return execute(cypher, params, write=write)
+
+    backend._execute = record
+    try:
+        yield calls
+    finally:
+        del backend._execute
+
+
+def query_names(backend_name: str, calls: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    names = {q.cypher(backend_name): q.name for q in catalogue().values()}
+    return sorted({names.get(cypher, "(not in the catalogue)") for cypher, _ in calls})
+
+
+class RawLadybug:
+    """The engine's own client on the backend's database, as many threads as the backend's connections."""
+
+    def __init__(self, backend: Any) -> None:
+        import ladybug
+
+        self.conn = ladybug.Connection(backend.db, num_threads=int(backend.settings.embedded_threads))
+
+    def run(self, cypher: str, params: dict[str, Any]) -> None:
+        res = self.conn.execute(cypher, params)
+        res.get_all()
+        res.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class RawNeo4j:
+    """A plain driver session (auto-commit ``session.run``)."""
+
+    def __init__(self, uri: str, user: str, password: str, database: str) -> None:
+        import neo4j
+
+        self.driver = neo4j.GraphDatabase.driver(uri, auth=(user, password))
+        self.session = self.driver.session(database=database)
+
+    def run(self, cypher: str, params: dict[str, Any]) -> None:
+        list(self.session.run(cypher, params))
+
+    def close(self) -> None:
+        self.session.close()
+        self.driver.close()
+
+
+# --------------------------------------------------------------------------------------------
+# measuring
+# --------------------------------------------------------------------------------------------
+
+def _timed_loop(samples: list[int], budget: Budget, call: Callable[[int], Any]) -> tuple[list[float], int]:
+    """Warm up (at most a third of the time), then time ``call`` on each sample until the samples or the
+    time run out (at least one is timed)."""
+    warm_until = time.perf_counter() + budget.seconds / 3
+    for i in samples[: budget.warmup]:
+        call(i)
+        if time.perf_counter() > warm_until:
+            break
+    times: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + budget.seconds
+    for i in samples:
+        t0 = time.perf_counter()
+        ok = call(i)
+        times.append(time.perf_counter() - t0)
+        if ok is False:
+            errors += 1
+        if time.perf_counter() > deadline:
+            break
+    return times, errors
+
+
+def prepare(case: Case, backend: Any, cache: SnapshotCache, budget: Budget, rng: random.Random) -> None:
+    """Untimed: run the library once per key (warming the caches) and record its Cypher; draw the samples."""
+    library = LIBRARY[case.endpoint]
+    library(backend, cache, case.keys[0])  # the snapshot cache is filled before anything is recorded
+    deadline = time.perf_counter() + budget.seconds
+    for key in case.keys[: budget.max_keys]:
+        with recording(backend) as calls:
+            library(backend, cache, key)
+        case.recorded.append(calls)
+        if time.perf_counter() > deadline:
+            break
+    case.keys = case.keys[: len(case.recorded)]
+    case.samples = [rng.randrange(len(case.keys)) for _ in range(case.iterations)]
+    case.results["queries"] = query_names(backend.name, [c for calls in case.recorded for c in calls])
+    case.results["keys"] = len(case.keys)
+
+
+def measure_in_process(cases: list[Case], backend: Any, raw: Any, budget: Budget, rng: random.Random) -> None:
+    """Library, raw (and naive) latency of every case; a failing case is recorded and the others still run."""
+    cache = SnapshotCache()
+    failed = []
+    say("queries: building the matching / gaps index (as `policykg serve` does at start-up)")
+    started = time.perf_counter()
+    index = DERIVED.build_now(backend)
+    built = round(time.perf_counter() - started, 3)
+    for case in cases:
+        if case.endpoint in ("matching-enterprises", "gaps"):
+            case.results["index_build_seconds"] = built if index is not None else None
+    for case in cases:
+        try:
+            _measure_case(case, backend, raw, cache, budget, rng)
+        except Exception as exc:  # noqa: BLE001 - reported in the results, the phase fails at the end
+            case.results["error"] = f"{type(exc).__name__}: {exc}"
+            failed.append(case.name)
+            say(f"queries: {case.name}: FAILED: {case.results['error']}")
+    if failed:
+        raise RuntimeError(f"failed cases: {', '.join(failed)}")
+
+
+def _measure_case(case: Case, backend: Any, raw: Any, cache: SnapshotCache, budget: Budget,
+                  rng: random.Random) -> None:
+    say(f"queries: {case.name}: preparing")
+    prepare(case, backend, cache, budget, rng)
+    library = LIBRARY[case.endpoint]
+    say(f"queries: {case.name}: library")
+    times, _ = _timed_loop(case.samples, budget, lambda i: library(backend, cache, case.keys[i]))
+    case.results["library"] = latency_stats(times)
+
+    def replay(i: int) -> None:
+        for cypher, params in case.recorded[i]:
+            raw.run(cypher, params)
+
+    say(f"queries: {case.name}: raw")
+    times, _ = _timed_loop(case.samples, budget, replay)
+    case.results["raw"] = latency_stats(times)
+    if case.naive:
+        naive = [case.naive(k) for k in case.keys]
+        usable = [i for i in case.samples if naive[i]]
+        say(f"queries: {case.name}: naive")
+        times, _ = _timed_loop(usable, budget, lambda i: [raw.run(c, p) for c, p in naive[i]])
+        case.results["naive"] = latency_stats(times)
+    case.results["ratio_lib_raw"] = ratio(case.results["library"].get("p50"), case.results["raw"].get("p50"))
+    say(f"queries: {case.name}: " + _line(case.results))
+
+
+def measure_http(cases: list[Case], base_url: str, budget: Budget) -> None:
+    """HTTP latency of every prepared case, over one keep-alive connection; non-200 answers are counted."""
+    failed = []
+    with httpx.Client(base_url=base_url, timeout=300) as client:
+        for case in cases:
+            if not case.samples:
+                continue
+            say(f"http: {case.name}")
+            try:
+                _measure_http_case(case, client, budget)
+            except httpx.HTTPError as exc:
+                case.results["http_error"] = f"{type(exc).__name__}: {exc}"
+                failed.append(case.name)
+                say(f"http: {case.name}: FAILED: {case.results['http_error']}")
+    if failed:
+        raise RuntimeError(f"failed cases: {', '.join(failed)}")
+
+
+def _measure_http_case(case: Case, client: httpx.Client, budget: Budget) -> None:
+    status: dict[int, int] = {}
+
+    def get(i: int) -> bool:
+        path, query = case.url(case.keys[i])
+        code = client.get(path, params=query).status_code
+        status[code] = status.get(code, 0) + 1
+        return code == 200
+
+    times, errors = _timed_loop(case.samples, budget, get)
+    case.results["http"] = {**latency_stats(times), "errors": errors, "status": status}
+    case.results["ratio_http_raw"] = ratio(case.results["http"].get("p50"), case.results.get("raw", {}).get("p50"))
+    say(f"http: {case.name}: " + _line(case.results))
+
+
+def _line(r: dict[str, Any]) -> str:
+    parts = [f"{mode} p50 {r[mode]['p50']:.2f} p99 {r[mode]['p99']:.2f} ms (n {r[mode]['n']})"
+             for mode in ("library", "raw", "naive", "http") if r.get(mode, {}).get("n")]
+    return "; ".join(parts)
+
+
+def make_cases(enterprises: list[str], snapshot: Any, quick: bool, rng: random.Random,
+               capital_min: int) -> list[Case]:
+    """The measured cases, with their keys in random order (a fixed seed gives the same run)."""
+    check_routes()
+    n = {"cheap": 30, "mid": 10, "slow": 5} if quick else {"cheap": 500, "mid": 200, "slow": 100}
+    firms = rng.sample(enterprises, min(len(enterprises), 1000))
+    # Measures with a candidate pool (an industry, tier or place); the others answer at once with a note.
+    measures = [m for m in snapshot.measures if m.industries or m.tiers or m.places]
+    rng.shuffle(measures)
+    industries = {m.id: sorted(snapshot.industries.descendants(m.industries)) for m in measures}
+
+    def naive(key: dict[str, Any]) -> list[tuple[str, dict[str, Any]]] | None:
+        inds = industries[key["clause_id"]]
+        return naive_matching(inds, key.get("capital_min")) if inds else None
+
+    depths = sorted({1, 2, NEIGHBOURHOOD_DEPTH})
+    cases = [
+        Case("eligible-clauses", "eligible-clauses", [{"uscc": u} for u in firms], n["cheap"]),
+        Case("matching", "matching-enterprises", [{"clause_id": m.id} for m in measures], n["slow"], naive),
+        Case("matching capital_min", "matching-enterprises",
+             [{"clause_id": m.id, "capital_min": capital_min} for m in measures], n["slow"], naive),
+        Case("gaps", "gaps", [{}], n["slow"]),
+        Case("budget", "budget", [{}], n["mid"]),
+    ]
+    for d in depths:
+        label = f"neighbourhood depth {d}" + (" (default)" if d == NEIGHBOURHOOD_DEPTH else "")
+        params = [{"id": u} if d == NEIGHBOURHOOD_DEPTH else {"id": u, "depth": d} for u in firms]
+        cases.append(Case(label, "neighbourhood", params, n["cheap"]))
+    return cases
