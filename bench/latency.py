@@ -54,7 +54,8 @@ def check_routes() -> None:
 
 
 def _filters(p: dict[str, Any]) -> Any:
-    return _matching.Filters(place=p.get("place"), capital_min=p.get("capital_min"))
+    return _matching.Filters(place=p.get("place"), tier=p.get("tier"), capital_min=p.get("capital_min"),
+                             founded_from=p.get("founded_from"))
 
 
 def route_default(endpoint: Callable[..., Any], name: str) -> Any:
@@ -105,6 +106,9 @@ class Case:
     keys: list[dict[str, Any]]     # distinct parameter sets, in random order
     iterations: int
     naive: Callable[[dict[str, Any]], list[tuple[str, dict[str, Any]]] | None] | None = None
+    #: every measured call with parameters not seen before and the answer caches emptied (library), so
+    #: that what is timed is the work, not a cache hit
+    cold: bool = False
     recorded: list[list[tuple[str, dict[str, Any]]]] = field(default_factory=list)  # per prepared key
     samples: list[int] = field(default_factory=list)  # indices into the prepared keys
     results: dict[str, Any] = field(default_factory=dict)
@@ -131,20 +135,33 @@ class Budget:
 
 @contextmanager
 def recording(backend: Any) -> Iterator[list[tuple[str, dict[str, Any]]]]:
-    """Every statement the backend runs meanwhile, with its bound parameters (all Cypher goes
-    through ``Backend._execute``)."""
+    """Every statement the backend runs meanwhile, with its bound parameters: all Cypher goes through
+    ``Backend._execute``, except key lookups on a backend that runs them its own way (``_lookup``:
+    prepared statements on Ladybug)."""
+    from policykg.graph.base import Backend
+
     calls: list[tuple[str, dict[str, Any]]] = []
     execute = backend._execute
+    own_lookup = type(backend)._lookup is not Backend._lookup
+    lookup = backend._lookup
 
     def record(cypher: str, params: dict[str, Any] | None = None, *, write: bool = False) -> Any:
         calls.append((cypher, params or {}))
         return execute(cypher, params, write=write)
 
+    def record_lookup(cypher: str, params: dict[str, Any], *, keep: bool = True) -> Any:
+        calls.append((cypher, params or {}))
+        return lookup(cypher, params, keep=keep)
+
     backend._execute = record
+    if own_lookup:
+        backend._lookup = record_lookup
     try:
         yield calls
     finally:
         del backend._execute
+        if own_lookup:
+            del backend._lookup
 
 
 def query_names(backend_name: str, calls: list[tuple[str, dict[str, Any]]]) -> list[str]:
@@ -190,14 +207,19 @@ class RawNeo4j:
 # measuring
 # --------------------------------------------------------------------------------------------
 
-def _timed_loop(samples: list[int], budget: Budget, call: Callable[[int], Any]) -> tuple[list[float], int]:
+def _timed_loop(samples: list[int], budget: Budget, call: Callable[[int], Any],
+                cold: bool = False) -> tuple[list[float], int]:
     """Warm up (at most a third of the time), then time ``call`` on each sample until the samples or the
-    time run out (at least one is timed)."""
+    time run out (at least one is timed). ``cold``: the samples used to warm up are not timed again."""
     warm_until = time.perf_counter() + budget.seconds / 3
+    warmed = 0
     for i in samples[: budget.warmup]:
         call(i)
+        warmed += 1
         if time.perf_counter() > warm_until:
             break
+    if cold:
+        samples = samples[warmed:] or samples[-1:]
     times: list[float] = []
     errors = 0
     deadline = time.perf_counter() + budget.seconds
@@ -224,7 +246,10 @@ def prepare(case: Case, backend: Any, cache: SnapshotCache, budget: Budget, rng:
         if time.perf_counter() > deadline:
             break
     case.keys = case.keys[: len(case.recorded)]
-    case.samples = [rng.randrange(len(case.keys)) for _ in range(case.iterations)]
+    if case.cold:  # each key once, in random order
+        case.samples = rng.sample(range(len(case.keys)), len(case.keys))
+    else:
+        case.samples = [rng.randrange(len(case.keys)) for _ in range(case.iterations)]
     case.results["queries"] = query_names(backend.name, [c for calls in case.recorded for c in calls])
     case.results["keys"] = len(case.keys)
 
@@ -257,7 +282,13 @@ def _measure_case(case: Case, backend: Any, raw: Any, cache: SnapshotCache, budg
     prepare(case, backend, cache, budget, rng)
     library = LIBRARY[case.endpoint]
     say(f"queries: {case.name}: library")
-    times, _ = _timed_loop(case.samples, budget, lambda i: library(backend, cache, case.keys[i]))
+    def call(i: int) -> Any:
+        if case.cold and DERIVED.index is not None:
+            DERIVED.index.answers.clear()
+            DERIVED.index.items.clear()
+        return library(backend, cache, case.keys[i])
+
+    times, _ = _timed_loop(case.samples, budget, call, case.cold)
     case.results["library"] = latency_stats(times)
 
     def replay(i: int) -> None:
@@ -304,7 +335,7 @@ def _measure_http_case(case: Case, client: httpx.Client, budget: Budget) -> None
         status[code] = status.get(code, 0) + 1
         return code == 200
 
-    times, errors = _timed_loop(case.samples, budget, get)
+    times, errors = _timed_loop(case.samples, budget, get, case.cold)
     case.results["http"] = {**latency_stats(times), "errors": errors, "status": status}
     case.results["ratio_http_raw"] = ratio(case.results["http"].get("p50"), case.results.get("raw", {}).get("p50"))
     say(f"http: {case.name}: " + _line(case.results))
@@ -314,6 +345,21 @@ def _line(r: dict[str, Any]) -> str:
     parts = [f"{mode} p50 {r[mode]['p50']:.2f} p99 {r[mode]['p99']:.2f} ms (n {r[mode]['n']})"
              for mode in ("library", "raw", "naive", "http") if r.get(mode, {}).get("n")]
     return "; ".join(parts)
+
+
+def random_filters(measures: list[Any], snapshot: Any, rng: random.Random, n: int) -> list[dict[str, Any]]:
+    """``n`` distinct (measure, filters) keys: one to three of place, tier, capital_min (log-uniform from
+    10万 to 10亿 yuan) and founded_from (1995-2023), each drawn at random."""
+    places = sorted(snapshot.places.nodes)
+    tiers = sorted(i for i, r in snapshot.names.items() if r["label"] == "Tier")
+    draw = {"place": lambda: rng.choice(places), "tier": lambda: rng.choice(tiers),
+            "capital_min": lambda: int(round(10 ** rng.uniform(5, 9), -3)), "founded_from": lambda: rng.randint(1995, 2023)}
+    keys: dict[tuple, dict[str, Any]] = {}
+    while len(keys) < n:
+        chosen = rng.sample(sorted(draw), rng.randint(1, 3))
+        key = {"clause_id": rng.choice(measures).id, **{f: draw[f]() for f in sorted(chosen)}}
+        keys.setdefault(tuple(sorted(key.items())), key)
+    return list(keys.values())
 
 
 def make_cases(enterprises: list[str], snapshot: Any, quick: bool, rng: random.Random,
@@ -337,6 +383,8 @@ def make_cases(enterprises: list[str], snapshot: Any, quick: bool, rng: random.R
         Case("matching", "matching-enterprises", [{"clause_id": m.id} for m in measures], n["slow"], naive),
         Case("matching capital_min", "matching-enterprises",
              [{"clause_id": m.id, "capital_min": capital_min} for m in measures], n["slow"], naive),
+        Case("matching random filters", "matching-enterprises", random_filters(measures, snapshot, rng, n["slow"] * 3),
+             n["slow"] * 3, cold=True),
         Case("gaps", "gaps", [{}], n["slow"]),
         Case("budget", "budget", [{}], n["mid"]),
     ]

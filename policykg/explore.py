@@ -39,7 +39,9 @@ def neighbourhood(backend: Backend, node_id: str, depth: int = 1, limit: int = 5
     for level in range(1, depth + 1):
         if not frontier:
             break
-        rows = backend.expand(frontier)
+        # Each expansion stops past the count cap: a hub (an industry of 400k firms) is not read whole.
+        rows = backend.expand(frontier, cap=COUNT_CAP + 1)
+        cut = any(n > COUNT_CAP for n in _branch_sizes(rows))
         rows.sort(key=lambda r: (r["type"], r["label"] or "", r["source"], r["target"], r["direction"]))
         nxt: dict[str, str] = {}
         for r in rows:
@@ -52,8 +54,8 @@ def neighbourhood(backend: Backend, node_id: str, depth: int = 1, limit: int = 5
             key = (r["source"], r["type"], r["target"])
             if r["source"] in nodes and r["target"] in nodes and key not in edges:
                 edges[key] = {"source": r["source"], "target": r["target"], "type": r["type"]}
-        if len(reached) > COUNT_CAP:
-            exact = level == depth
+        if cut or len(reached) > COUNT_CAP:
+            exact = level == depth and not cut
             break
         frontier = nxt
     return {
@@ -65,6 +67,16 @@ def neighbourhood(backend: Backend, node_id: str, depth: int = 1, limit: int = 5
         "total": len(reached),
         "total_exact": exact,
     }
+
+
+def _branch_sizes(rows: list[dict[str, Any]]) -> list[int]:
+    """Rows per (type, direction, label) — the branches of one expansion, each capped at COUNT_CAP + 1 rows:
+    one that reached the cap may have been cut short."""
+    sizes: dict[tuple[str, str, str], int] = {}
+    for r in rows:
+        k = (r["type"], r["direction"], r["label"] or "")
+        sizes[k] = sizes.get(k, 0) + 1
+    return list(sizes.values())
 
 
 def path(backend: Backend, source: str, target: str) -> dict[str, Any]:

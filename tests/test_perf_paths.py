@@ -87,6 +87,23 @@ def test_lookups_agree_across_backends(graphs):
     assert _canon(emb.expand(labels)) == _canon(neo.expand(labels))
 
 
+@pytest.mark.parametrize("name", ["embedded", "neo4j"])
+def test_neighbourhood_stops_reading_a_hub_past_the_count_cap(graphs, name, monkeypatch):
+    b = graphs[name]
+    full = explore.neighbourhood(b, "place-binjiang", 1, 500)
+    assert full["total_exact"] and full["total"] > 4
+    cap = 1
+    monkeypatch.setattr(explore, "COUNT_CAP", cap)
+    rows = b.expand({"place-binjiang": "Place"}, cap=cap + 1)
+    per_branch: dict = {}
+    for r in rows:
+        per_branch[(r["type"], r["direction"], r["label"])] = per_branch.get((r["type"], r["direction"], r["label"]), 0) + 1
+    assert per_branch and max(per_branch.values()) <= cap + 1  # each branch stopped at the cap
+    cut = explore.neighbourhood(b, "place-binjiang", 1, 500)
+    assert cut["total_exact"] is False and cut["truncated"] is False
+    assert cap < cut["total"] < full["total"] and len(cut["nodes"]) == cut["total"]
+
+
 @pytest.mark.parametrize("depth", [1, 2, 3])
 def test_neighbourhood_is_the_same_on_both_backends(graphs, depth):
     emb, neo = graphs["embedded"], graphs["neo4j"]

@@ -674,6 +674,11 @@ class LRU:
                 _, v = self._items.popitem(last=False)
                 self.chars -= len(v)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.chars = 0
+
     def get_many(self, measure: str, ids: list[str]) -> dict[str, str]:
         out = {}
         for i in ids:

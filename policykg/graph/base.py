@@ -453,9 +453,9 @@ class Backend(abc.ABC):
             rows += self._lookup(cypher, {"ids": part}).records()
         return rows
 
-    def _expand_cypher(self, label: str) -> str | None:
+    def _expand_cypher(self, label: str, capped: bool = False) -> str | None:
         cache = self._lookup_cache()
-        key = ("expand", label, self.batch_expand)
+        key = ("expand", label, self.batch_expand, capped)
         if key not in cache:
             nt = self.schema.node(label)
             start = (f"UNWIND $ids AS i MATCH (n:{label} {{{quote_name(nt.key)}: i}})" if self.batch_expand
@@ -471,26 +471,31 @@ class Backend(abc.ABC):
                         branches.append(
                             f"{start}<-[:{rt.type}]-(m:{a}) RETURN m.id AS source, '{rt.type}' AS type, n.id AS target, "
                             f"'in' AS direction, '{a}' AS label, {self._display(a, 'm')} AS name")
+            if capped:  # each branch stops after $cap rows: a hub (an industry of 400k firms) is not read whole
+                branches = [b + " LIMIT $cap" for b in branches]
             cache[key] = "\nUNION ALL\n".join(branches) if branches else None
         return cache[key]
 
-    def expand(self, nodes: dict[str, str]) -> list[dict[str, Any]]:
+    def expand(self, nodes: dict[str, str], cap: int | None = None) -> list[dict[str, Any]]:
         """Every relationship touching the given nodes (id -> label), as the rows of ``neighbours``:
-        ``{source, type, target, direction, label, name}``."""
+        ``{source, type, target, direction, label, name}``. ``cap``: at most this many rows per
+        relationship type and direction (per statement: per node on Ladybug, per batch of nodes on
+        Neo4j), so that callers that count can stop at a hub."""
         by_label: dict[str, list[str]] = {}
         for node_id, label in nodes.items():
             by_label.setdefault(label, []).append(node_id)
         rows: list[dict[str, Any]] = []
         for label in sorted(by_label):
-            cypher = self._expand_cypher(label)
+            cypher = self._expand_cypher(label, capped=cap is not None)
             if cypher is None:
                 continue
+            extra = {} if cap is None else {"cap": int(cap)}
             if self.batch_expand:
                 for part in chunks(by_label[label], 10_000):
-                    rows += self._lookup(cypher, {"ids": part}, keep=False).records()
+                    rows += self._lookup(cypher, {"ids": part, **extra}, keep=False).records()
             else:
                 for node_id in by_label[label]:
-                    rows += self._lookup(cypher, {"id": node_id}, keep=False).records()
+                    rows += self._lookup(cypher, {"id": node_id, **extra}, keep=False).records()
         return rows
 
     def counts(self) -> dict[str, dict[str, int]]:
