@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from policykg.api.app import create_app
 from policykg.graph import open_backend
 from policykg.settings import get_settings
-from tests.fixtures.graph import MATCH_ENTERPRISES, load_match_graph, parse_test_policy
+from tests.fixtures.graph import MATCH_ENTERPRISES, load_match_graph, match_graphs, parse_test_policy
 from tests.test_match import all_paths, check_paths_exist
 
 ON = "2025-06-01"
@@ -23,14 +23,7 @@ TEST_DOC = parse_test_policy().document.id
 
 @pytest.fixture(scope="module")
 def graphs(tmp_path_factory, _neo4j_backend):
-    emb = open_backend(get_settings(backend="embedded", data_dir=tmp_path_factory.mktemp("api-match"),
-                                    buffer_pool_mb=256))
-    neo = _neo4j_backend
-    neo.clear()
-    neo.drop_schema()
-    neo.apply_schema()
-    seed = load_match_graph(emb)
-    load_match_graph(neo)
+    emb, neo, seed = match_graphs(tmp_path_factory.mktemp("api-match"), _neo4j_backend)
     clients = {}
     with TestClient(create_app(emb.settings, backend=emb)) as ce, TestClient(create_app(neo.settings, backend=neo)) as cn:
         clients = {"embedded": ce, "neo4j": cn}

@@ -24,21 +24,14 @@ from policykg.api.app import create_app
 from policykg.errors import NotFound
 from policykg.graph import open_backend
 from policykg.settings import get_settings
-from tests.fixtures.graph import MATCH_ENTERPRISES, load_match_graph
+from tests.fixtures.graph import MATCH_ENTERPRISES, load_match_graph, match_graphs
 
 ON = "2025-06-01"
 
 
 @pytest.fixture(scope="module")
 def graphs(tmp_path_factory, _neo4j_backend):
-    emb = open_backend(get_settings(backend="embedded", data_dir=tmp_path_factory.mktemp("perf-paths"),
-                                    buffer_pool_mb=256))
-    neo = _neo4j_backend
-    neo.clear()
-    neo.drop_schema()
-    neo.apply_schema()
-    seed = load_match_graph(emb)
-    load_match_graph(neo)
+    emb, neo, seed = match_graphs(tmp_path_factory.mktemp("perf-paths"), _neo4j_backend)
     yield {"embedded": emb, "neo4j": neo, "seed": seed}
     emb.close()
 
