@@ -87,6 +87,8 @@ _LUT = np.full(256, -1, dtype=np.int64)
 for _i, _ch in enumerate(_uscc.ALPHABET):
     _LUT[ord(_ch)] = _i
 _W = np.array(_uscc.WEIGHTS, dtype=np.int64)
+_LUT8 = np.where(_LUT >= 0, _LUT, 31).astype(np.uint8)
+_W32 = _W.astype(np.int32)
 
 
 # --------------------------------------------------------------------------------------------
@@ -105,8 +107,10 @@ def _one_line_records(t: Table) -> int | None:
             if not block:
                 break
             nl += block.count(b"\n")
-            cr += block.count(b"\r")
-            crlf += block.count(b"\r\n") + (1 if prev_cr and block[:1] == b"\n" else 0)
+            k = block.count(b"\r")
+            if k or prev_cr:  # most files have no \r at all: no third pass over them
+                cr += k
+                crlf += block.count(b"\r\n") + (1 if prev_cr and block[:1] == b"\n" else 0)
             prev_cr = block[-1:] == b"\r"
             last = block[-1:]
     if cr != crlf:
@@ -183,8 +187,8 @@ def fast_records(loader: Any, t: Table, data: tuple[pa.Table, int], chunk_rows: 
             idx = np.flatnonzero(blank)
             if not len(idx):
                 break
-            blank[idx] = _ws_only(c.take(pa.array(idx)))
-        cols = {key: part.column(i).combine_chunks() for i, key in fields}
+            blank[idx] = _ws_only(c.take(pa.array(idx)) if len(idx) < n else c.chunk(0))
+        cols = {key: part.column(i).chunk(0) for i, key in fields}  # one chunk each (combined above)
         if t.kind == "enterprises":
             yield from _enterprise_block(loader, t, part, cols, n, blank, first_line + start)
             t.position = int(t.size * min(start + n, total) / total)
@@ -265,7 +269,12 @@ def _memo2(cols: list[pa.Array | None], n: int, fn: Callable[..., Any], reject: 
     combined = codes[0]
     for k in range(1, len(codes)):
         combined = combined * len(dicts[k]) + codes[k]
-    uniq, inverse = np.unique(combined, return_inverse=True)
+    if len(codes) == 1:  # the dictionary's codes are the distinct values' numbers already
+        uniq, inverse = np.arange(len(dicts[0]), dtype=np.int64), combined
+    else:
+        enc = pc.dictionary_encode(pa.array(combined))  # by hash: no sort
+        uniq = enc.dictionary.to_numpy()
+        inverse = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     results = np.empty(len(uniq), dtype=object)
     bad = np.zeros(len(uniq), dtype=bool)
     for j, u in enumerate(uniq.tolist()):
@@ -300,24 +309,38 @@ def _text(loader: Any, col: pa.Array | None, n: int) -> list[Any]:
     return values
 
 
+def _uscc_ok(col: pa.Array, n: int) -> np.ndarray:
+    """True where a cell is a valid 18-character USCC as it stands (check character included)."""
+    offsets = np.frombuffer(col.buffers()[1], dtype=np.int32)[col.offset: col.offset + n + 1]
+    data_buf = col.buffers()[2]
+    ok = np.zeros(n, dtype=bool)
+    if data_buf is None or not n:
+        return ok
+    m = np.diff(offsets) == 18
+    k = int(np.count_nonzero(m))
+    if not k:
+        return ok
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    if k == n:  # every cell has 18 bytes: they lie one after another
+        chars = data[offsets[0]: offsets[0] + 18 * n].reshape(n, 18)
+    else:
+        chars = data[offsets[:-1][m][:, None] + np.arange(18, dtype=np.int32)]
+    vals = _LUT8[chars]  # 0..30, or 31 for a byte outside the alphabet
+    good = (vals < 31).all(axis=1)
+    total = vals[:, :17].astype(np.int32) @ _W32
+    good &= vals[:, 17] == (31 - total % 31) % 31
+    if k == n:
+        return good
+    ok[np.flatnonzero(m)[good]] = True
+    return ok
+
+
 def _uscc_col(loader: Any, fmt: Any, col: pa.Array | None, n: int, reject: type) -> tuple[list[Any], np.ndarray]:
     """``loader.uscc`` of each cell: valid 18-character codes checked vectorised, the rest one by one."""
     if col is None:
         return [None] * n, np.ones(n, dtype=bool)
     col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    offsets = np.frombuffer(col.buffers()[1], dtype=np.int32)[col.offset: col.offset + n + 1]
-    data_buf = col.buffers()[2]
-    ok = np.zeros(n, dtype=bool)
-    lens = np.diff(offsets)
-    m = lens == 18
-    if data_buf is not None and m.any():
-        data = np.frombuffer(data_buf, dtype=np.uint8)
-        idx = offsets[:-1][m][:, None] + np.arange(18)
-        vals = _LUT[data[idx]]
-        good = (vals >= 0).all(axis=1)
-        total = (np.where(vals[:, :17] >= 0, vals[:, :17], 0) * _W).sum(axis=1)
-        good &= vals[:, 17] == (31 - total % 31) % 31
-        ok[np.flatnonzero(m)[good]] = True
+    ok = _uscc_ok(col, n)
     values = col.to_pylist()
     bad = np.zeros(n, dtype=bool)
     for i in np.flatnonzero(~ok).tolist():

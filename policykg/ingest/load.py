@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import hashlib
 import re
 import sys
@@ -40,7 +41,6 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,7 @@ CHUNK = 50_000
 FAST_CHUNK = 250_000  # rows per chunk on the columnar path
 WRITE_ROWS = 500_000  # enterprise rows gathered (as Arrow tables) before one bulk write (a COPY into a
 # non-empty table costs more than one into an empty one: fewer, larger copies are cheaper)
+QUEUE_BYTES = 256 << 20  # Arrow tables queued for the writer thread besides the write it is making
 _NEW_LABELS = ("Enterprise", "Financial", "Investment", "Grant")  # keys a load makes, never reference data
 _MASK = (1 << 64) - 1
 _FAST = 1 << 126  # in ``seen``: a row of the columnar path, its fingerprint not computed yet
@@ -66,6 +67,8 @@ _DATE8_RE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _YEAR_RE = re.compile(r"((?:19|20|21)\d{2})(?:\.0)?\s*年?度?")
 _INT_RE = re.compile(r"(\d+)(?:\.0+)?\s*(?:人|名|个)?")
 _LIST_SPLIT = re.compile(r"[;；、,，|\n]")
+_TIER_SPLIT = re.compile(r"[;；\n|]")  # entries of a tiers cell
+_TIER_FIELDS = re.compile(r"[:：]")  # name:year:issuer within an entry
 _CLAUSE_ID = re.compile(r"(doc-[0-9a-f]{12}):\S+")
 _TRUE = frozenset({"true", "yes", "y", "1", "是", "t", "已上市", "上市", "√"})
 _FALSE = frozenset({"false", "no", "n", "0", "否", "f", "未上市", "×"})
@@ -174,12 +177,10 @@ def fund_id(name: str, taxonomy: Any = None) -> str:
     return "fund-" + _hash(_norm_name(name), n=12)
 
 
-@lru_cache(maxsize=1)
 def _seed_document_id() -> str:
-    from policykg.ingest.parse import parse_bytes
-    from policykg.ingest.policy import SEED, seed_bytes
+    from policykg.ingest.policy import seed_document
 
-    return parse_bytes(seed_bytes(), SEED).document.id
+    return seed_document().document.id
 
 
 # --------------------------------------------------------------------------------------------
@@ -290,6 +291,7 @@ class _Loader:
         self.labels: list[str] = []
         self._resolved: dict[tuple[str, str], str | None] = {}
         self._units: dict[str, tuple[float, str | None] | str] = {}
+        self._tier_parts: dict[tuple[str, str, str], Any] = {}  # see _tiers_text
         self._tax_funds: dict[str, dict[str, Any]] = {}
         # keys seen in this load: key -> fingerprint | line << 64 | table index << 100
         self.seen: dict[str, dict[Any, int]] = {k: {} for k in ("enterprises", "funds", "investments", "selections",
@@ -305,21 +307,29 @@ class _Loader:
         # labels empty when the load began: the keys the load writes to them are new (the loader
         # writes each key once), so the backend need not look them up
         self.new_labels: set[str] = set()
-        # the bulk write in flight (columnar path): the engine copies one chunk while the next is
-        # converted (the engine releases the GIL); at most one, so memory holds two chunks at most
+        # the writes in flight (columnar path and reference data), in order on one writer thread:
+        # the engine copies one chunk while the next is converted (the engine releases the GIL).
+        # Besides the oldest, at most QUEUE_BYTES of tables wait, so memory holds about two chunks
         self._executor: Any = None
-        self._inflight: tuple[Any, str] | None = None
+        self._inflight: list[tuple[Any, str, int]] = []  # (future, table label, bytes)
+        self._failed = False  # a write failed: the writes queued after it are not made
         self.current = ""  # the label of the table being loaded
         self.fig_keys: list[Any] | None = None  # the current table's revenue / rd_spend columns
         self.units: dict[Any, str] = {}  # the current table's units from its header (注册资本(万元))
 
     # --- reference data -------------------------------------------------------------------
     def put_taxonomy(self) -> None:
+        """The taxonomy's missing nodes and relationships, written on the writer thread (before any
+        table's rows, which refer to them) while the first table is read."""
         from policykg.ingest.policy import ensure_taxonomy
 
         for row in self.taxonomy.to_batch().nodes.get("Fund", []):
             self._tax_funds[row["id"]] = row
-        ensure_taxonomy(self.backend)
+        def write() -> dict[str, int]:
+            ensure_taxonomy(self.backend)
+            return {}
+
+        self._submit(write, "taxonomy", 0)
         self.report.reference.append("taxonomy (in place)")
 
     def find_new_labels(self) -> None:
@@ -327,17 +337,27 @@ class _Loader:
         self.new_labels = {label for label in _NEW_LABELS if nodes.get(label, 0) == 0}
 
     def put_seed(self, refs: Iterable[str]) -> None:
+        """The packaged seed policy, when ``refs`` (clause ids) refer to it and it is not in the
+        graph: written on the writer thread, after the taxonomy. Its clauses count as in the graph."""
         if self.seed_checked:
             return
         seed = _seed_document_id()
         if not any(r.startswith(seed + ":") for r in refs):
             return
         self.seed_checked = True
-        self.wait()
+        # no write in flight makes documents: the look-up need not wait for them
         if self.backend.missing_ids("PolicyDocument", {seed}):
-            from policykg.ingest.policy import ingest_seed
+            from policykg.ingest.policy import ingest_document, seed_document
 
-            ingest_seed(self.backend)
+            doc = seed_document()
+
+            def write() -> dict[str, int]:
+                # the taxonomy is in place (put_taxonomy, queued before): not written again
+                ingest_document(self.backend, doc, taxonomy=False)
+                return {}
+
+            self._submit(write, "seed policy", 0)
+            self.in_graph["Clause"].update(c.id for c in doc.clauses)
             self.report.reference.append(f"seed policy {seed} (ingested: grants refer to its clauses)")
 
     def _write(self, batch: GraphBatch) -> None:
@@ -376,30 +396,64 @@ class _Loader:
                            {k: pa.concat_tables(v) for k, v in rels.items()})
 
     def _write_tables(self, nodes: dict[str, Any], rels: dict[Any, Any]) -> None:
-        """Hand the tables to the writer thread (after the write before them is done)."""
+        """Hand the tables to the writer thread (queued after the writes before them)."""
+        present = {"Enterprise": self._present("enterprises", "Enterprise"), "Fund": self._present("funds", "Fund"),
+                   "Clause": self.in_graph["Clause"]}
+        size = sum(t.nbytes for t in nodes.values()) + sum(t.nbytes for t in rels.values())
+        new = frozenset(self.new_labels)
+        self._submit(lambda: self.backend.write_tables(nodes, rels, present=present, new=new), self.current, size)
+
+    def _present(self, kind: str, label: str) -> Any:
+        """Ids known to exist: loaded now or found in the graph. (Only spares the backend look-ups:
+        an id missing here is looked up.) The keys seen when nothing was found in the graph (the
+        usual case) are a dict, whose membership test costs no Python call per id."""
+        if not self.in_graph[label]:
+            return self.seen[kind]
+        return _Either(self.seen[kind], self.in_graph[label])
+
+    def _submit(self, write: Callable[[], dict[str, int]], label: str, size: int) -> None:
+        """Queue ``write`` on the writer thread: the writes run one at a time, in order. Waits first
+        while the writes queued besides the oldest (the one running) and this one hold more than
+        QUEUE_BYTES of tables."""
         from concurrent.futures import ThreadPoolExecutor
 
-        present = {"Enterprise": _Either(self.seen["enterprises"], self.in_graph["Enterprise"]),
-                   "Fund": _Either(self.seen["funds"], self.in_graph["Fund"]),
-                   "Clause": self.in_graph["Clause"]}
-        self.wait()
+        while self._inflight and sum(s for _, _, s in self._inflight[1:]) + size > QUEUE_BYTES:
+            self._wait_one()
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policykg-load")
-        self._inflight = (self._executor.submit(self.backend.write_tables, nodes, rels, present=present,
-                                                new=self.new_labels), self.current)
 
-    def wait(self) -> None:
-        """Wait for the write in flight; before anything reads the graph or writes another way."""
-        if self._inflight is None:
-            return
-        future, label = self._inflight
-        self._inflight = None
+        def run() -> dict[str, int]:
+            if self._failed:  # an earlier write failed: the load stops there
+                return {}
+            try:
+                return write()
+            except BaseException:
+                self._failed = True
+                raise
+
+        self._inflight.append((self._executor.submit(run), label, size))
+
+    def _wait_one(self) -> None:
+        future, label, _ = self._inflight.pop(0)
         try:
             written = future.result()
-        except ValidationError as exc:  # pragma: no cover - validation above should prevent it
-            raise PolicyKGError(f"{label}: the graph refused a chunk: {exc.message}") from None
+        except BaseException:
+            for f, _, _ in self._inflight:
+                f.cancel()
+            self._inflight.clear()
+            self._failed = True
+            raise
         for k, v in written.items():
             self.report.written[k] = self.report.written.get(k, 0) + v
+
+    def wait(self) -> None:
+        """Wait for the writes in flight; before anything reads the graph or writes another way."""
+        while self._inflight:
+            label = self._inflight[0][1]
+            try:
+                self._wait_one()
+            except ValidationError as exc:  # pragma: no cover - validation above should prevent it
+                raise PolicyKGError(f"{label}: the graph refused a chunk: {exc.message}") from None
 
     def close(self) -> None:
         try:
@@ -596,37 +650,75 @@ class _Loader:
     def tiers(self, raw: Any, col: str, fmt: Format) -> tuple[tuple[str, int | None, str | None], ...]:
         if raw is None or raw == "":
             return ()
+        if not isinstance(raw, (list, tuple)):
+            return self._tiers_text(str(raw), col, fmt)
         entries: list[tuple[str, Any, Any]] = []
-        if isinstance(raw, (list, tuple)):
-            for item in raw:
-                if isinstance(item, dict):
-                    entries.append((str(item.get("tier") or item.get("name") or ""), item.get("year"),
-                                    item.get("issuer")))
-                else:
-                    entries.extend(self._tier_items(str(item)))
-        else:
-            entries.extend(self._tier_items(str(raw)))
+        for item in raw:
+            if isinstance(item, dict):
+                entries.append((str(item.get("tier") or item.get("name") or ""), item.get("year"),
+                                item.get("issuer")))
+            else:
+                entries.extend(self._tier_items(str(item)))
         best: dict[str, tuple[str, int | None, str | None]] = {}
         for name, year, issuer in entries:
-            name = name.strip()
-            if not name:
+            got = self._tier_entry(name, year, issuer, col, fmt)
+            if got is not None:
+                self._best_tier(best, got)
+        return tuple(sorted(best.values()))
+
+    def _tier_entry(self, name: str, year: Any, issuer: Any, col: str, fmt: Format
+                    ) -> tuple[str, int | None, str | None] | None:
+        """(tier id, year, issuer) of one entry of a tiers cell; None for an entry without a name."""
+        name = name.strip()
+        if not name:
+            return None
+        tid = self.resolve_or_reject("tier", name, col, fmt)
+        y = self.year(year, col, fmt) if year not in (None, "") else None
+        return tid, y, self.text(issuer)
+
+    @staticmethod
+    def _best_tier(best: dict[str, tuple[str, int | None, str | None]], entry: tuple[str, int | None, str | None]
+                   ) -> None:
+        old = best.get(entry[0])
+        if old is None or (entry[1] or 0) >= (old[1] or 0):
+            best[entry[0]] = entry
+
+    def _tiers_text(self, text: str, col: str, fmt: Format) -> tuple[tuple[str, int | None, str | None], ...]:
+        """``tiers`` of a text cell (名称:年份:发文单位 entries): each distinct entry is read once per load
+        (a cell repeats entries that other cells have), its reject kept as the reason it gives."""
+        cache = self._tier_parts
+        if len(cache) > 100_000:
+            cache.clear()
+        best: dict[str, tuple[str, int | None, str | None]] = {}
+        for part in _TIER_SPLIT.split(text):
+            part = part.strip()
+            if not part:
                 continue
-            tid = self.resolve_or_reject("tier", name, col, fmt)
-            y = self.year(year, col, fmt) if year not in (None, "") else None
-            iss = self.text(issuer)
-            old = best.get(tid)
-            if old is None or (y or 0) >= (old[1] or 0):
-                best[tid] = (tid, y, iss)
+            key = (part, col, fmt.kind)
+            got = cache.get(key, cache)
+            if got is cache:
+                bits: list[Any] = [b.strip() for b in _TIER_FIELDS.split(part, maxsplit=2)]
+                bits += [None] * (3 - len(bits))
+                try:
+                    got = self._tier_entry(bits[0], bits[1], bits[2], col, fmt)
+                except _Reject as r:
+                    got = (r.field, r.reason, _Reject)
+                cache[key] = got
+            if got is None:
+                continue
+            if got[2] is _Reject:
+                raise _Reject(got[0], got[1])
+            self._best_tier(best, got)
         return tuple(sorted(best.values()))
 
     @staticmethod
     def _tier_items(text: str) -> list[tuple[str, Any, Any]]:
         out = []
-        for part in re.split(r"[;；\n|]", text):
+        for part in _TIER_SPLIT.split(text):
             part = part.strip()
             if not part:
                 continue
-            bits = [b.strip() for b in re.split(r"[:：]", part, maxsplit=2)]
+            bits = [b.strip() for b in _TIER_FIELDS.split(part, maxsplit=2)]
             bits += [None] * (3 - len(bits))
             out.append((bits[0], bits[1], bits[2]))
         return out
@@ -783,11 +875,12 @@ class _Loader:
         """The ids that exist: loaded in this load or found in the graph."""
         found = self.in_graph[label]
         ask = {i for i in ids if i not in loaded and i not in found}
-        if ask:
-            self.wait()
-            missing = self.backend.missing_ids(label, ask)
-            found.update(ask - missing)
-        return {i for i in ids if i in loaded or i in found}
+        if not ask:
+            return ids  # all known (the usual case): no second pass
+        self.wait()
+        missing = self.backend.missing_ids(label, ask)
+        found.update(ask - missing)
+        return ids - missing
 
     def enterprise_missing(self, code: str) -> str:
         where = self.rej_ent.get(code)
@@ -905,7 +998,7 @@ class _Loader:
         seen = self.seen["enterprises"]
         keys = block.keys()
         idx = block.idx
-        hit = [k in seen for k in keys]
+        hit = [k in seen for k in keys] if seen else []
         if any(hit):
             import numpy as np
 
@@ -1116,24 +1209,32 @@ def load_paths(backend: Backend, paths: Iterable[Path | str], *, chunk_size: int
     started = time.perf_counter()
     tables = find_tables(list(paths))
     _unique_rejects(tables)
-    loader = _Loader(backend, chunk_size or (FAST_CHUNK if fast else CHUNK), fast)
-    loader.labels = [t.label for t in tables]
-    loader.put_taxonomy()
-    # the seed policy first, when grants refer to its clauses
-    grants = [t for t in tables if t.kind == "grants"]
-    if grants:
-        loader.put_seed(_clause_refs(grants, _seed_document_id()))
-    if fast:
-        loader.find_new_labels()
-    bar = _Progress(sys.stderr.isatty() if progress is None else progress)
+    # The load makes millions of objects that live until it ends (keys seen, payloads): the cyclic
+    # garbage collector would walk them over and over, for nothing (they hold no cycles).
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
-        for i, t in enumerate(tables):
-            loader.report.tables.append(loader.load_table(i, t, bar))
-    finally:
+        loader = _Loader(backend, chunk_size or (FAST_CHUNK if fast else CHUNK), fast)
+        loader.labels = [t.label for t in tables]
+        if fast:
+            loader.find_new_labels()  # before any write (the reference data go to labels it does not ask)
+        bar = _Progress(sys.stderr.isatty() if progress is None else progress)
         try:
-            loader.close()
+            loader.put_taxonomy()
+            # the seed policy first, when grants refer to its clauses
+            grants = [t for t in tables if t.kind == "grants"]
+            if grants:
+                loader.put_seed(_clause_refs(grants, _seed_document_id()))
+            for i, t in enumerate(tables):
+                loader.report.tables.append(loader.load_table(i, t, bar))
         finally:
-            bar.stop()
+            try:
+                loader.close()
+            finally:
+                bar.stop()
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     loader.report.seconds = time.perf_counter() - started
     return loader.report
 

@@ -7,6 +7,7 @@ and clause keeps the span of the normalised text it was read from and the quoted
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -186,13 +187,16 @@ def _supersedes(batch: GraphBatch, doc: ParsedDocument, others: list[dict[str, A
     return replaced
 
 
-def ingest_document(backend: Backend, doc: ParsedDocument) -> dict[str, Any]:
+def ingest_document(backend: Backend, doc: ParsedDocument, *, taxonomy: bool = True) -> dict[str, Any]:
     """Write one parsed document; re-ingesting the same text changes nothing.
 
     A different text with the same number (or title) is a new version, linked by SUPERSEDES.
+    ``taxonomy``: write the taxonomy first (:func:`ensure_taxonomy`); False when the caller has
+    just put it in place.
     """
     existed = not backend.missing_ids("PolicyDocument", {doc.document.id})
-    ensure_taxonomy(backend)
+    if taxonomy:
+        ensure_taxonomy(backend)
     batch = to_batch(doc)
     replaced: list[str] = []
     if not existed:
@@ -224,6 +228,12 @@ def seed_bytes() -> bytes:
     return resources.files("policykg.data").joinpath("seeds", SEED).read_bytes()
 
 
+@lru_cache(maxsize=1)
+def seed_document() -> ParsedDocument:
+    """The seed policy, parsed (once per process: the parse is deterministic and nothing changes it)."""
+    return parse_bytes(seed_bytes(), SEED)
+
+
 def ingest_seed(backend: Backend) -> list[dict[str, Any]]:
     """The demo's documents: the seed policy shipped with the package."""
-    return [ingest_document(backend, parse_bytes(seed_bytes(), SEED))]
+    return [ingest_document(backend, seed_document())]
