@@ -7,6 +7,7 @@ Nodes are found and expanded with the backend's key lookups (:meth:`Backend.find
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from policykg.errors import NotFound
@@ -40,20 +41,22 @@ def neighbourhood(backend: Backend, node_id: str, depth: int = 1, limit: int = 5
         if not frontier:
             break
         # Each expansion stops past the count cap: a hub (an industry of 400k firms) is not read whole.
-        rows = backend.expand(frontier, cap=COUNT_CAP + 1)
-        cut = any(n > COUNT_CAP for n in _branch_sizes(rows))
-        rows.sort(key=lambda r: (r["type"], r["label"] or "", r["source"], r["target"], r["direction"]))
+        # Rows are lists in Backend.EXPAND_COLUMNS order: source, type, target, direction, label, name.
+        rows = backend.expand_rows(frontier, cap=COUNT_CAP + 1)
+        cut = _cut(rows)
+        rows.sort(key=_order)
         nxt: dict[str, str] = {}
-        for r in rows:
-            other = r["target"] if r["direction"] == "out" else r["source"]
+        for source, rtype, target, direction, label, name in rows:
+            other = target if direction == "out" else source
             if other not in reached:
                 reached.add(other)
-                nxt[other] = r["label"]
+                nxt[other] = label
                 if len(nodes) < limit:
-                    nodes[other] = {"id": other, "label": r["label"], "name": r["name"], "depth": level}
-            key = (r["source"], r["type"], r["target"])
-            if r["source"] in nodes and r["target"] in nodes and key not in edges:
-                edges[key] = {"source": r["source"], "target": r["target"], "type": r["type"]}
+                    nodes[other] = {"id": other, "label": label, "name": name, "depth": level}
+            if source in nodes and target in nodes:
+                key = (source, rtype, target)
+                if key not in edges:
+                    edges[key] = {"source": source, "target": target, "type": rtype}
         if cut or len(reached) > COUNT_CAP:
             exact = level == depth and not cut
             break
@@ -69,14 +72,18 @@ def neighbourhood(backend: Backend, node_id: str, depth: int = 1, limit: int = 5
     }
 
 
-def _branch_sizes(rows: list[dict[str, Any]]) -> list[int]:
-    """Rows per (type, direction, label) — the branches of one expansion, each capped at COUNT_CAP + 1 rows:
-    one that reached the cap may have been cut short."""
-    sizes: dict[tuple[str, str, str], int] = {}
-    for r in rows:
-        k = (r["type"], r["direction"], r["label"] or "")
-        sizes[k] = sizes.get(k, 0) + 1
-    return list(sizes.values())
+def _order(r: list[Any]) -> tuple[str, str, str, str, str]:
+    """Rows in a fixed order (type, label, source, target, direction), the same on every backend."""
+    return r[1], r[4] or "", r[0], r[2], r[3]
+
+
+def _cut(rows: list[list[Any]]) -> bool:
+    """Whether a branch of the expansion — rows per (type, direction, label), each capped at
+    COUNT_CAP + 1 rows — reached the cap, and so may have been cut short."""
+    if len(rows) <= COUNT_CAP:
+        return False
+    sizes = Counter((r[1], r[3], r[4] or "") for r in rows)
+    return max(sizes.values()) > COUNT_CAP
 
 
 def path(backend: Backend, source: str, target: str) -> dict[str, Any]:

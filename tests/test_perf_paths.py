@@ -21,7 +21,7 @@ from policykg import explore
 from policykg.analysis.eligibility import eligible_clauses
 from policykg.analysis.snapshot import SnapshotCache
 from policykg.api.app import create_app
-from policykg.errors import NotFound
+from policykg.errors import NotFound, QueryError
 from policykg.graph import open_backend
 from policykg.settings import get_settings
 from tests.fixtures.graph import MATCH_ENTERPRISES, load_match_graph, match_graphs
@@ -143,6 +143,54 @@ def test_neighbourhood_equals_the_catalogue_based_one(graphs, name):
             got = explore.neighbourhood(b, centre, depth, limit)
             nodes, edges, total = _reference_neighbourhood(b, centre, depth, limit)
             assert (got["nodes"], got["edges"], got["total"]) == (nodes, edges, total), (centre, depth, limit)
+
+
+@pytest.mark.parametrize("name", ["embedded", "neo4j"])
+def test_find_nodes_of_one_id_equals_the_catalogue_query(graphs, name):
+    b = graphs[name]  # one id takes its own statement (a seek per label on $id, no UNWIND)
+    for node_id in _all_ids(b)[::5] + ["nothing-here"]:
+        assert b.find_nodes([node_id]) == b.query("nodes_by_id", {"ids": [node_id]}).records(), node_id
+
+
+@pytest.mark.parametrize("name", ["embedded", "neo4j"])
+def test_capped_expansions_write_the_cap_where_the_engine_plans_it_once(graphs, name):
+    b = graphs[name]
+    capped = b._expand_cypher("Enterprise", 7)
+    assert capped.count("LIMIT 7" if name == "embedded" else "LIMIT $cap") == capped.count("UNION ALL") + 1
+    assert "$cap" not in capped if name == "embedded" else "LIMIT 7" not in capped
+    assert b._expand_cypher("Enterprise", 8) != capped if name == "embedded" else b._expand_cypher("Enterprise", 8) == capped
+    uscc = MATCH_ENTERPRISES[0]["id"]
+    assert _canon(b.expand({uscc: "Enterprise"}, cap=7)) == _canon(b.expand({uscc: "Enterprise"}))
+    assert b.expand_rows({uscc: "Enterprise"}) == [list(r.values()) for r in b.expand({uscc: "Enterprise"})]
+
+
+def test_neo4j_lookups_run_auto_commit_with_the_answers_of_a_read_transaction(graphs):
+    neo = graphs["neo4j"]
+    uscc = MATCH_ENTERPRISES[0]["id"]
+    cypher = neo._expand_cypher("Enterprise", 50)
+    assert neo._lookup(cypher, {"ids": [uscc], "cap": 50}).rows == neo._execute(cypher, {"ids": [uscc], "cap": 50}).rows
+    with pytest.raises(QueryError):
+        neo._lookup("MATCH (n:Enterprise {id: $id}) RETURN n.nope(", {"id": uscc})
+
+
+def test_embedded_keeps_the_recent_expansions_prepared_and_releases_large_ones(graphs, monkeypatch):
+    emb = graphs["embedded"]
+    labels = {r["id"]: r["label"] for r in emb.find_nodes(_all_ids(emb))}
+    for node_id, label in labels.items():  # every label's expansion, on the pool's connections
+        emb.expand({node_id: label}, cap=50)
+    assert emb._recent and all(0 < len(r) <= emb.KEEP_RECENT for r in emb._recent.values())
+    uscc = MATCH_ENTERPRISES[0]["id"]
+    first = explore.neighbourhood(emb, uscc)
+    # a statement is reused while it stays among the recent ones: the same answer again
+    assert explore.neighbourhood(emb, uscc) == first
+    kept = {c: dict(r) for c, r in emb._recent.items()}
+    # an answer of more than KEEP_MAX_ROWS rows is read column by column and its statement closed
+    monkeypatch.setattr(type(emb), "KEEP_MAX_ROWS", 0)
+    for node_id, label in list(labels.items())[::3]:
+        assert _canon(emb.expand({node_id: label})) == _canon(emb.query("neighbours", {"ids": [node_id]}).records())
+    assert explore.neighbourhood(emb, uscc) == first
+    cypher = emb._expand_cypher("Enterprise", explore.COUNT_CAP + 1)
+    assert all(cypher not in r for r in emb._recent.values()) and kept
 
 
 def test_path_is_the_same_on_both_backends(graphs):

@@ -240,6 +240,20 @@ class Backend(abc.ABC):
             held = self._version_held = (self._engine_data_version(), now)
         return f"{self._local_changes}/{held[0]}"
 
+    #: whether asking the engine's data version is a local, non-blocking check (a file stat), not a round trip
+    VERSION_IS_LOCAL = False
+
+    def known_data_version(self) -> str | None:
+        """:meth:`data_version` if it is known without waiting on the engine — asked within ``VERSION_TTL``,
+        or the check is local (``VERSION_IS_LOCAL``) — else None: for callers that must not wait on the
+        engine (the API's event loop)."""
+        if self.VERSION_IS_LOCAL:
+            return self.data_version()
+        held = self._version_held
+        if held is None or time.monotonic() - held[1] >= self.VERSION_TTL:
+            return None
+        return f"{self._local_changes}/{held[0]}"
+
     def _changed(self) -> None:
         """Called after every successful write."""
         self._stamp_change()
@@ -424,9 +438,10 @@ class Backend(abc.ABC):
         return f"coalesce({', '.join(f'{var}.{quote_name(p)}' for p in have)}, {var}.{quote_name(key)})" if have \
             else f"coalesce({var}.{quote_name(key)})"
 
-    def _lookup(self, cypher: str, params: dict[str, Any], *, keep: bool = True) -> Result:
+    def _lookup(self, cypher: str, params: dict[str, Any], *, keep: bool | str = True) -> Result:
         """Run a generated key lookup (a read); a backend may keep such statements prepared (``keep``:
-        worth keeping: small and run on every request)."""
+        True, worth keeping: small and run on every request; ``"recent"``: worth keeping while it is
+        among the few used last, as an expansion by one label)."""
         return self._execute(cypher, params)
 
     def _lookup_cache(self) -> dict[Any, str]:
@@ -442,20 +457,40 @@ class Backend(abc.ABC):
         if not ids:
             return []
         cache = self._lookup_cache()
+        if len(ids) == 1:
+            # one id (a neighbourhood's centre, on every request): a seek per label on `$id`, without
+            # the UNWIND that costs Ladybug as much again
+            cypher = cache.get("node")
+            if cypher is None:
+                cypher = cache["node"] = self._find_cypher("$id")
+            return self._lookup(cypher, {"id": ids[0]}).records()
         cypher = cache.get("nodes")
         if cypher is None:
-            cypher = cache["nodes"] = "\nUNION ALL\n".join(
-                f"UNWIND $ids AS i MATCH (n:{nt.label} {{{quote_name(nt.key)}: i}}) "
-                f"RETURN n.{quote_name(nt.key)} AS id, '{nt.label}' AS label, {self._display(nt.label, 'n')} AS name"
-                for nt in self.schema.nodes.values())
+            cypher = cache["nodes"] = self._find_cypher("i", "UNWIND $ids AS i ")
         rows: list[dict[str, Any]] = []
         for part in chunks(ids, 10_000):
             rows += self._lookup(cypher, {"ids": part}).records()
         return rows
 
-    def _expand_cypher(self, label: str, capped: bool = False) -> str | None:
+    def _find_cypher(self, key: str, prefix: str = "") -> str:
+        return "\nUNION ALL\n".join(
+            f"{prefix}MATCH (n:{nt.label} {{{quote_name(nt.key)}: {key}}}) "
+            f"RETURN n.{quote_name(nt.key)} AS id, '{nt.label}' AS label, {self._display(nt.label, 'n')} AS name"
+            for nt in self.schema.nodes.values())
+
+    #: write an expansion's per-branch cap into the statement (``LIMIT 50001``) instead of passing it as
+    #: ``$cap``: Ladybug 0.22 plans a prepared statement whose LIMIT is a parameter again on every run
+    #: (about 0.5 ms a branch, most of a small expansion's time). The cap is an int of ours, never a
+    #: user's value; each distinct cap is its own statement.
+    literal_cap: bool = False
+
+    def _expand_cypher(self, label: str, cap: int | None = None) -> str | None:
+        """The statement expanding nodes of ``label``: one branch per (relationship type, direction,
+        label at the other end) the schema allows, each typed at both ends; with ``cap``, each branch
+        stops after that many rows (a literal or ``$cap``, see :attr:`literal_cap`)."""
         cache = self._lookup_cache()
-        key = ("expand", label, self.batch_expand, capped)
+        limit = None if cap is None else (f" LIMIT {int(cap)}" if self.literal_cap else " LIMIT $cap")
+        key = ("expand", label, self.batch_expand, limit)
         if key not in cache:
             nt = self.schema.node(label)
             start = (f"UNWIND $ids AS i MATCH (n:{label} {{{quote_name(nt.key)}: i}})" if self.batch_expand
@@ -471,31 +506,40 @@ class Backend(abc.ABC):
                         branches.append(
                             f"{start}<-[:{rt.type}]-(m:{a}) RETURN m.id AS source, '{rt.type}' AS type, n.id AS target, "
                             f"'in' AS direction, '{a}' AS label, {self._display(a, 'm')} AS name")
-            if capped:  # each branch stops after $cap rows: a hub (an industry of 400k firms) is not read whole
-                branches = [b + " LIMIT $cap" for b in branches]
+            if limit:  # each branch stops after cap rows: a hub (an industry of 400k firms) is not read whole
+                branches = [b + limit for b in branches]
             cache[key] = "\nUNION ALL\n".join(branches) if branches else None
         return cache[key]
+
+    #: the columns of an expansion's rows, in order (:meth:`expand_rows`)
+    EXPAND_COLUMNS = ("source", "type", "target", "direction", "label", "name")
 
     def expand(self, nodes: dict[str, str], cap: int | None = None) -> list[dict[str, Any]]:
         """Every relationship touching the given nodes (id -> label), as the rows of ``neighbours``:
         ``{source, type, target, direction, label, name}``. ``cap``: at most this many rows per
         relationship type and direction (per statement: per node on Ladybug, per batch of nodes on
         Neo4j), so that callers that count can stop at a hub."""
+        cols = self.EXPAND_COLUMNS
+        return [dict(zip(cols, r, strict=True)) for r in self.expand_rows(nodes, cap)]
+
+    def expand_rows(self, nodes: dict[str, str], cap: int | None = None) -> list[list[Any]]:
+        """:meth:`expand` as lists in the order of :attr:`EXPAND_COLUMNS` (no dict per row: a hub's
+        neighbourhood is 100,000 rows)."""
         by_label: dict[str, list[str]] = {}
         for node_id, label in nodes.items():
             by_label.setdefault(label, []).append(node_id)
-        rows: list[dict[str, Any]] = []
+        rows: list[list[Any]] = []
+        extra = {} if cap is None or self.literal_cap else {"cap": int(cap)}
         for label in sorted(by_label):
-            cypher = self._expand_cypher(label, capped=cap is not None)
+            cypher = self._expand_cypher(label, cap)
             if cypher is None:
                 continue
-            extra = {} if cap is None else {"cap": int(cap)}
             if self.batch_expand:
                 for part in chunks(by_label[label], 10_000):
-                    rows += self._lookup(cypher, {"ids": part, **extra}, keep=False).records()
+                    rows += self._lookup(cypher, {"ids": part, **extra}, keep="recent").rows
             else:
                 for node_id in by_label[label]:
-                    rows += self._lookup(cypher, {"id": node_id, **extra}, keep=False).records()
+                    rows += self._lookup(cypher, {"id": node_id, **extra}, keep="recent").rows
         return rows
 
     def counts(self) -> dict[str, dict[str, int]]:

@@ -49,6 +49,7 @@ _q = quote_name
 class EmbeddedBackend(Backend):
     name = "embedded"
     batch_expand = False  # see Backend.expand: one key seek per node beats UNWIND + expansion here
+    literal_cap = True  # see Backend.literal_cap: Ladybug plans `LIMIT $cap` again on every run
 
     def __init__(self, settings: Any, schema: Any = None, *, read_only: bool = False) -> None:
         super().__init__(settings, schema)
@@ -80,6 +81,7 @@ class EmbeddedBackend(Backend):
             self._pool.put(ladybug.Connection(self.db, num_threads=int(settings.embedded_threads)))
         self._write_lock = threading.Lock()
         self._statements: dict[tuple[int, str], Any] = {}  # (connection, text) -> prepared key lookup
+        self._recent: dict[int, dict[str, Any]] = {}  # connection -> text -> prepared expansion, last used last
         self._closed = False
 
     # --- connections -----------------------------------------------------------------------
@@ -92,7 +94,7 @@ class EmbeddedBackend(Backend):
             self._pool.put(conn)
 
     def _run(self, conn: ladybug.Connection, cypher: str, params: dict[str, Any] | None = None,
-             max_rows: int | None = None) -> Result:
+             max_rows: int | None = None, arrow_above: int | None = None) -> Result:
         try:
             res = conn.execute(cypher, params or {})
         except RuntimeError as exc:
@@ -105,7 +107,12 @@ class EmbeddedBackend(Backend):
         if isinstance(res, list):
             raise ReadOnlyViolation("refused: one statement at a time")
         columns = list(res.get_column_names())
-        rows: list[list[Any]] = []
+        if arrow_above is not None and max_rows is None and res.get_num_tuples() > arrow_above:
+            rows = self._rows_by_column(res)
+            if rows is not None:
+                res.close()
+                return Result(columns, rows)
+        rows = []
         truncated = False
         while res.has_next():
             if max_rows is not None and len(rows) >= max_rows:
@@ -114,6 +121,23 @@ class EmbeddedBackend(Backend):
             rows.append([self._value(v) for v in res.get_next()])
         res.close()
         return Result(columns, rows, truncated)
+
+    _PLAIN_ARROW = (pa.types.is_string, pa.types.is_large_string, pa.types.is_integer, pa.types.is_floating,
+                    pa.types.is_boolean, pa.types.is_null)
+
+    @classmethod
+    def _rows_by_column(cls, res: Any) -> list[list[Any]] | None:
+        """A large answer's rows through Ladybug's Arrow export, converted column by column in C (row by
+        row, ``get_next`` and :meth:`_value` cost ~4 µs a value: 200 ms for a hub's 50,000 neighbours).
+        Only for plain columns (strings, numbers, booleans), whose values need no conversion; None
+        otherwise, and the caller reads the rows one by one."""
+        types = res.get_column_data_types()
+        if not all(t in ("STRING", "INT64", "INT32", "DOUBLE", "BOOL") for t in types):
+            return None
+        table = res.get_as_arrow()
+        if not all(any(ok(f.type) for ok in cls._PLAIN_ARROW) for f in table.schema):
+            return None
+        return [list(r) for r in zip(*(c.to_pylist() for c in table.columns), strict=True)]
 
     @staticmethod
     def _value(v: Any) -> Any:
@@ -150,24 +174,71 @@ class EmbeddedBackend(Backend):
             return self._lookup(q.cypher(self.name), q.bind(params or {}))
         return super().query(name, params)
 
-    def _lookup(self, cypher: str, params: dict[str, Any], *, keep: bool = True) -> Result:
-        """A key lookup (the queries above and Backend's generated ones), run as a statement prepared
-        once per connection (``keep``), or prepared for this run only: an expansion's statement holds
-        buffers as large as its last answer, and Ladybug's own cache would keep it as it keeps any text
-        it runs (a dozen such statements and a shortest-path search no longer fit a small pool)."""
+    #: a kept statement whose answer had more rows than this is closed after the run: a prepared
+    #: statement holds on to buffers as large as its last answer (a hub's expansion: 50,000 rows)
+    KEEP_MAX_ROWS = 1000
+    #: statements kept with ``keep="recent"`` (expansions, one per label and cap) per connection: each
+    #: holds buffers of its plan in the pool, and an expansion has up to 30 branches
+    KEEP_RECENT = 3
+
+    def _lookup(self, cypher: str, params: dict[str, Any], *, keep: bool | str = True) -> Result:
+        """A key lookup (the queries above and Backend's generated ones: nodes by id, expansions), run
+        as a statement prepared once per connection (``keep``), or prepared for this run only. Preparing
+        an expansion costs more than running it, so the expansions used last are kept too
+        (``keep="recent"``: :attr:`KEEP_RECENT` per connection). A prepared statement holds buffers
+        for its plan and as large as its last answer, and Ladybug's own cache would keep any text it
+        runs (a dozen expansions and a shortest-path search no longer fit a small pool): the others are
+        closed, as is a statement whose answer was large (:attr:`KEEP_MAX_ROWS`)."""
         with self._conn() as conn:
             conn.set_query_timeout(int(self.settings.query_timeout * 1000))
             try:
-                if keep:
-                    return self._run(conn, self._prepared(conn, cypher), params)
-                stmt = self._prepare(conn, cypher)
+                if keep == "recent":
+                    stmt = self._recent_statement(conn, cypher)
+                else:
+                    stmt = self._prepared(conn, cypher) if keep else self._prepare(conn, cypher)
+                kept = bool(keep)
                 try:
-                    return self._run(conn, stmt, params)
+                    res = self._run(conn, stmt, params, arrow_above=self.KEEP_MAX_ROWS)
+                except BaseException:
+                    kept = False  # a failed run (a timeout) may leave the statement holding its buffers
+                    raise
+                else:
+                    if len(res.rows) > self.KEEP_MAX_ROWS:
+                        kept = False
+                    return res
                 finally:
                     if not isinstance(stmt, str):
-                        stmt.close()
+                        self._release(conn, cypher, stmt, kept)
             finally:
                 conn.set_query_timeout(0)
+
+    def _recent_statement(self, conn: ladybug.Connection, cypher: str) -> Any:
+        """The prepared statement for ``cypher`` among this connection's recent ones (most recent last),
+        the least recently used closed beyond :attr:`KEEP_RECENT`."""
+        recent = self._recent.setdefault(id(conn), {})
+        stmt = recent.pop(cypher, None)
+        if stmt is None:
+            stmt = self._prepare(conn, cypher)
+            if isinstance(stmt, str):
+                return stmt
+        recent[cypher] = stmt
+        while len(recent) > self.KEEP_RECENT:
+            old = recent.pop(next(iter(recent)))
+            old.close()
+        return stmt
+
+    def _release(self, conn: ladybug.Connection, cypher: str, stmt: Any, kept: bool) -> None:
+        """Close ``stmt`` unless it is to be kept and is held by a cache (not held: the cache was full)."""
+        key = (id(conn), cypher)
+        recent = self._recent.get(id(conn), {})
+        held = self._statements.get(key) is stmt or recent.get(cypher) is stmt
+        if kept and held:
+            return
+        if self._statements.get(key) is stmt:
+            del self._statements[key]
+        if recent.get(cypher) is stmt:
+            del recent[cypher]
+        stmt.close()
 
     @staticmethod
     def _prepare(conn: ladybug.Connection, cypher: str) -> Any:
@@ -199,9 +270,14 @@ class EmbeddedBackend(Backend):
     def engine_version(self) -> str:
         return f"Ladybug {ladybug.__version__}" if hasattr(ladybug, "__version__") else "Ladybug"
 
+    #: two stats (microseconds, but each gives up the GIL, and a request asks two or three times): asked
+    #: at most every 50 ms; writes by this process count at once, by another within 50 ms
+    VERSION_TTL = 0.05
+    VERSION_IS_LOCAL = True
+
     def _engine_data_version(self) -> str:
         # Every committed write changes the database file or its write-ahead log, whichever process
-        # made it; reads change neither. A stat is microseconds, so this is asked on every request.
+        # made it; reads change neither.
         parts = []
         for f in (self.path, self.path.with_name(self.path.name + ".wal")):
             try:
@@ -505,12 +581,13 @@ class EmbeddedBackend(Backend):
         if self._closed:
             return
         self._closed = True
-        for stmt in self._statements.values():
+        for stmt in [*self._statements.values(), *(s for r in self._recent.values() for s in r.values())]:
             try:
                 stmt.close()
             except Exception:  # noqa: BLE001 - closing is best effort
                 pass
         self._statements.clear()
+        self._recent.clear()
         while not self._pool.empty():
             try:
                 self._pool.get_nowait().close()

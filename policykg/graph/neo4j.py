@@ -29,6 +29,7 @@ _ESCAPES = re.compile(
 
 
 _q = quote_name
+_PLAIN = (str, int, float, bool)  # values the driver gives that need no conversion
 
 
 def _unavailable(exc: Exception, uri: str) -> BackendUnavailable:
@@ -108,6 +109,32 @@ class Neo4jBackend(Backend):
 
     def _execute(self, cypher: str, params: dict[str, Any] | None = None, *, write: bool = False) -> Result:
         return self._run_tx(cypher, params or {}, write=write, timeout=self.settings.query_timeout)
+
+    def _lookup(self, cypher: str, params: dict[str, Any], *, keep: bool = True) -> Result:
+        """A generated key lookup or expansion (Backend.find_nodes / expand: reads, values as
+        parameters) as one auto-commit READ statement: RUN and PULL go in one round trip, where a
+        managed transaction (``execute_read``) adds a BEGIN and a COMMIT, about as long again as these
+        statements themselves. A connection that the server dropped is retried once, on a new one."""
+        query = neo4j.Query(cypher, timeout=self.settings.query_timeout)
+        for attempt in (1, 2):
+            try:
+                with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
+                    res = session.run(query, params)
+                    columns = list(res.keys())
+                    value = self._value
+                    rows = [[v if v is None or type(v) in _PLAIN else value(v) for v in record.values()]
+                            for record in res]
+                    return Result(columns, rows)
+            except (nx.ServiceUnavailable, nx.SessionExpired) as exc:
+                if attempt == 2:
+                    raise _unavailable(exc, self.uri) from None
+            except nx.AuthError as exc:
+                raise _unavailable(exc, self.uri) from None
+            except nx.Neo4jError as exc:
+                if exc.code and "TransactionTimedOut" in exc.code:
+                    raise QueryTimeout("the query ran past the time limit (POLICYKG_QUERY_TIMEOUT) and was stopped") from None
+                raise QueryError(f"Neo4j: {exc.message}", code=exc.code) from None
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def engine_version(self) -> str:
         if self._version is None:
