@@ -1,6 +1,7 @@
-"""The derived index (policykg.analysis.derived): matching and gaps answered from it are exactly the live
-answers, on both backends, for every measure in force and a set of filters; a change of data makes it
-stale (data_version) and the next answer reflects the new data."""
+"""The derived index (policykg.analysis.derived): matching, gaps and eligible clauses answered from it are
+exactly the live answers, on both backends, for every measure in force and a set of filters (and for
+enterprises with grants, conditions and currencies); a change of data makes it stale (data_version) and
+the next answer reflects the new data."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ import time
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.requests import Request
 
-from policykg.analysis import derived, gaps, matching
+from policykg.analysis import derived, eligibility, gaps, matching
 from policykg.analysis.snapshot import load_snapshot
+from policykg.api import routes
 from policykg.api.app import create_app
+from policykg.errors import NotFound
 from policykg.ingest.load import load_paths
 from policykg.ingest.synth import synth
 from tests.fixtures.graph import load_match_graph
@@ -52,6 +56,34 @@ def assert_same_as_live(backend, idx, on=None):
     assert dump(fast) == dump(gaps.gaps(backend, snapshot=snap))
 
 
+def assert_eligible_same_as_live(backend, idx, on=None, limit=None):
+    """eligible-clauses with the profile from the index equals the live answer: every enterprise with a grant
+    or a tier, then others up to ``limit``; an unknown USCC is NotFound both ways."""
+    snap = load_snapshot(backend, on)
+    cache = derived.DerivedCache(enabled=True)
+    cache.index = idx
+    assert cache.current(backend) is idx
+    c = idx.columns
+    rich = [i for i in range(c.n) if any(c.links.targets[int(t)][0] in ("RECEIVED", "HAS_TIER")
+                                         for t in c.links.target[c.links.ptr[i]:c.links.ptr[i + 1]])]
+    seen = set(rich)
+    rest = [i for i in range(c.n) if i not in seen]
+    chosen = rich + rest[: (limit or c.n)]
+    grants = 0
+    for i in chosen:
+        uscc = c.id(i)
+        fast = cache.eligible_clauses(backend, uscc, snap)
+        live = eligibility.eligible_clauses(backend, uscc, snapshot=snap)
+        assert dump(fast) == dump(live), uscc
+        grants += sum(len(r["received"]) for r in live["items"])
+    assert grants, "no enterprise with a grant received: the grant rows of the index are untested"
+    for missing in ("91330108NOSUCH000X", ""):
+        with pytest.raises(NotFound):
+            cache.eligible_clauses(backend, missing, snap)
+        with pytest.raises(NotFound):
+            eligibility.eligible_clauses(backend, missing, snapshot=snap)
+
+
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory):
     out = tmp_path_factory.mktemp("derived-synth")
@@ -66,6 +98,7 @@ def test_synthetic_registry_index_equals_live_and_goes_stale(backend, registry):
     assert idx is not None and idx.columns.n == 3000
     assert idx.version == backend.data_version()
     assert_same_as_live(backend, idx)
+    assert_eligible_same_as_live(backend, idx, limit=300)
 
     cache = derived.DerivedCache()
     cache.index = idx
@@ -87,11 +120,12 @@ def test_conditions_currencies_and_the_fallback_agree(backend, monkeypatch):
     idx = derived.build(backend, ON)
     assert any(m.conditions for m in load_snapshot(backend, ON).measures)
     assert_same_as_live(backend, idx, ON)
+    assert_eligible_same_as_live(backend, idx, ON)
     monkeypatch.setattr(derived, "FORCE_FALLBACK", True)
     assert_same_as_live(backend, derived.build(backend, ON), ON)
 
 
-def test_api_uses_the_index_and_sees_new_data(backend, registry):
+def test_api_uses_the_index_and_sees_new_data(backend, registry, monkeypatch):
     load_paths(backend, [registry / "base"], progress=False)
     with TestClient(create_app(backend.settings, backend=backend)) as client:
         cache = client.app.state.derived
@@ -108,10 +142,26 @@ def test_api_uses_the_index_and_sees_new_data(backend, registry):
         g = client.get("/api/gaps").json()
         assert dump(g) == dump(json.loads(json.dumps(gaps.gaps(backend, snapshot=snap))))
         before = body["candidates"]
+        firm = cache.index.columns.id(7)
+        live = eligibility.eligible_clauses(backend, firm, snapshot=snap)
+        live.update(total=len(live["items"]), limit=100, offset=0)
+        assert dump(client.get(f"/api/enterprises/{firm}/eligible-clauses").json()) == dump(
+            json.loads(json.dumps(live)))
+        # that answer came from memory, on the event loop: backend, snapshot and index were all at hand
+        monkeypatch.setattr(backend, "VERSION_TTL", 600)  # the version just read stays known meanwhile
+        backend.data_version()
+        ready = routes._in_memory(Request({"type": "http", "app": client.app}), None, None)
+        assert ready is not None and ready[0] is backend and ready[2] is cache.index
+        monkeypatch.undo()
 
         load_paths(backend, [registry / "more"], progress=False)
         stale = cache.index
         assert stale is not None and stale.version != backend.data_version()
+        # a firm of the new data: the stale index does not have it, the answer (live) does
+        new = next(r["id"] for r in backend.read_cypher(
+            "MATCH (e:Enterprise) RETURN e.id AS id ORDER BY id").records() if stale.columns.position(r["id"]) is None)
+        assert client.get(f"/api/enterprises/{new}/eligible-clauses").status_code == 200
+        assert stale.columns.position(firm) == 7
         # a request on new data waits for the rebuild (the live path answers if it takes too long)
         fresh = cache.get(backend, snap)
         assert fresh is not None and fresh is not stale and fresh.version == backend.data_version(), cache.last_error

@@ -1,4 +1,5 @@
-"""The derived index: what matching and gaps compute from the whole registry, computed once per data version.
+"""The derived index: what matching and gaps compute from the whole registry, computed once per data version
+(and the registry's properties and links, from which eligible-clauses reads one enterprise).
 
 Matching a measure against the registry means judging every enterprise of its candidate pool; the gap
 figures aggregate the whole graph. Both depend only on the loaded data (and, for matching, on the
@@ -19,8 +20,9 @@ What the index holds (compact: one row per enterprise in numpy columns, at 1,000
 ``gap aggregates``  the rows of the four whole-graph gap queries (they do not depend on the date);
               ``taxonomy_enterprise_counts`` is counted from the index's own link rows.
 ``props``     the properties of every enterprise (an Arrow table: the rows ``enterprises_by_id`` gives),
-              with each enterprise's link rows (``Links``): a request builds the Profiles of the firms it
-              returns from the index alone, without a query.
+              with each enterprise's link rows (``Links``, grants received among them): a request builds
+              the Profiles of the firms it returns from the index alone, without a query — matching for
+              the firms of a page, eligible-clauses (``DerivedCache.eligible_clauses``) for one firm.
 
 Reading: on Ladybug one unordered scan of the enterprises (``derived_enterprises_all``) and a few
 id-range scans of the links (``derived_links``), through ``Backend.query_arrow`` (Arrow export, no
@@ -103,6 +105,14 @@ class Columns:
     def id(self, i: int) -> str:
         return self.ids[i].decode()
 
+    def position(self, uscc: str) -> int | None:
+        """The enterprise's position (binary search over the sorted ids), None if it is not in the index."""
+        key = uscc.encode()
+        if not key or len(key) > self.ids.dtype.itemsize or b"\0" in key:
+            return None
+        i = int(self.ids.searchsorted(np.bytes_(key)))
+        return i if i < self.n and self.ids[i] == key else None
+
     def cur_code(self, currency: str | None) -> int:
         return self.currencies.index(currency) if currency in self.currencies else -2
 
@@ -136,7 +146,11 @@ class Columns:
 
         if not positions:
             return []
-        rows = self.props.take(pa.array(positions, type=pa.int64())).to_pylist()
+        if len(positions) <= 8:  # a scalar per column: a tenth of the cost of take() for one row
+            cols = [(name, self.props.column(name)) for name in self.props.column_names]
+            rows = [{name: col[p].as_py() for name, col in cols} for p in positions]
+        else:
+            rows = self.props.take(pa.array(positions, type=pa.int64())).to_pylist()
         out = []
         for p, r in zip(positions, rows, strict=True):
             f = r["founded"]
@@ -263,7 +277,7 @@ def load_columns(backend: Backend, snap: PolicySnapshot, stop: threading.Event |
     lk = links.finish(n)
     bits = {t: np.zeros((n, (len(v) + 64) // 64), dtype=np.uint64) for t, v in vocab.items()}
     for rel, vmap in vocab.items():
-        kcode = np.array([vmap.get(x, 0) if r == rel else -1 for r, x, _ in lk.targets] or [-1], dtype=np.int64)
+        kcode = np.array([vmap.get(x, 0) if r == rel else -1 for r, x, *_ in lk.targets] or [-1], dtype=np.int64)
         k = kcode[lk.target] if len(lk.target) else np.zeros(0, dtype=np.int64)
         where = np.flatnonzero(k >= 0)
         if not len(where):
@@ -279,12 +293,12 @@ def load_columns(backend: Backend, snap: PolicySnapshot, stop: threading.Event |
 
 
 class _LinkBuilder:
-    """The rows of ``enterprises_links`` for every enterprise, coded: (position, type, target, detail, year),
-    from Arrow tables of ``derived_links`` rows (vectorised; Python only per distinct target and detail)."""
+    """The rows of ``derived_links`` for every enterprise, coded: (position, type, target, detail, year),
+    from Arrow tables of them (vectorised; Python only per distinct target and detail)."""
 
     def __init__(self, ids: Any) -> None:
         self.ids = ids                    # Arrow string array of the enterprise ids, sorted
-        self.codes: dict[Any, int] = {}   # (type, id, name) -> code
+        self.codes: dict[Any, int] = {}   # (type, id, name, amount_cny) -> code
         self.details: dict[Any, int] = {None: 0}
         self.parts: list[tuple[np.ndarray, ...]] = []
 
@@ -298,15 +312,19 @@ class _LinkBuilder:
         if not pc.all(ok).as_py():  # an enterprise added since the registry was read: the build is retried
             t, pos = t.filter(ok), pos.filter(ok)
         pos = pos.to_numpy(zero_copy_only=False).astype(np.int32)
-        # a target is (type, id): its name comes with it (one node per label and id)
+        # a target is (type, id): its name comes with it (one node per label and id), and so does a
+        # grant's amount (a Grant is a target of its own)
         typ = pc.dictionary_encode(t.column("type")).combine_chunks()
         xid = pc.dictionary_encode(t.column("id")).combine_chunks()
         tv, xv = typ.dictionary.to_pylist(), xid.dictionary.to_pylist()
         key = typ.indices.to_numpy().astype(np.int64) * max(len(xv), 1) + xid.indices.to_numpy().astype(np.int64)
         uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
         names = t.column("name").take(first).to_pylist()
-        local = np.array([self.codes.setdefault((tv[u // max(len(xv), 1)], xv[u % max(len(xv), 1)], nm), len(self.codes))
-                          for u, nm in zip(uniq.tolist(), names, strict=True)], dtype=np.int32)
+        amounts = (t.column("amount_cny").take(first).to_pylist() if "amount_cny" in t.column_names
+                   else [None] * len(names))
+        local = np.array([self.codes.setdefault((tv[u // max(len(xv), 1)], xv[u % max(len(xv), 1)], nm, amt),
+                                                len(self.codes))
+                          for u, nm, amt in zip(uniq.tolist(), names, amounts, strict=True)], dtype=np.int32)
         target = local[inv.reshape(-1)]
         det = pc.dictionary_encode(t.column("detail")).combine_chunks()
         dv = det.dictionary.to_pylist()
@@ -338,29 +356,37 @@ class Links:
     """CSR of each enterprise's link rows (``enterprises_links``): positions ``ptr[i]:ptr[i+1]``."""
 
     ptr: np.ndarray
-    target: np.ndarray      # code of (type, id, name)
-    detail: np.ndarray      # code of the detail (place kind, tier issuer, programme category), 0 = null
+    target: np.ndarray      # code of (type, id, name, amount_cny)
+    detail: np.ndarray      # code of the detail (place kind, tier issuer, programme category, a grant's clause),
+                            # 0 = null
     year: np.ndarray        # NO_YEAR = null
-    targets: list[tuple[str, str, Any]]
+    targets: list[tuple[str, str, Any, Any]]
     details: list[Any]
 
     def nbytes(self) -> int:
         return self.ptr.nbytes + self.target.nbytes + self.detail.nbytes + self.year.nbytes
 
-    def rows(self, i: int, uscc: str) -> list[dict[str, Any]]:
+    def rows(self, i: int, uscc: str, grants: bool = True) -> list[dict[str, Any]]:
+        """The enterprise's link rows, as ``enterprise_links`` gives them (without investors); ``grants``:
+        with the grants it RECEIVED."""
         out = []
         for k in range(int(self.ptr[i]), int(self.ptr[i + 1])):
-            rel, xid, name = self.targets[int(self.target[k])]
+            rel, xid, name, amount = self.targets[int(self.target[k])]
+            if rel == "RECEIVED" and not grants:
+                continue
             y = int(self.year[k])
             out.append({"enterprise": uscc, "type": rel, "id": xid, "name": name,
-                        "detail": self.details[int(self.detail[k])], "year": None if y == NO_YEAR else y})
+                        "detail": self.details[int(self.detail[k])], "year": None if y == NO_YEAR else y,
+                        "amount_cny": amount})
         return out
 
 
-def load_profiles_indexed(backend: Backend, c: Columns, positions: list[int], financials: bool) -> dict[str, Any]:
+def load_profiles_indexed(backend: Backend, c: Columns, positions: list[int], financials: bool,
+                          grants: bool = False) -> dict[str, Any]:
     """eligibility.load_profiles for enterprises of the index, from the index alone: their properties
-    (the rows ``enterprises_by_id`` gives) and links (those ``enterprises_links`` gives); only the yearly
-    figures, when the measures' conditions need them, are read from the graph."""
+    (the rows ``enterprises_by_id`` gives) and links (those ``enterprises_links`` gives; ``grants``: with
+    the grants received, as ``enterprise_links`` gives them); only the yearly figures, when the measures'
+    conditions need them, are read from the graph."""
     from policykg.analysis.eligibility import LINK_ATTR, Profile, _finish
 
     out: dict[str, Any] = {}
@@ -368,7 +394,7 @@ def load_profiles_indexed(backend: Backend, c: Columns, positions: list[int], fi
         return out
     for p, r in zip(positions, c.records(positions), strict=True):
         prof = out[r["id"]] = Profile(r, financials=[] if financials else None)
-        for link in c.links.rows(p, r["id"]):
+        for link in c.links.rows(p, r["id"], grants):
             getattr(prof, LINK_ATTR[link["type"]]).append(link)
     if financials:
         for r in backend.query("enterprises_financials", {"ids": sorted(out)}).records():
@@ -614,7 +640,7 @@ def taxonomy_counts(c: Columns, snap: PolicySnapshot, depth: int = 6) -> list[di
     order = np.argsort(code, kind="stable")
     bounds = np.searchsorted(code[order], np.arange(len(lk.targets) + 1))
     groups: dict[tuple[str, str], list[np.ndarray]] = {}
-    for k, (rel, xid, _) in enumerate(lk.targets):
+    for k, (rel, xid, *_) in enumerate(lk.targets):
         rows = pos[order[bounds[k]:bounds[k + 1]]]
         if not len(rows):
             continue
@@ -863,6 +889,46 @@ class DerivedCache:
         return out
 
     # --- answers: from the index when it matches the data, else live; the API calls these --------
+    def current(self, backend: Backend) -> DerivedIndex | None:
+        """The index if it was built from the data as it is now, without waiting for a build (one is
+        started in the background when there is none for the data now)."""
+        if not self.enabled:
+            return None
+        idx = self.index
+        if idx is not None and idx.version == backend.data_version():
+            return idx
+        self.start(backend)
+        return None
+
+    def eligible_clauses(self, backend: Backend, uscc: str, snap: PolicySnapshot) -> dict[str, Any]:
+        """``eligibility.eligible_clauses`` with the enterprise's profile from the index when it was built
+        from the data as it is now (the same answer, tested: the index holds every property and link it
+        reads), else read from the graph. Raises NotFound as the live path does."""
+        from policykg.analysis import eligibility
+
+        idx = self.current(backend)
+        if idx is None:
+            return eligibility.eligible_clauses(backend, uscc, snapshot=snap)
+        return self.eligible_from(idx, backend, uscc, snap)
+
+    def in_memory(self, version: str, snap: PolicySnapshot) -> DerivedIndex | None:
+        """The index if it holds data ``version`` and eligible clauses for ``snap`` need nothing else (no
+        yearly figures): an answer computed from it reads neither the graph nor the disk."""
+        idx = self.index
+        if self.enabled and idx is not None and idx.version == version and not snap.conditions_need_financials:
+            return idx
+        return None
+
+    @staticmethod
+    def eligible_from(idx: DerivedIndex, backend: Backend, uscc: str, snap: PolicySnapshot) -> dict[str, Any]:
+        from policykg.analysis import eligibility
+        from policykg.errors import NotFound
+
+        pos = idx.columns.position(uscc)
+        if pos is None:
+            raise NotFound(f"no enterprise with USCC {uscc!r}", id=uscc)
+        profiles = load_profiles_indexed(backend, idx.columns, [pos], snap.conditions_need_financials, grants=True)
+        return eligibility.eligible_for(snap, profiles[uscc])
     def matching_json(self, backend: Backend, clause_id: str, filters: Any, snap: PolicySnapshot,
                       limit: int = 50, offset: int = 0, near_limit: int = 50) -> str:
         """``matching_enterprises`` as JSON text: from the index when it was built from the data as it

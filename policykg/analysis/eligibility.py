@@ -65,6 +65,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from policykg.analysis.snapshot import Measure, PolicySnapshot, edge, load_snapshot, node, path
@@ -101,6 +102,12 @@ class Profile:
     @property
     def id(self) -> str:
         return self.props["id"]
+
+    @cached_property
+    def linked(self) -> dict[str, frozenset[str]]:
+        """The ids of its industries, places and tiers (read once the links are complete: by classify)."""
+        return {"industries": frozenset(x["id"] for x in self.industries),
+                "places": frozenset(x["id"] for x in self.places), "tiers": frozenset(x["id"] for x in self.tiers)}
 
     def node(self) -> dict[str, Any]:
         return node(self.id, "Enterprise", self.props.get("name"))
@@ -271,15 +278,16 @@ def classify(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
     """The status of one measure for one enterprise, without reasons: ``status``, ``missing``, ``failed``,
     ``near_miss`` and the decided condition ``groups``. :func:`evaluate` adds the reasons."""
     crit: list[tuple[str, str, list[str]]] = []  # (criterion, status, missing)
+    linked = prof.linked
     if m.industries:
-        if any(i["id"] in m.industry_scope for i in prof.industries):
+        if not m.industry_scope.isdisjoint(linked["industries"]):
             crit.append(("industry", "met", []))
         else:
             crit.append(("industry", "not_met", []) if prof.industries else ("industry", "unknown", ["industries"]))
     if m.tiers:
-        crit.append(("tier", "met" if any(t["id"] in m.tiers for t in prof.tiers) else "not_met", []))
+        crit.append(("tier", "met" if not linked["tiers"].isdisjoint(m.tiers) else "not_met", []))
     if m.places:
-        if any(p["id"] in m.place_scope for p in prof.places):
+        if not m.place_scope.isdisjoint(linked["places"]):
             crit.append(("place", "met", []))
         else:
             crit.append(("place", "not_met", []) if prof.places else ("place", "unknown", ["place"]))
@@ -322,17 +330,18 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
     if m.industries:
         found = [p for _, p in _tree_paths(snap.industries, prof, m, ent, clause, prof.industries, m.industries,
                                            "IN_INDUSTRY", "SUPPORTS")]
-        required = [snap.industries.node(i) for i in m.industries]
         if found:
             reasons += [{"dimension": "industry", "status": "met",
                          "message": "the enterprise's industry is one the measure supports"
                          + (" (through a narrower industry)" if len(p["nodes"]) > 3 else ""), "path": p}
                         for p in found]
         elif not prof.industries:
-            reasons.append({"dimension": "industry", "status": "unknown", "required": required,
+            reasons.append({"dimension": "industry", "status": "unknown",
+                            "required": [snap.industries.node(i) for i in m.industries],
                             "message": "the enterprise has no industry on record"})
         else:
-            reasons.append({"dimension": "industry", "status": "not_met", "required": required,
+            reasons.append({"dimension": "industry", "status": "not_met",
+                            "required": [snap.industries.node(i) for i in m.industries],
                             "enterprise": [snap.industries.node(i["id"]) for i in prof.industries],
                             "message": "none of the enterprise's industries is (or lies within) one the measure supports"})
     if m.tiers:
@@ -351,16 +360,15 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
     if m.places:
         found = [(loc["detail"], p) for loc, p in _tree_paths(snap.places, prof, m, ent, clause, prof.places,
                                                              m.places, "LOCATED_IN", "APPLIES_IN")]
-        required = [snap.places.node(p) for p in m.places]
         if found:
             reasons += [{"dimension": "place", "status": "met", "kind": kind,
                          "message": "the enterprise is located in a place the measure applies in"
                          + (" (inside it)" if len(p["nodes"]) > 3 else ""), "path": p} for kind, p in found]
         elif not prof.places:
-            reasons.append({"dimension": "place", "status": "unknown", "required": required,
+            reasons.append({"dimension": "place", "status": "unknown", "required": [snap.places.node(p) for p in m.places],
                             "message": "the enterprise has no place on record"})
         else:
-            reasons.append({"dimension": "place", "status": "not_met", "required": required,
+            reasons.append({"dimension": "place", "status": "not_met", "required": [snap.places.node(p) for p in m.places],
                             "enterprise": [snap.places.node(p["id"]) for p in prof.places],
                             "message": "the enterprise is located in none of the places the measure applies in"})
     for g in decided["groups"]:
@@ -425,26 +433,35 @@ def _base(prof: Profile, kind: str | None) -> dict[str, Any]:
     return {"base": key, "what": what, "missing": [key], "message": f"the enterprise data has no {what}"}
 
 
+def _estimate_plan(snap: PolicySnapshot, m: Measure) -> list[tuple[str, dict[str, Any], tuple]]:
+    """The measure's instrument forms in line order, each ``(used, form, rates)``: what does not depend on
+    the enterprise, worked out once per snapshot."""
+    plans = snap.estimate_plans
+    plan = plans.get(m.id)
+    if plan is None:
+        pairs: dict[str, tuple[str, dict[str, Any]]] = {}  # form id -> (used, form); a direct use wins
+        for used in m.instruments:
+            forms = snap.instruments.get(used, [])
+            umbrella = next((f for f in forms if f["id"] == used), None)
+            for form in [f for f in forms if f["id"] != used] or ([umbrella] if umbrella else []):
+                if form["id"] not in pairs or form["id"] == used:
+                    pairs[form["id"]] = (used, form)
+        plan = plans[m.id] = [(pairs[f][0], pairs[f][1], _rates(pairs[f][1])) for f in sorted(pairs)]
+    return plan
+
+
 def estimate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
     """What the measure's instruments would pay this enterprise: lines per instrument and a CNY range."""
     lines = []
     clause = m.node()
-    pairs: dict[str, tuple[str, dict[str, Any]]] = {}  # form id -> (used, form); a direct use wins
-    for used in m.instruments:
-        forms = snap.instruments.get(used, [])
-        umbrella = next((f for f in forms if f["id"] == used), None)
-        for form in [f for f in forms if f["id"] != used] or ([umbrella] if umbrella else []):
-            if form["id"] not in pairs or form["id"] == used:
-                pairs[form["id"]] = (used, form)
-    for form_id in sorted(pairs):
-        used, form = pairs[form_id]
+    for used, form, (low, high, rate_ids) in _estimate_plan(snap, m):
+        rate_ids = list(rate_ids)
         inst = node(form["id"], "Instrument", form["name"])
         if form["id"] == used:
             p = path([clause, inst], [edge(m.id, used, "USES_INSTRUMENT")])
         else:
             p = path([clause, node(used, "Instrument", form["used_name"])],
                      [edge(m.id, used, "USES_INSTRUMENT")])
-        low, high, rate_ids = _rates(form)
         line: dict[str, Any] = {"instrument": inst, "via": None if form["id"] == used else
                                 node(used, "Instrument", form["used_name"]), "kind": form["kind"],
                                 "rate_low": low, "rate_high": high, "rates": rate_ids, "path": p}

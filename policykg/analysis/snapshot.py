@@ -65,6 +65,8 @@ class Tree:
     nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
     parents: dict[str, list[str]] = field(default_factory=dict)
     children: dict[str, list[str]] = field(default_factory=dict)
+    #: chain() answers, kept: a snapshot's trees do not change once finished
+    _chains: dict[tuple[str, str], tuple[str, ...] | None] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, row: dict[str, Any]) -> None:
         nid = row["id"]
@@ -80,6 +82,7 @@ class Tree:
     def finish(self) -> None:
         for lst in list(self.parents.values()) + list(self.children.values()):
             lst.sort()
+        self._chains.clear()
 
     def name(self, nid: str) -> str:
         return (self.nodes.get(nid) or {}).get("name") or nid
@@ -113,6 +116,14 @@ class Tree:
 
     def chain(self, start: str, goal: str) -> list[str] | None:
         """The shortest chain start -> ... -> goal following parent links (start itself if equal)."""
+        key = (start, goal)
+        if key not in self._chains:
+            found = self._find_chain(start, goal)
+            self._chains[key] = tuple(found) if found is not None else None
+        got = self._chains[key]
+        return list(got) if got is not None else None
+
+    def _find_chain(self, start: str, goal: str) -> list[str] | None:
         prev: dict[str, str | None] = {start: None}
         todo = deque([start])
         while todo:
@@ -201,6 +212,8 @@ class PolicySnapshot:
     instruments: dict[str, list[dict[str, Any]]]  # instrument used by a measure -> its forms (itself if none)
     rules: dict[str, list[dict[str, Any]]]       # document id -> rules
     documents: dict[str, dict[str, Any]]
+    #: eligibility's per-measure estimate plans (what does not depend on the enterprise), filled on use
+    estimate_plans: dict[str, list[Any]] = field(default_factory=dict, repr=False, compare=False)
 
     def measure(self, clause_id: str) -> Measure | None:
         return next((m for m in self.measures if m.id == clause_id), None)
@@ -317,6 +330,12 @@ class SnapshotCache:
         self.size = size
         self._lock = threading.Lock()
         self._items: OrderedDict[tuple[dt.date, str], tuple[tuple[int, str], PolicySnapshot]] = OrderedDict()
+
+    def peek(self, backend: Backend, version: str, on: Any = None, document: str | None = None) -> PolicySnapshot | None:
+        """The snapshot for (on, document) if it is held for data ``version``, else None (nothing is read)."""
+        with self._lock:
+            hit = self._items.get((as_date(on), document or ""))
+        return hit[1] if hit is not None and hit[0] == (id(backend), version) else None
 
     def get(self, backend: Backend, on: Any = None, document: str | None = None) -> PolicySnapshot:
         as_of = as_date(on)

@@ -107,6 +107,10 @@ class BackendHolder:
         self._last_try = 0.0
         self._last_error: BackendUnavailable | None = None
 
+    def opened(self) -> Any:
+        """The backend if it is open, else None (nothing is tried)."""
+        return self._backend
+
     def get(self) -> Any:
         if self._backend is not None:
             return self._backend

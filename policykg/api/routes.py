@@ -9,12 +9,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from policykg import __version__, explore
 from policykg.analysis import browse as _browse
 from policykg.analysis import budget as _budget
 from policykg.analysis import derived as _derived_mod
-from policykg.analysis import eligibility as _eligibility
 from policykg.analysis import matching as _matching
 from policykg.analysis.snapshot import SnapshotCache
 from policykg.errors import NotFound, PolicyKGError
@@ -169,16 +169,34 @@ FOUNDED_FROM = Query(None, ge=1800, le=2200, description="founded in this year o
 FOUNDED_TO = Query(None, ge=1800, le=2200, description="founded in this year or earlier")
 
 
+def _in_memory(request: Request, on: dt.date | None, document: str | None):
+    """(backend, snapshot, derived index) when all three are at hand for the data as it is now, known
+    without asking the engine; else None. A route answers from them on the event loop (no thread hand-off);
+    anything that may wait on the database runs in the thread pool."""
+    backend = request.app.state.backends.opened()
+    version = backend.known_data_version() if backend is not None else None
+    cache = getattr(request.app.state, "snapshots", None)
+    snap = cache.peek(backend, version, on, document) if version is not None and cache is not None else None
+    idx = _derived(request).in_memory(version, snap) if snap is not None else None
+    return (backend, snap, idx) if idx is not None else None
+
+
 @router.get("/enterprises/{uscc}/eligible-clauses", summary="Every measure in force, with this enterprise's status")
-def eligible_clauses(uscc: str, request: Request, on: dt.date | None = ON, document: str | None = DOCUMENT,
-                     limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+async def eligible_clauses(uscc: str, request: Request, on: dt.date | None = ON, document: str | None = DOCUMENT,
+                           limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> dict[str, Any]:
     """For every measure in force: `status` met | not_met | unknown, `missing` (fields whose absence left it
     unknown), `failed` (criteria not met), `near_miss`, `reasons` (each with a graph `path`:
     `{nodes: [{id, label, name}], edges: [{source, target, type}]}`), `estimate_cny` `{low, high}` with
     `estimate.lines` per instrument, and grants already `received`. Sorted by status (met, unknown,
     not_met), then estimate. `estimate_total_cny` applies each document's stacking rule (see
     `estimate_total.method`). A page of `items` with `total`, `limit`, `offset`."""
-    result = _eligibility.eligible_clauses(_backend(request), uscc, snapshot=_snapshot(request, on, document))
+    ready = _in_memory(request, on, document)
+    if ready is not None:
+        backend, snap, idx = ready
+        result = _derived_mod.DerivedCache.eligible_from(idx, backend, uscc, snap)
+    else:
+        result = await run_in_threadpool(lambda: _derived(request).eligible_clauses(
+            _backend(request), uscc, _snapshot(request, on, document)))
     return json_response({**result, **page(result["items"], limit, offset)})
 
 
