@@ -321,6 +321,10 @@ def _tree_paths(tree: Any, prof: Profile, m: Measure, ent: dict[str, Any], claus
     return out
 
 
+def _required(tree: Any, ids: list[str]) -> list[dict[str, Any]]:
+    return [tree.node(i) for i in ids]
+
+
 def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
     """The status of one measure for one enterprise (:func:`classify`), with the reasons: graph paths for
     what is met, what the measure requires and the enterprise has for what is not."""
@@ -335,13 +339,11 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
                          "message": "the enterprise's industry is one the measure supports"
                          + (" (through a narrower industry)" if len(p["nodes"]) > 3 else ""), "path": p}
                         for p in found]
-        elif not prof.industries:
-            reasons.append({"dimension": "industry", "status": "unknown",
-                            "required": [snap.industries.node(i) for i in m.industries],
+        elif not prof.industries:  # what is required is built only when it is shown
+            reasons.append({"dimension": "industry", "status": "unknown", "required": _required(snap.industries, m.industries),
                             "message": "the enterprise has no industry on record"})
         else:
-            reasons.append({"dimension": "industry", "status": "not_met",
-                            "required": [snap.industries.node(i) for i in m.industries],
+            reasons.append({"dimension": "industry", "status": "not_met", "required": _required(snap.industries, m.industries),
                             "enterprise": [snap.industries.node(i["id"]) for i in prof.industries],
                             "message": "none of the enterprise's industries is (or lies within) one the measure supports"})
     if m.tiers:
@@ -365,10 +367,10 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
                          "message": "the enterprise is located in a place the measure applies in"
                          + (" (inside it)" if len(p["nodes"]) > 3 else ""), "path": p} for kind, p in found]
         elif not prof.places:
-            reasons.append({"dimension": "place", "status": "unknown", "required": [snap.places.node(p) for p in m.places],
+            reasons.append({"dimension": "place", "status": "unknown", "required": _required(snap.places, m.places),
                             "message": "the enterprise has no place on record"})
         else:
-            reasons.append({"dimension": "place", "status": "not_met", "required": [snap.places.node(p) for p in m.places],
+            reasons.append({"dimension": "place", "status": "not_met", "required": _required(snap.places, m.places),
                             "enterprise": [snap.places.node(p["id"]) for p in prof.places],
                             "message": "the enterprise is located in none of the places the measure applies in"})
     for g in decided["groups"]:
@@ -455,7 +457,7 @@ def estimate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
     lines = []
     clause = m.node()
     for used, form, (low, high, rate_ids) in _estimate_plan(snap, m):
-        rate_ids = list(rate_ids)
+        rate_ids = list(rate_ids)  # the plan is shared by every answer: each line gets its own list
         inst = node(form["id"], "Instrument", form["name"])
         if form["id"] == used:
             p = path([clause, inst], [edge(m.id, used, "USES_INSTRUMENT")])
