@@ -225,7 +225,7 @@ def query(
 
 
 #: the embedded buffer pool of a serving process unless POLICYKG_BUFFER_POOL_MB says otherwise
-SERVE_BUFFER_POOL_MB = 512
+SERVE_BUFFER_POOL_MB = 256
 
 
 def _serve(host: str, port: int, workers: int = 1, access_log: bool = False) -> None:
@@ -264,7 +264,7 @@ def serve(
                                 "read-only; nothing else may write to it meanwhile)."),
     access_log: bool = typer.Option(False, "--access-log/--no-access-log", help="Log every request (uvicorn)."),
 ) -> None:
-    """Serve the JSON API (OpenAPI docs at /docs). The embedded buffer pool is 512 MiB per process unless
+    """Serve the JSON API (OpenAPI docs at /docs). The embedded buffer pool is 256 MiB per process unless
     POLICYKG_BUFFER_POOL_MB is set."""
     _serve(host, port, workers, access_log)
 

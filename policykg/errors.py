@@ -67,6 +67,13 @@ class QueryTimeout(QueryError):
     code = "query_timeout"
 
 
+class QueryOutOfMemory(QueryError):
+    """A query needed more memory than the database may use (the embedded buffer pool, Neo4j's
+    transaction memory): the server is fine, the query is too large for its settings."""
+
+    code = "query_out_of_memory"
+
+
 class ReadOnlyViolation(QueryError):
     """A query given as read-only would write or escape the database."""
 

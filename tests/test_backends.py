@@ -6,7 +6,9 @@ import time
 
 import pytest
 
-from policykg.errors import QueryError, QueryTimeout, ReadOnlyViolation, ValidationError
+from policykg.errors import QueryError, QueryOutOfMemory, QueryTimeout, ReadOnlyViolation, ValidationError
+from policykg.graph import open_backend
+from policykg.settings import get_settings
 from policykg.graph.base import GraphBatch
 
 pytestmark = pytest.mark.backend
@@ -127,6 +129,24 @@ def test_read_cypher_stops_a_runaway_query(backend):
         backend.read_cypher("UNWIND range(1, 100000) AS x UNWIND range(1, 100000) AS y "
                             "WITH x, y WHERE (x * y) % 7 = 3 RETURN count(*)", timeout=1)
     assert time.monotonic() - start < 30
+
+
+#: distinct values of three million numbers: a hash table larger than the memory the tests allow a query
+HUNGRY = "UNWIND range(1, 3000000) AS x RETURN count(DISTINCT x)"
+
+
+def test_embedded_query_out_of_memory_is_named_and_its_connection_renewed(tmp_path):
+    with open_backend(get_settings(backend="embedded", data_dir=tmp_path / "d", buffer_pool_mb=64)) as b:
+        b.write(small_batch())
+        before = {id(c) for c in b._pool.queue}
+        with pytest.raises(QueryOutOfMemory) as err:
+            b.read_cypher(HUNGRY, timeout=60)
+        assert err.value.details["setting"] == "POLICYKG_BUFFER_POOL_MB" and "64 MiB" in err.value.message
+        after = {id(c) for c in b._pool.queue}
+        # the connection that ran out was closed and replaced (Ladybug can leave it failing every query)
+        assert len(after) == len(before) and len(after - before) == 1
+        for _ in range(len(after) + 1):  # every pooled connection answers
+            assert b.read_cypher("MATCH (t:Tier) RETURN t.name").rows == [["瞪羚企业"]]
 
 
 def test_catalogue_query_parameters_are_checked(backend):

@@ -86,7 +86,8 @@ CASES: dict[str, list[dict]] = {
     "policy_fingerprint": [{}],
     "derived_enterprises": [{"after": "", "limit": 1000}, {"after": M[2], "limit": 3}, {"after": "~", "limit": 5}],
     "derived_links": [{"low": "", "high": "~"}, {"low": M[0], "high": M[0]}, {"low": M[1], "high": M[4]}],
-    "derived_enterprises_all": [{}],
+    "derived_enterprises_range": [{"low": "", "high": "~"}, {"low": M[0], "high": M[0]}, {"low": M[1], "high": M[4]}],
+    "derived_enterprise_ids": [{}],
     "enterprises_search_count": [SEARCH, {**SEARCH, "q": "生物"}, {**SEARCH, "filter_capital": True,
                                                                    "capital_min": 0, "capital_max": 60_000_000}],
     # policykg.export (SPARQL round trip) and policykg.networks

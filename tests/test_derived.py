@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.requests import Request
 
-from policykg.analysis import derived, eligibility, gaps, matching
+from policykg.analysis import browse, derived, eligibility, gaps, matching
 from policykg.analysis.snapshot import load_snapshot
 from policykg.api import routes
 from policykg.api.app import create_app
@@ -54,6 +54,12 @@ def assert_same_as_live(backend, idx, on=None):
     assert pooled, "equal empty answers prove nothing"
     fast = gaps.gaps(backend, snapshot=snap, precomputed=lambda t: idx.gap_aggregates)
     assert dump(fast) == dump(gaps.gaps(backend, snapshot=snap))
+    # the enterprise figures the index counts itself are the rows of the queries they stand for
+    for name in ("industry_enterprise_counts", "industry_breakdown", "taxonomy_enterprise_counts"):
+        params = {} if name.startswith("taxonomy") else {"industries": list(idx.gap_targets)}
+        queried = backend.query(name, params).records()
+        assert queried, name
+        assert sorted(map(dump, idx.gap_aggregates[name])) == sorted(map(dump, queried)), name
 
 
 def assert_eligible_same_as_live(backend, idx, on=None, limit=None):
@@ -141,6 +147,14 @@ def test_api_uses_the_index_and_sees_new_data(backend, registry, monkeypatch):
         assert dump(body) == dump(json.loads(json.dumps(live)))
         g = client.get("/api/gaps").json()
         assert dump(g) == dump(json.loads(json.dumps(gaps.gaps(backend, snapshot=snap))))
+        # places and programmes count their enterprises with the index's figures: the same as live
+        assert cache.taxonomy_counts(backend) is cache.index.gap_aggregates["taxonomy_enterprise_counts"]
+        places = client.get("/api/places").json()
+        assert places["items"] and dump(places) == dump({**browse.places(backend, snapshot=snap),
+                                                         "limit": places["total"], "offset": 0})
+        progs = client.get("/api/programmes").json()
+        assert any(p["enterprises"] for p in progs["items"])
+        assert dump(progs["items"]) == dump(browse.programmes(backend, snapshot=snap))
         before = body["candidates"]
         firm = cache.index.columns.id(7)
         live = eligibility.eligible_clauses(backend, firm, snapshot=snap)

@@ -231,8 +231,13 @@ def document_detail(backend: Backend, doc_id: str) -> dict[str, Any]:
 
 
 # --- taxonomy ----------------------------------------------------------------------------------
-def _counts(backend: Backend) -> dict[tuple[str, str], int]:
-    return {(r["label"], r["id"]): r["enterprises"] for r in backend.query("taxonomy_enterprise_counts").records()}
+def _counts(backend: Backend, rows: list[dict[str, Any]] | None = None) -> dict[tuple[str, str], int]:
+    """Enterprises per tier, place and programme: ``rows`` of ``taxonomy_enterprise_counts`` when the
+    caller has them (the API's derived index counts them; at a million enterprises the query needs more
+    of the embedded buffer pool than serving has), else queried."""
+    if rows is None:
+        rows = backend.query("taxonomy_enterprise_counts").records()
+    return {(r["label"], r["id"]): r["enterprises"] for r in rows}
 
 
 def industries(backend: Backend, on: Any = None, snapshot: PolicySnapshot | None = None) -> dict[str, Any]:
@@ -243,17 +248,19 @@ def industries(backend: Backend, on: Any = None, snapshot: PolicySnapshot | None
     return {"as_of": snap.as_of.isoformat(), "items": tree, "total": len(snap.industries.nodes)}
 
 
-def places(backend: Backend, on: Any = None, snapshot: PolicySnapshot | None = None) -> dict[str, Any]:
+def places(backend: Backend, on: Any = None, snapshot: PolicySnapshot | None = None,
+           counts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     snap = snapshot or load_snapshot(backend, on)
-    counts = _counts(backend)
+    counts = _counts(backend, counts)
     extra = {p: {"clauses": [m.id for m in snap.measures if p in m.places], "enterprises": counts.get(("Place", p), 0)}
              for p in snap.places.nodes}
     return {"as_of": snap.as_of.isoformat(), "items": snap.places.tree(extra), "total": len(snap.places.nodes)}
 
 
-def programmes(backend: Backend, on: Any = None, snapshot: PolicySnapshot | None = None) -> list[dict[str, Any]]:
+def programmes(backend: Backend, on: Any = None, snapshot: PolicySnapshot | None = None,
+               counts: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     snap = snapshot or load_snapshot(backend, on)
-    counts = _counts(backend)
+    counts = _counts(backend, counts)
     return [{**{k: r[k] for k in ("id", "name", "name_en", "kind")},
              "enterprises": counts.get(("Programme", r["id"]), 0),
              "clauses": [m.id for m in snap.measures if r["id"] in m.programmes]}

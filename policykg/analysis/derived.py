@@ -24,8 +24,8 @@ What the index holds (compact: one row per enterprise in numpy columns, at 1,000
               the Profiles of the firms it returns from the index alone, without a query — matching for
               the firms of a page, eligible-clauses (``DerivedCache.eligible_clauses``) for one firm.
 
-Reading: on Ladybug one unordered scan of the enterprises (``derived_enterprises_all``) and a few
-id-range scans of the links (``derived_links``), through ``Backend.query_arrow`` (Arrow export, no
+Reading: on Ladybug one scan of the enterprises' ids (``derived_enterprise_ids``), then id-range
+scans of their properties (``derived_enterprises_range``) and links (``derived_links``), through ``Backend.query_arrow`` (Arrow export, no
 Python object per row) and on a connection of their own; sorted in Arrow. On Neo4j pages of
 ``PAGE`` enterprises by id (key-index range seeks), streamed record by record.
 
@@ -61,6 +61,8 @@ log = logging.getLogger("policykg.derived")
 #: each page a range seek, well inside the query time limit)
 READ = {"embedded": "scan"}
 PAGE = 25_000  # Neo4j: ~75k link records a page, ~2 s through the Python driver (query time limit 10 s)
+#: enterprises per properties query when scanning (an answer of about 25 MB at this size)
+SCAN_ENTERPRISES = 200_000
 #: enterprises per links query when scanning (each answer about 2.5 link rows per enterprise)
 SCAN_LINKS = 125_000
 MET, UNK, NOT, INC = 0, 1, 2, 3
@@ -210,7 +212,19 @@ def _read_enterprises(backend: Backend, stop: threading.Event | None) -> tuple[A
     parts: list[Any] = []
     ranges: list[tuple[str, str]] = []
     if READ.get(backend.name) == "scan":
-        parts = [_conform(t) for t in backend.query_arrow("derived_enterprises_all", batch_size=1_000_000)]
+        # Ladybug holds a whole answer in its buffer pool until it is exported: the ids first (a narrow
+        # scan), then the properties in id ranges of SCAN_ENTERPRISES, each one scan filtered by range
+        ids = pa.concat_arrays([t.column("id").combine_chunks().cast(pa.string())
+                                for t in backend.query_arrow("derived_enterprise_ids", batch_size=1_000_000)]
+                               or [pa.array([], pa.string())])
+        ids = ids.take(pc.sort_indices(ids))
+        for k in range(0, len(ids), SCAN_ENTERPRISES):
+            if stop is not None and stop.is_set():
+                raise _Stopped()
+            low, high = ids[k].as_py(), ids[min(k + SCAN_ENTERPRISES, len(ids)) - 1].as_py()
+            parts += [_conform(t) for t in backend.query_arrow("derived_enterprises_range", {"low": low, "high": high},
+                                                               batch_size=SCAN_ENTERPRISES)]
+        del ids
     else:
         after = ""
         while True:
@@ -649,20 +663,58 @@ def taxonomy_counts(c: Columns, snap: PolicySnapshot, depth: int = 6) -> list[di
         elif rel == "SELECTED_IN":
             groups.setdefault(("Programme", xid), []).append(rows)
         elif rel == "LOCATED_IN":
-            seen = {xid: 0}
-            todo = [xid]
-            while todo:  # breadth first: the fewest steps to each place above
-                p = todo.pop(0)
-                if seen[p] >= depth:
-                    continue
-                for q in snap.places.parents.get(p, []):
-                    if q not in seen:
-                        seen[q] = seen[p] + 1
-                        todo.append(q)
-            for q in seen:
+            for q in _within(snap.places, xid, "parents", depth):
                 groups.setdefault(("Place", q), []).append(rows)
     return [{"label": label, "id": xid, "enterprises": int(len(np.unique(np.concatenate(parts))))}
             for (label, xid), parts in groups.items()]
+
+
+def _within(tree: Any, start: str, step: str, depth: int) -> list[str]:
+    """``start`` and the nodes reached from it in at most ``depth`` steps along ``tree.parents`` or
+    ``tree.children`` (``step``): the ends of ``-[:REL*0..depth]->`` paths."""
+    seen = {start: 0}
+    todo = [start]
+    while todo:  # breadth first: the fewest steps to each node
+        x = todo.pop(0)
+        if seen[x] >= depth:
+            continue
+        for y in getattr(tree, step).get(x, []):
+            if y not in seen:
+                seen[y] = seen[x] + 1
+                todo.append(y)
+    return list(seen)
+
+
+def industry_counts(c: Columns, snap: PolicySnapshot, industries: Any, depth: int = 6) -> dict[str, list[dict[str, Any]]]:
+    """The rows of ``industry_enterprise_counts`` and ``industry_breakdown`` from the index: for each of
+    ``industries``, the distinct enterprises IN_INDUSTRY it or an industry up to ``depth`` steps below it
+    (the snapshot's industry tree holds every Industry and SUBINDUSTRY_OF), and among them the distinct
+    enterprises per place they are LOCATED_IN and per tier they hold. Counted here for the reason
+    :func:`taxonomy_counts` is."""
+    lk = c.links
+    pos = np.repeat(np.arange(c.n, dtype=np.int64), np.diff(lk.ptr))
+    code = lk.target.astype(np.int64)
+    width = max(len(lk.targets), 1)
+    by_rel: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for rel, label in (("LOCATED_IN", "Place"), ("HAS_TIER", "Tier")):
+        codes = np.array([k for k, t in enumerate(lk.targets) if t[0] == rel], dtype=np.int64)
+        sel = np.isin(code, codes)
+        pairs = np.unique(pos[sel] * width + code[sel])  # an enterprise counts once per place / tier
+        by_rel[label] = (pairs // width, pairs % width)
+    counts: list[dict[str, Any]] = []
+    breakdown: list[dict[str, Any]] = []
+    for i in industries:
+        inside = _any(c.industries, _mask(c.industry_ids, _within(snap.industries, i, "children", depth)))
+        total = int(inside.sum())
+        if not total:
+            continue
+        counts.append({"industry": i, "enterprises": total})
+        for label, (who, what) in by_rel.items():
+            per = np.bincount(what[inside[who]], minlength=width)
+            for k in np.flatnonzero(per):
+                _, xid, name, _ = lk.targets[k]
+                breakdown.append({"industry": i, "label": label, "id": xid, "name": name, "enterprises": int(per[k])})
+    return {"industry_enterprise_counts": counts, "industry_breakdown": breakdown}
 
 
 # --- the index and its cache ----------------------------------------------------------------------
@@ -749,14 +801,14 @@ def build(backend: Backend, on: Any = None, document: str | None = None,
     snap = load_snapshot(backend, on, document)
     cols = load_columns(backend, snap, stop)
     targets = tuple(_gaps.targets(snap.industries))
-    aggregates = _gaps.aggregates(backend, list(targets), taxonomy_counts=[])
+    aggregates = _gaps.aggregates(backend, list(targets), counted={
+        **industry_counts(cols, snap, targets), "taxonomy_enterprise_counts": taxonomy_counts(cols, snap)})
     _trim()  # the pages read are garbage now: give their memory back before judging
     measures = {}
     for m in snap.measures:
         if stop is not None and stop.is_set():
             raise _Stopped()
         measures[m.id] = judge_measure(backend, snap, m, cols)
-    aggregates["taxonomy_enterprise_counts"] = taxonomy_counts(cols, snap)
     idx = DerivedIndex(version, snap.as_of, snap.document, cols, measures, targets, aggregates)
     if render:
         _render_first_pages(backend, snap, idx, stop)
@@ -785,11 +837,15 @@ def _render_first_pages(backend: Backend, snap: PolicySnapshot, idx: DerivedInde
 
 
 def _trim() -> None:
-    """Give the build's transient memory (pages of rows) back to the system (glibc keeps it otherwise)."""
+    """Give the build's transient memory (pages of rows) back to the system: glibc and Arrow's allocator
+    keep it otherwise (at 1,000,000 enterprises about 90 MB each)."""
     import ctypes
     import gc
 
+    import pyarrow as pa
+
     gc.collect()
+    pa.default_memory_pool().release_unused()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
@@ -840,6 +896,12 @@ class DerivedCache:
         if idx is not None and list(idx.gap_targets) == targets:
             return idx.gap_aggregates
         return None
+
+    def taxonomy_counts(self, backend: Backend) -> list[dict[str, Any]] | None:
+        """The rows of ``taxonomy_enterprise_counts`` (enterprises per tier, place, programme) from the
+        index when it was built from the data as it is now, else None (the caller queries them)."""
+        idx = self.current(backend)
+        return idx.gap_aggregates["taxonomy_enterprise_counts"] if idx is not None else None
 
     def start(self, backend: Backend) -> None:
         with self._lock:

@@ -56,17 +56,22 @@ def targets(tree: Any) -> list[str]:
 
 
 def aggregates(backend: Backend, industries: list[str],
-               taxonomy_counts: list[dict[str, Any]] | None = None) -> dict[str, list[dict[str, Any]]]:
+               counted: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, list[dict[str, Any]]]:
     """The whole-graph figures of the gaps (enterprises, fund investments, breakdowns, taxonomy counts):
     they depend on the data only, never on the date or the document, so the API keeps them in its
-    derived index (:mod:`policykg.analysis.derived`) until the data changes. ``taxonomy_counts``: the rows
-    of ``taxonomy_enterprise_counts`` when the caller has them (the index counts them from its own columns)."""
-    return {"industry_enterprise_counts": backend.query("industry_enterprise_counts",
-                                                        {"industries": industries}).records(),
-            "industry_investments": backend.query("industry_investments", {"industries": industries}).records(),
-            "industry_breakdown": backend.query("industry_breakdown", {"industries": industries}).records(),
-            "taxonomy_enterprise_counts": taxonomy_counts if taxonomy_counts is not None else
-            backend.query("taxonomy_enterprise_counts").records()}
+    derived index (:mod:`policykg.analysis.derived`) until the data changes. ``counted``: the rows of
+    any of these queries that the caller has already (the index counts the enterprise figures from its
+    own columns); the others are queried."""
+    counted = counted or {}
+
+    def rows(name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return counted[name] if name in counted else backend.query(name, params).records()
+
+    by_industry = {"industries": industries}
+    return {"industry_enterprise_counts": rows("industry_enterprise_counts", by_industry),
+            "industry_investments": rows("industry_investments", by_industry),
+            "industry_breakdown": rows("industry_breakdown", by_industry),
+            "taxonomy_enterprise_counts": rows("taxonomy_enterprise_counts", {})}
 
 
 def gaps(backend: Backend, document: str | None = None, on: Any = None,

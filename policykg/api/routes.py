@@ -308,14 +308,18 @@ def industries(request: Request, on: dt.date | None = ON) -> dict[str, Any]:
 
 @router.get("/places", summary="Places as a tree (PART_OF)")
 def places(request: Request, on: dt.date | None = ON) -> dict[str, Any]:
-    result = _browse.places(_backend(request), on, snapshot=_snapshot(request, on))
+    backend = _backend(request)
+    result = _browse.places(backend, on, snapshot=_snapshot(request, on),
+                            counts=_derived(request).taxonomy_counts(backend))
     return {**result, "limit": result["total"], "offset": 0}
 
 
 @router.get("/programmes", summary="Programmes with their selected enterprises and the measures that refer to them")
 def programmes(request: Request, on: dt.date | None = ON, limit: int = Query(100, ge=1, le=1000),
                offset: int = Query(0, ge=0)):
-    return page(_browse.programmes(_backend(request), on, snapshot=_snapshot(request, on)), limit, offset)
+    backend = _backend(request)
+    return page(_browse.programmes(backend, on, snapshot=_snapshot(request, on),
+                                   counts=_derived(request).taxonomy_counts(backend)), limit, offset)
 
 
 @router.get("/funds", summary="Funds with their investments and the measures that refer to them")

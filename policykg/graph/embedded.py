@@ -22,7 +22,14 @@ import ladybug
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from policykg.errors import BackendError, BackendUnavailable, QueryError, QueryTimeout, ReadOnlyViolation
+from policykg.errors import (
+    BackendError,
+    BackendUnavailable,
+    QueryError,
+    QueryOutOfMemory,
+    QueryTimeout,
+    ReadOnlyViolation,
+)
 from policykg.graph.base import Backend, Result, chunks, plain, quote_name, screen_user_cypher
 from policykg.graph.schema import Property
 from policykg.queries import get_query
@@ -90,8 +97,29 @@ class EmbeddedBackend(Backend):
         conn = self._pool.get()
         try:
             yield conn
+        except QueryOutOfMemory:
+            conn = self._renew(conn)
+            raise
         finally:
             self._pool.put(conn)
+
+    def _renew(self, conn: ladybug.Connection) -> ladybug.Connection:
+        """A new connection in place of one whose query ran out of the buffer pool: Ladybug 0.22 leaves
+        such a connection failing every later query with the same error (seen at 1,000,000 enterprises
+        with a 256 MiB pool), while a new connection to the same database works."""
+        for key in [k for k in self._statements if k[0] == id(conn)]:
+            self._close_quietly(self._statements.pop(key))
+        for stmt in self._recent.pop(id(conn), {}).values():
+            self._close_quietly(stmt)
+        self._close_quietly(conn)
+        return ladybug.Connection(self.db, num_threads=int(self.settings.embedded_threads))
+
+    @staticmethod
+    def _close_quietly(thing: Any) -> None:
+        try:
+            thing.close()
+        except Exception:  # noqa: BLE001 - closing is best effort
+            pass
 
     def _run(self, conn: ladybug.Connection, cypher: str, params: dict[str, Any] | None = None,
              max_rows: int | None = None, arrow_above: int | None = None) -> Result:
@@ -103,6 +131,11 @@ class EmbeddedBackend(Backend):
                 raise QueryTimeout("the query ran past the time limit (POLICYKG_QUERY_TIMEOUT) and was stopped") from None
             if "read-only" in msg.lower():
                 raise ReadOnlyViolation(f"refused: only reads are allowed here ({msg})") from None
+            if "buffer pool is full" in msg.lower():
+                raise QueryOutOfMemory(
+                    f"the query needs more memory than the embedded buffer pool has "
+                    f"({self.settings.buffer_pool_mb} MiB, POLICYKG_BUFFER_POOL_MB): {msg}",
+                    setting="POLICYKG_BUFFER_POOL_MB") from None
             raise QueryError(f"Ladybug: {msg}") from None
         if isinstance(res, list):
             raise ReadOnlyViolation("refused: one statement at a time")
@@ -582,17 +615,11 @@ class EmbeddedBackend(Backend):
             return
         self._closed = True
         for stmt in [*self._statements.values(), *(s for r in self._recent.values() for s in r.values())]:
-            try:
-                stmt.close()
-            except Exception:  # noqa: BLE001 - closing is best effort
-                pass
+            self._close_quietly(stmt)
         self._statements.clear()
         self._recent.clear()
         while not self._pool.empty():
-            try:
-                self._pool.get_nowait().close()
-            except Exception:  # noqa: BLE001 - closing is best effort
-                pass
+            self._close_quietly(self._pool.get_nowait())
         try:
             self.db.close()
         except Exception as exc:  # noqa: BLE001

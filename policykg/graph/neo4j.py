@@ -16,7 +16,7 @@ from neo4j import GraphDatabase, RoutingControl
 from neo4j import exceptions as nx
 from neo4j.graph import Node, Path, Relationship
 
-from policykg.errors import BackendUnavailable, QueryError, QueryTimeout, ReadOnlyViolation
+from policykg.errors import BackendUnavailable, QueryError, QueryOutOfMemory, QueryTimeout, ReadOnlyViolation
 from policykg.graph.base import BATCH, Backend, Result, chunks, plain, quote_name, screen_user_cypher
 from policykg.queries import get_query
 
@@ -30,6 +30,20 @@ _ESCAPES = re.compile(
 
 _q = quote_name
 _PLAIN = (str, int, float, bool)  # values the driver gives that need no conversion
+
+
+def _query_error(exc: Any) -> QueryError:
+    """The error to raise for a Neo4jError a query got (by its status code)."""
+    code = exc.code or ""
+    if "TransactionTimedOut" in code:  # also TransactionTimedOutClientConfiguration
+        return QueryTimeout("the query ran past the time limit (POLICYKG_QUERY_TIMEOUT) and was stopped")
+    if "ForbiddenDueToTransactionType" in code:
+        return ReadOnlyViolation(f"refused: only reads are allowed here ({exc.message})")
+    if "MemoryPoolOutOfMemoryError" in code or "TransactionMemoryLimit" in code:
+        return QueryOutOfMemory(f"the query needs more memory than Neo4j lets a transaction use "
+                                f"(db.memory.transaction.max and the server's memory pools): {exc.message}",
+                                code=code, setting="db.memory.transaction.max")
+    return QueryError(f"Neo4j: {exc.message}", code=code)
 
 
 def _unavailable(exc: Exception, uri: str) -> BackendUnavailable:
@@ -96,16 +110,8 @@ class Neo4jBackend(Backend):
                 return session.execute_write(work) if write else session.execute_read(work)
         except (nx.ServiceUnavailable, nx.SessionExpired, nx.AuthError) as exc:
             raise _unavailable(exc, self.uri) from None
-        except nx.ClientError as exc:
-            if exc.code and ("TransactionTimedOut" in exc.code or "TransactionTimedOutClientConfiguration" in exc.code):
-                raise QueryTimeout("the query ran past the time limit (POLICYKG_QUERY_TIMEOUT) and was stopped") from None
-            if exc.code and "ForbiddenDueToTransactionType" in exc.code:
-                raise ReadOnlyViolation(f"refused: only reads are allowed here ({exc.message})") from None
-            raise QueryError(f"Neo4j: {exc.message}", code=exc.code) from None
         except nx.Neo4jError as exc:
-            if exc.code and "TransactionTimedOut" in exc.code:
-                raise QueryTimeout("the query ran past the time limit (POLICYKG_QUERY_TIMEOUT) and was stopped") from None
-            raise QueryError(f"Neo4j: {exc.message}", code=exc.code) from None
+            raise _query_error(exc) from None
 
     def _execute(self, cypher: str, params: dict[str, Any] | None = None, *, write: bool = False) -> Result:
         return self._run_tx(cypher, params or {}, write=write, timeout=self.settings.query_timeout)
@@ -131,9 +137,7 @@ class Neo4jBackend(Backend):
             except nx.AuthError as exc:
                 raise _unavailable(exc, self.uri) from None
             except nx.Neo4jError as exc:
-                if exc.code and "TransactionTimedOut" in exc.code:
-                    raise QueryTimeout("the query ran past the time limit (POLICYKG_QUERY_TIMEOUT) and was stopped") from None
-                raise QueryError(f"Neo4j: {exc.message}", code=exc.code) from None
+                raise _query_error(exc) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     def engine_version(self) -> str:
@@ -342,9 +346,7 @@ class Neo4jBackend(Backend):
         except (nx.ServiceUnavailable, nx.SessionExpired, nx.AuthError) as exc:
             raise _unavailable(exc, self.uri) from None
         except nx.Neo4jError as exc:
-            if exc.code and "TransactionTimedOut" in exc.code:
-                raise QueryTimeout("the query ran past the time limit (POLICYKG_QUERY_TIMEOUT) and was stopped") from None
-            raise QueryError(f"Neo4j: {exc.message}", code=exc.code) from None
+            raise _query_error(exc) from None
 
     # --- user Cypher -------------------------------------------------------------------------
     def read_cypher(self, cypher: str, params: dict[str, Any] | None = None, *, timeout: float | None = None,

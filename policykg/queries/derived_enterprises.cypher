@@ -1,6 +1,6 @@
 // name: derived_enterprises
 // title: Enterprises, one page in id order (for the derived matching index)
-// description: The properties of the enterprises whose id comes after `after` (the columns of enterprises_by_id), in id order, at most `limit` of them. Pages through the whole registry with a key range through the key index (Neo4j), so that no page holds it all; derived_enterprises_all reads it in one pass where a scan is cheaper (Ladybug).
+// description: The properties of the enterprises whose id comes after `after` (the columns of enterprises_by_id), in id order, at most `limit` of them. Pages through the whole registry with a key range through the key index (Neo4j), so that no page holds it all; derived_enterprises_range reads it in id ranges, each one scan, where a scan is cheaper (Ladybug).
 // param after: string  the last id of the previous page ('' for the first page)
 // param limit: int  at most this many enterprises
 // ordered: true
