@@ -8,8 +8,8 @@ import pytest
 
 from policykg.errors import QueryError, QueryOutOfMemory, QueryTimeout, ReadOnlyViolation, ValidationError
 from policykg.graph import open_backend
-from policykg.settings import get_settings
 from policykg.graph.base import GraphBatch
+from policykg.settings import get_settings
 
 pytestmark = pytest.mark.backend
 
