@@ -61,6 +61,7 @@ CASES: dict[str, list[dict]] = {
                             "places": ["place-jiangbei-block"]},
                            {"industries": [], "tiers": [], "places": ["place-binfu-zone", "place-binjiang"]}],
     "similar_enterprises": [{"uscc": M[0]}, {"uscc": M[5]}, {"uscc": M[4]}],
+    "similar_by_fund": [{"uscc": M[1]}, {"uscc": M[2]}, {"uscc": M[0]}, {"uscc": "nothing"}],
     "industry_enterprise_counts": [{"industries": ["ind-ai", "ind-life-health", "ind-intelligent-iot",
                                                    "ind-integrated-circuits", "ind-quantum-sensing"]}],
     "industry_investments": [{"industries": ["ind-ai", "ind-life-health", "ind-intelligent-iot", "ind-iot",

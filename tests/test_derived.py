@@ -5,6 +5,7 @@ the next answer reflects the new data."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 
@@ -190,3 +191,80 @@ def test_api_uses_the_index_and_sees_new_data(backend, registry, monkeypatch):
         assert cache.get(backend, snap) is not None, cache.last_error
         assert dump(client.get(url, params=params).json()) == dump(after)
         assert dump(client.get("/api/gaps").json()) == dump(json.loads(json.dumps(gaps.gaps(backend, snapshot=snap))))
+
+
+def test_similar_enterprises_from_the_index_equal_live(backend, registry, monkeypatch):
+    """similar_enterprises ranked from the index (funds queried, the rest counted from its bitsets and link
+    rows) is the live answer, JSON for JSON, page for page: every firm with an investment or a programme
+    and a few hundred others; also with every target counted from the link rows (outside the bitsets'
+    vocabularies), with repeated relationships (paths listed again in ``more_paths``), and through the API."""
+    load_paths(backend, [registry / "base"], progress=False)
+    rows = backend.read_cypher("MATCH (:Investment)-[:INVESTED_IN]->(e:Enterprise) RETURN DISTINCT e.id AS id",
+                               max_rows=100_000).records()
+    invested = sorted(r["id"] for r in rows)
+    assert len(invested) > 100
+    # repeated relationships: the pattern matches each pair of them, the live answer lists each path again
+    a, b = invested[0], invested[1]
+    backend._execute("MATCH (e:Enterprise {id: $a})-[:IN_INDUSTRY]->(x:Industry) WITH e, x LIMIT 1 "
+                     "CREATE (e)-[:IN_INDUSTRY]->(x)", {"a": a}, write=True)
+    backend._execute("MATCH (e:Enterprise {id: $a})-[:LOCATED_IN]->(x:Place), (o:Enterprise {id: $b}) "
+                     "WITH o, x LIMIT 1 CREATE (o)-[:LOCATED_IN {kind: 'tax'}]->(x)", {"a": a, "b": b}, write=True)
+    idx = derived.build(backend, render=False)
+    cache = derived.DerivedCache(enabled=True)
+    cache.index = idx
+    assert cache.current(backend) is idx
+    c = idx.columns
+    lk = c.links
+
+    def kinds(i):
+        return {lk.targets[int(t)][0] for t in lk.target[lk.ptr[i]:lk.ptr[i + 1]]}
+
+    programmes = [i for i in range(c.n) if "SELECTED_IN" in kinds(i)]
+    assert programmes
+    chosen = sorted({c.position(u) for u in invested} | set(programmes))
+    picked = set(chosen)
+    chosen += [i for i in range(0, c.n, 7) if i not in picked][:200]
+    # the same index with no vocabulary: every industry and place counted from the link rows
+    scan = dataclasses.replace(idx, columns=dataclasses.replace(c, industry_ids={}, place_ids={}))
+    seen = {"INVESTED_IN": 0, "SELECTED_IN": 0, "more_paths": 0, "pages": 0}
+    for k, i in enumerate(chosen):
+        uscc = c.id(i)
+        full = matching.similar_enterprises(backend, uscc, 100_000, 0)
+        total = full["total"]
+        pages = [(20, 0)] + ([(3, 2), (1000, 0), (5, max(total - 2, 0)), (10, total + 5)] if k % 8 == 0 else [])
+        for limit, offset in pages:
+            want = json.dumps({**full, "items": full["items"][offset : offset + limit], "limit": limit,
+                               "offset": offset}, ensure_ascii=False)
+            got = json.dumps(cache.similar_enterprises(backend, uscc, limit, offset), ensure_ascii=False)
+            assert got == want, (uscc, limit, offset)
+            seen["pages"] += 1
+        if k % 10 == 0:
+            got = matching.similar_enterprises(backend, uscc, 20, 0, index=scan)
+            assert json.dumps(got, ensure_ascii=False) == json.dumps({**full, "items": full["items"][:20], "limit": 20},
+                                                                     ensure_ascii=False), uscc
+        for item in full["items"]:
+            for s in item["shared"]:
+                seen[s["type"]] = seen.get(s["type"], 0) + 1
+                seen["more_paths"] += bool(s.get("more_paths"))
+    assert all(seen.values()), seen  # funds, programmes and repeated paths were all compared
+    for missing in ("91330108NOSUCH000X", ""):
+        with pytest.raises(NotFound):
+            cache.similar_enterprises(backend, missing)
+        with pytest.raises(NotFound):
+            matching.similar_enterprises(backend, missing)
+
+    # the API ranks with the index (derived.similar_page) and gives the live answer
+    calls, ranked = [], derived.similar_page
+    monkeypatch.setattr(derived, "similar_page", lambda *a, **kw: calls.append(1) or ranked(*a, **kw))
+    with TestClient(create_app(backend.settings, backend=backend)) as client:
+        api = client.app.state.derived
+        api.wait(120)
+        assert api.current(backend) is not None, api.last_error
+        uscc = c.id(chosen[0])
+        full = matching.similar_enterprises(backend, uscc, 100_000, 0)
+        body = client.get(f"/api/enterprises/{uscc}/similar", params={"limit": 4, "offset": 1}).json()
+        assert calls
+        assert json.dumps(body, ensure_ascii=False) == json.dumps(
+            {**full, "items": full["items"][1:5], "limit": 4, "offset": 1}, ensure_ascii=False)
+        assert client.get("/api/enterprises/91330108NOSUCH000X/similar").status_code == 404
+

@@ -38,6 +38,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from policykg.analysis.browse import enterprises as search_enterprises
 from policykg.analysis.eligibility import Profile, classify, estimate, evaluate, load_profile, load_profiles
 from policykg.analysis.snapshot import PolicySnapshot, Tree, edge, load_snapshot, load_trees, node, path
@@ -267,11 +269,26 @@ def industry_enterprises(backend: Backend, industry_id: str, filters: Filters | 
 WEIGHTS = {"INVESTED_IN": 3, "SELECTED_IN": 2, "IN_INDUSTRY": 2, "LOCATED_IN": 1}
 
 
-def similar_enterprises(backend: Backend, uscc: str, limit: int = 20, offset: int = 0) -> dict[str, Any]:
+def similar_enterprises(backend: Backend, uscc: str, limit: int = 20, offset: int = 0,
+                        index: Any = None) -> dict[str, Any]:
+    """``index``: a :class:`policykg.analysis.derived.DerivedIndex` built from the data as it is now (the
+    caller checks): the firms are then counted and ranked from it and only the page's firms get their
+    shared things and paths; the answer is the same with or without it."""
+    if index is not None and index.columns.links is not None:
+        answer = _similar_from_index(backend, uscc, limit, offset, index)
+        if answer is not None:
+            return answer
     prof = load_profile(backend, uscc)
-    me = prof.node()
+    found = _similar_found(prof.node(), uscc, backend.query("similar_enterprises", {"uscc": uscc}).records())
+    items = sorted(found.values(), key=lambda e: (-e["score"], -len(e["shared"]), e["enterprise"]["id"]))
+    return {"enterprise": {"id": uscc, "name": prof.props.get("name")}, "weights": WEIGHTS,
+            **_page(items, limit, offset)}
+
+
+def _similar_found(me: dict[str, Any], uscc: str, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The entries (score, shared things with their paths) of the firms in ``rows`` (rows of the query
+    ``similar_enterprises``), by firm id."""
     found: dict[str, dict[str, Any]] = {}
-    rows = backend.query("similar_enterprises", {"uscc": uscc}).records()
     rows.sort(key=lambda r: (r["id"], r["type"], r["shared"], r["mine"] or "", r["theirs"] or ""))
     for r in rows:
         other = node(r["id"], "Enterprise", r["name"])
@@ -290,8 +307,87 @@ def similar_enterprises(backend: Backend, uscc: str, limit: int = 20, offset: in
             entry["shared"].append({"type": r["type"], **shared, "path": p})
         else:  # the same fund again, through other investments: keep the path, count the fund once
             next(s for s in entry["shared"] if (s["type"], s["id"]) == key).setdefault("more_paths", []).append(p)
-    items = sorted(found.values(), key=lambda e: (-e["score"], -len(e["shared"]), e["enterprise"]["id"]))
-    for e in items:
+    for e in found.values():
         e["shared"].sort(key=lambda s: (-WEIGHTS[s["type"]], s["id"]))
-    return {"enterprise": {"id": uscc, "name": prof.props.get("name")}, "weights": WEIGHTS,
-            **_page(items, limit, offset)}
+    return found
+
+
+#: the link types the derived index holds that similar_enterprises shares, with the shared node's label
+_SIMILAR_LINKS = {"IN_INDUSTRY": "Industry", "LOCATED_IN": "Place", "SELECTED_IN": "Programme"}
+
+
+def _similar_from_index(backend: Backend, uscc: str, limit: int, offset: int, index: Any) -> dict[str, Any] | None:
+    """:func:`similar_enterprises` from the derived index: the shared industries, places and programmes
+    are counted from its link rows and bitsets, the shared investors from ``similar_by_fund`` (the index
+    holds no investments); the firms are ranked vectorised (``derived.similar_page``) and only the page's
+    get their rows, built as the query ``similar_enterprises`` gives them. None when the index does not
+    know a firm the graph gives (the caller answers live)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from policykg.analysis import derived
+
+    c = index.columns
+    me = c.position(uscc)
+    if me is None:
+        raise NotFound(f"no enterprise with USCC {uscc!r}", id=uscc)
+    # the investor branch: one row per pair of investments (mine, theirs) of a fund; none when the firm
+    # has no investor (enterprise_links, a prepared key seek, says so at a fraction of the cost)
+    invested = any(r["type"] == "INVESTED_IN" for r in backend.query("enterprise_links", {"uscc": uscc}).records())
+    tables = list(backend.query_arrow("similar_by_fund", {"uscc": uscc})) if invested else []
+    fund_pos = fund_code = np.zeros(0, dtype=np.int64)
+    table = None
+    if tables:
+        strings = pa.schema([(k, pa.string()) for k in ("id", "shared", "shared_name", "mine", "theirs")])
+        table = pa.concat_tables([t.select(strings.names).cast(strings) for t in tables]).combine_chunks()
+        firms = pc.dictionary_encode(table.column("id")).combine_chunks()
+        known = _positions(c, firms.dictionary)
+        if known is None:
+            return None
+        row_pos = known[firms.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
+        funds = pc.dictionary_encode(table.column("shared")).combine_chunks()
+        fund_pos, fund_code = row_pos, funds.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    page, total = derived.similar_page(c, me, WEIGHTS, fund_pos, fund_code, offset, limit)
+    # the rows of the page's firms, as the query similar_enterprises gives them
+    names = c.props.column("name")
+    my_name = names[me].as_py()
+    ids = [c.id(int(p)) for p in page]
+    their = dict(zip(ids, names.take(pa.array(page, type=pa.int64())).to_pylist(), strict=True)) if ids else {}
+    lk = c.links
+    mine: dict[int, int] = {}
+    for t in lk.target[lk.ptr[me]:lk.ptr[me + 1]].tolist():
+        if lk.targets[t][0] in _SIMILAR_LINKS:
+            mine[t] = mine.get(t, 0) + 1
+    rows: list[dict[str, Any]] = []
+    for p, o in zip(page.tolist(), ids, strict=True):
+        theirs: dict[int, int] = {}
+        for t in lk.target[lk.ptr[p]:lk.ptr[p + 1]].tolist():
+            if t in mine:
+                theirs[t] = theirs.get(t, 0) + 1
+        for t, k in theirs.items():
+            rel, xid, xname, _ = lk.targets[t]
+            row = {"id": o, "name": their[o], "type": rel, "label": _SIMILAR_LINKS[rel], "shared": xid,
+                   "shared_name": xname, "mine": None, "theirs": None}
+            rows += [row] * (mine[t] * k)  # one row per pair of relationships, as the pattern matches them
+    if table is not None and len(page):
+        picked = table.filter(pa.array(np.isin(fund_pos, page)))
+        rows += [{"id": r["id"], "name": their[r["id"]], "type": "INVESTED_IN", "label": "Fund", "shared": r["shared"],
+                  "shared_name": r["shared_name"], "mine": r["mine"], "theirs": r["theirs"]}
+                 for r in picked.to_pylist()]
+    found = _similar_found(node(uscc, "Enterprise", my_name), uscc, rows)
+    return {"enterprise": {"id": uscc, "name": my_name}, "weights": WEIGHTS,
+            "items": [found[o] for o in ids], "total": total, "limit": limit, "offset": offset}
+
+
+def _positions(c: Any, ids: Any) -> np.ndarray | None:
+    """The index positions of ``ids`` (an Arrow string array), vectorised; None if one is not in the index."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(ids):
+        return np.zeros(0, dtype=np.int64)
+    if not c.n or pc.max(pc.binary_length(ids)).as_py() > c.ids.dtype.itemsize:
+        return None
+    keys = ids.cast(pa.binary()).to_numpy(zero_copy_only=False).astype(c.ids.dtype)
+    pos = np.minimum(np.searchsorted(c.ids, keys), c.n - 1)
+    return pos.astype(np.int64) if bool((c.ids[pos] == keys).all()) else None

@@ -233,7 +233,7 @@ def industry_enterprises(industry_id: str, request: Request, place: str | None =
 def similar_enterprises(uscc: str, request: Request, limit: int = Query(20, ge=1, le=1000),
                         offset: int = Query(0, ge=0)):
     """Ranked by `score` (the sum of `weights` of the shared things); each shared thing with its path."""
-    return _matching.similar_enterprises(_backend(request), uscc, limit, offset)
+    return json_response(_derived(request).similar_enterprises(_backend(request), uscc, limit, offset))
 
 
 @router.get("/gaps", summary="Coverage gaps: industries, tiers and places")
