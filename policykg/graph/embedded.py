@@ -85,7 +85,7 @@ class EmbeddedBackend(Backend):
             ) from None
         self._pool: queue.Queue[ladybug.Connection] = queue.Queue()
         for _ in range(POOL):
-            self._pool.put(ladybug.Connection(self.db, num_threads=int(settings.embedded_threads)))
+            self._pool.put(self._connect())
         self._write_lock = threading.Lock()
         self._statements: dict[tuple[int, str], Any] = {}  # (connection, text) -> prepared key lookup
         self._recent: dict[int, dict[str, Any]] = {}  # connection -> text -> prepared expansion, last used last
@@ -103,6 +103,9 @@ class EmbeddedBackend(Backend):
         finally:
             self._pool.put(conn)
 
+    def _connect(self) -> ladybug.Connection:
+        return ladybug.Connection(self.db, num_threads=int(self.settings.embedded_threads))
+
     def _renew(self, conn: ladybug.Connection) -> ladybug.Connection:
         """A new connection in place of one whose query ran out of the buffer pool: Ladybug 0.22 leaves
         such a connection failing every later query with the same error (seen at 1,000,000 enterprises
@@ -112,7 +115,7 @@ class EmbeddedBackend(Backend):
         for stmt in self._recent.pop(id(conn), {}).values():
             self._close_quietly(stmt)
         self._close_quietly(conn)
-        return ladybug.Connection(self.db, num_threads=int(self.settings.embedded_threads))
+        return self._connect()
 
     @staticmethod
     def _close_quietly(thing: Any) -> None:
@@ -574,7 +577,7 @@ class EmbeddedBackend(Backend):
         cypher, bound = q.cypher(self.name), q.bind(params or {})
         # a connection of its own, closed after: a connection keeps the operators' buffers of the
         # statements it ran (in the buffer pool), and a bulk read's are large
-        conn = ladybug.Connection(self.db, num_threads=int(self.settings.embedded_threads))
+        conn = self._connect()
         try:
             conn.set_query_timeout(int(max(self.settings.query_timeout, self.BULK_TIMEOUT) * 1000))
             try:
