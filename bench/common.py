@@ -121,17 +121,28 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | 
     return Finished(proc.returncode, seconds, usage.ru_maxrss * 1024, chunks.get("out", ""), chunks.get("err", ""))
 
 
-def process_memory(pid: int) -> dict[str, int]:
-    """Current and peak RSS (bytes) of a process and its children, current of the children included."""
-    proc = psutil.Process(pid)
-    rss = proc.memory_info().rss + sum(c.memory_info().rss for c in proc.children(recursive=True))
-    peak = None
-    status = Path(f"/proc/{pid}/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                peak = int(line.split()[1]) * 1024
-    return {"rss_bytes": rss, "peak_rss_bytes": peak}
+def process_memory(pid: int) -> dict[str, int | None]:
+    """Memory of a process and its children (a server's worker processes), in bytes:
+
+    - ``pss_bytes``: the sum of their proportional set sizes — a page shared by k of them (the
+      memory-mapped derived index, the libraries) counts 1/k in each, so the sum is what they occupy;
+    - ``rss_bytes``: the sum of their resident sizes (shared pages counted once per process);
+    - ``peak_rss_bytes``: the sum of each one's peak resident size (an upper bound: the peaks may not
+      coincide)."""
+    procs = [psutil.Process(pid)]
+    procs += procs[0].children(recursive=True)
+    rss = pss = peak = 0
+    for p in procs:
+        try:
+            info = p.memory_full_info()
+            rss += info.rss
+            pss += info.pss
+            for line in Path(f"/proc/{p.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak += int(line.split()[1]) * 1024
+        except (psutil.NoSuchProcess, FileNotFoundError):
+            continue
+    return {"pss_bytes": pss, "rss_bytes": rss, "peak_rss_bytes": peak, "processes": len(procs)}
 
 
 def source_digest() -> str:

@@ -66,7 +66,10 @@ def _rows(results: list[dict[str, Any]]) -> list[Row]:
         ("wrk: p50 / p99 (ms)", lambda r: _pair(_get(r, "throughput", "latency_ms"))),
         ("wrk: errors (non-2xx)", lambda r: "—" if not r.get("throughput") else
          f"{r['throughput']['errors_total']} ({r['throughput']['non_2xx']})"),
-        ("RSS of `policykg serve` after the runs", lambda r: _mib(_get(r, "footprint", "serve_rss_bytes"))),
+        ("memory of `policykg serve` after the runs: PSS (all processes)",
+         lambda r: _mib(_get(r, "footprint", "serve_pss_bytes"))),
+        ("RSS of `policykg serve` after the runs (all processes; shared pages once per process)",
+         lambda r: _mib(_get(r, "footprint", "serve_rss_bytes"))),
     ]
     targets: list[str] = []
     for r in results:

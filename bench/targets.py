@@ -66,8 +66,9 @@ TARGETS = (
     Target("gaps_p50", "gaps p50 ≤ 50 ms (HTTP)", _q("gaps", "http", "p50"), 50, unit="ms"),
     Target("budget_p99", "budget p99 ≤ 10 ms (HTTP)", _q("budget", "http", "p99"), 10, unit="ms"),
     Target("neighbourhood_p99", "neighbourhood p99 ≤ 15 ms (HTTP, depth 1 and default)", _neighbourhood_p99, 15, unit="ms"),
-    Target("serving_rss", "serving RSS ≤ 1 GB (after the query and wrk phases)",
-           lambda r: r.get("footprint", {}).get("serve_rss_bytes"), GB, unit="B"),
+    Target("serving_memory", "serving memory ≤ 1 GB: PSS of all serve processes (after the query and wrk phases)",
+           lambda r: r.get("footprint", {}).get("serve_pss_bytes", r.get("footprint", {}).get("serve_rss_bytes")),
+           GB, unit="B"),
     Target("http_vs_raw", "Neo4j HTTP / raw ≤ 1.5× (p50, worst endpoint)", _http_over_raw, 1.5, backend="neo4j",
            unit="×"),
 )

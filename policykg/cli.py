@@ -245,6 +245,14 @@ def _serve(host: str, port: int, workers: int = 1, access_log: bool = False) -> 
     # uvloop and httptools when installed (uvicorn[standard]); asyncio and h11 otherwise
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "info", "access_log": access_log,
                                "loop": "auto", "http": "auto"}
+    # The derived (matching / gaps) index is built, or found on disk, in a process of its own first:
+    # the serving processes map what it wrote (one copy in memory, whatever the number of workers), and
+    # the memory of building it goes back to the system.
+    from policykg.analysis.derived_store import prepare_in_child
+
+    with out.status("preparing the matching / gaps index (policykg index)"):
+        if not prepare_in_child(settings):
+            out.print("[yellow]the matching / gaps index was not prepared: the server builds it[/]")
     out.print(f"serving http://{host}:{port}/  (API docs at /docs, health at /api/health)"
               + (f" with {workers} worker processes" if workers > 1 else ""))
     if workers > 1:
@@ -267,6 +275,27 @@ def serve(
     """Serve the JSON API (OpenAPI docs at /docs). The embedded buffer pool is 256 MiB per process unless
     POLICYKG_BUFFER_POOL_MB is set."""
     _serve(host, port, workers, access_log)
+
+
+@app.command("index")
+def index_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Build the derived (matching / gaps) index for the data as it is now and keep it on disk
+    (POLICYKG_DERIVED_DIR, default <data_dir>/derived), where `policykg serve` reads it; an index
+    already there for the same data is kept."""
+    from policykg.analysis.derived_store import prepare
+    from policykg.settings import get_settings
+
+    settings = get_settings()
+    info = prepare(settings)
+    if info is None:
+        out.print("[red]no index: there is no embedded database yet, or the data changed while it was built "
+                  "(run it again)[/]")
+        raise typer.Exit(1)
+    if as_json:
+        _print_json(info)
+    else:
+        out.print(f"{info['enterprises']:,} enterprises, {info['megabytes']} MB, in {info['stored']} "
+                  f"({info['seconds']} s)")
 
 
 def _yuan(est: dict[str, Any] | None) -> str:

@@ -4,6 +4,7 @@
 |---|---|---|
 | backend | ``POLICYKG_BACKEND`` | ``embedded`` |
 | data directory | ``POLICYKG_DATA_DIR`` | ``./.policykg`` |
+| derived index on disk | ``POLICYKG_DERIVED_DIR`` | ``<data directory>/derived`` |
 | embedded buffer pool | ``POLICYKG_BUFFER_POOL_MB`` | 1024 |
 | query time limit (s) | ``POLICYKG_QUERY_TIMEOUT`` | 10 |
 | row cap for ad-hoc Cypher | ``POLICYKG_MAX_ROWS`` | 1000 |
@@ -29,6 +30,9 @@ class Settings(BaseSettings):
 
     backend: Literal["embedded", "neo4j"] = Field("embedded", description="graph backend")
     data_dir: Path = Field(Path(".policykg"), description="where the embedded database lives")
+    derived_dir: Path | None = Field(
+        None, description="where the derived (matching / gaps) index is kept, shared by serving processes; "
+        "default <data_dir>/derived")
     buffer_pool_mb: int = Field(1024, ge=64, description="Ladybug buffer pool size in MiB")
     embedded_threads: int = Field(1, ge=1, description="threads per Ladybug connection")
     query_timeout: float = Field(10.0, gt=0, description="time limit for one query, in seconds")
@@ -52,6 +56,10 @@ class Settings(BaseSettings):
     @property
     def embedded_path(self) -> Path:
         return self.data_dir / "graph.lbdb"
+
+    @property
+    def derived_path(self) -> Path:
+        return self.derived_dir or self.data_dir / "derived"
 
 
 def get_settings(**overrides: object) -> Settings:

@@ -263,7 +263,8 @@ def _free_port() -> int:
 
 
 def test_serve_with_workers_answers(tmp_path):
-    """Two worker processes open one embedded database read-only and both answer."""
+    """Two worker processes open one embedded database read-only and both answer, from the one derived
+    index serve prepared on disk before starting them."""
     data = tmp_path / "data"
     with open_backend(get_settings(backend="embedded", data_dir=data, buffer_pool_mb=128)) as b:
         load_match_graph(b)
@@ -285,6 +286,18 @@ def test_serve_with_workers_answers(tmp_path):
                     pytest.fail(f"serve --workers 2 did not answer:\n{proc.stdout.read() if proc.stdout else ''}")
                 time.sleep(0.3)
         assert health["backend"] == "embedded" and health["nodes"]["Enterprise"] == len(MATCH_ENTERPRISES)
+        stored, ready = set(), 0
+        while ready < 8:  # eight answers in a row, on new connections (spread over the workers)
+            with urllib.request.urlopen(f"{url}/api/health", timeout=5) as r:
+                index = json.loads(r.read())["derived"]
+            if index["state"] == "ready":
+                ready += 1
+                stored.add(index["stored"])
+                assert len(stored) == 1 and index["stored"].startswith(str(data / "derived")), index
+            else:
+                ready = 0
+                assert time.monotonic() < deadline + 60, index
+                time.sleep(0.2)
         uscc = MATCH_ENTERPRISES[0]["id"]
         for _ in range(6):  # several connections: the requests spread over the workers
             with urllib.request.urlopen(f"{url}/api/enterprises/{uscc}/eligible-clauses?on={ON}", timeout=10) as r:

@@ -6,7 +6,9 @@ figures aggregate the whole graph. Both depend only on the loaded data (and, for
 measures in force on a date), so the API computes them once, in a background thread, and keeps them
 under the key (``backend.data_version()``, as-of date, document). A request whose key matches uses the
 index; any other request (the index is being built, another date, data loaded since) takes the live
-path, so answers never depend on whether the index is there.
+path, so answers never depend on whether the index is there. The API keeps it on disk
+(:mod:`policykg.analysis.derived_store`): serving processes share one memory-mapped copy, and a restart
+reads it instead of rebuilding.
 
 What the index holds (compact: one row per enterprise in numpy columns, at 1,000,000 enterprises about
 100 MB):
@@ -220,7 +222,7 @@ def _read_enterprises(backend: Backend, stop: threading.Event | None) -> tuple[A
         ids = ids.take(pc.sort_indices(ids))
         for k in range(0, len(ids), SCAN_ENTERPRISES):
             if stop is not None and stop.is_set():
-                raise _Stopped()
+                raise BuildStopped()
             low, high = ids[k].as_py(), ids[min(k + SCAN_ENTERPRISES, len(ids)) - 1].as_py()
             parts += [_conform(t) for t in backend.query_arrow("derived_enterprises_range", {"low": low, "high": high},
                                                                batch_size=SCAN_ENTERPRISES)]
@@ -229,7 +231,7 @@ def _read_enterprises(backend: Backend, stop: threading.Event | None) -> tuple[A
         after = ""
         while True:
             if stop is not None and stop.is_set():
-                raise _Stopped()
+                raise BuildStopped()
             got = [_conform(t) for t in backend.query_arrow("derived_enterprises", {"after": after, "limit": PAGE},
                                                            batch_size=PAGE)]
             rows = sum(t.num_rows for t in got)
@@ -285,7 +287,7 @@ def load_columns(backend: Backend, snap: PolicySnapshot, stop: threading.Event |
         ranges = [(ids_arrow[k].as_py(), ids_arrow[min(k + SCAN_LINKS, n) - 1].as_py()) for k in range(0, n, SCAN_LINKS)]
     for low, high in ranges:
         if stop is not None and stop.is_set():
-            raise _Stopped()
+            raise BuildStopped()
         for t in backend.query_arrow("derived_links", {"low": low, "high": high}, batch_size=1_000_000):
             links.add(t)
     lk = links.finish(n)
@@ -419,7 +421,7 @@ def load_profiles_indexed(backend: Backend, c: Columns, positions: list[int], fi
     return out
 
 
-class _Stopped(Exception):
+class BuildStopped(Exception):
     pass
 
 
@@ -833,6 +835,11 @@ class LRU:
         for i, v in values.items():
             self.put((measure, i), v)
 
+    def entries(self) -> list[tuple[Any, str]]:
+        """(key, text) pairs, least recently used first (``put`` in this order rebuilds the LRU)."""
+        with self._lock:
+            return list(self._items.items())
+
 
 @dataclass
 class DerivedIndex:
@@ -844,6 +851,8 @@ class DerivedIndex:
     gap_targets: tuple[str, ...]
     gap_aggregates: dict[str, list[dict[str, Any]]]
     build_seconds: float = 0.0
+    #: where it was read from (a DerivedStore entry), None when built in this process
+    stored: str | None = None
     # Bounds are in characters; Python keeps Chinese text at 2 bytes a character, so these two hold
     # at most about 24 MB and 48 MB (the serving process is meant to stay within 1 GB at 1M firms).
     #: JSON of whole answers (matching by clause, filters and page; gaps by date and document)
@@ -871,7 +880,7 @@ def build(backend: Backend, on: Any = None, document: str | None = None,
     measures = {}
     for m in snap.measures:
         if stop is not None and stop.is_set():
-            raise _Stopped()
+            raise BuildStopped()
         measures[m.id] = judge_measure(backend, snap, m, cols)
     idx = DerivedIndex(version, snap.as_of, snap.document, cols, measures, targets, aggregates)
     if render:
@@ -892,7 +901,7 @@ def _render_first_pages(backend: Backend, snap: PolicySnapshot, idx: DerivedInde
 
     for m in snap.measures:
         if stop is not None and stop.is_set():
-            raise _Stopped()
+            raise BuildStopped()
         mi = idx.measures[m.id]
         positions = [int(i) for arr in (mi.met[:n], mi.near[:n], mi.unknown[:n]) for i in arr]
         profiles = load_profiles_indexed(backend, idx.columns, positions, snap.conditions_need_financials)
@@ -925,8 +934,11 @@ class DerivedCache:
     #: after a failed build, how long before the same data is tried again
     retry_seconds = 60.0
 
-    def __init__(self, enabled: bool = True) -> None:
+    def __init__(self, enabled: bool = True, store: Any = None) -> None:
         self.enabled = enabled
+        #: a derived_store.DerivedStore: the index is read from it when another process (or an earlier
+        #: run) built it for the same data, and written to it when built here
+        self.store = store
         self._failed: tuple[str, float] | None = None  # (data version, when) of the last failed build
         self.index: DerivedIndex | None = None
         self._lock = threading.Lock()
@@ -989,14 +1001,18 @@ class DerivedCache:
     def _run(self, backend: Backend) -> None:
         try:
             for _ in range(3):
-                idx = build(backend, stop=self._stop)
+                if self.store is not None:
+                    idx = self.store.build_or_load(backend, lambda: build(backend, stop=self._stop), self._stop)
+                else:
+                    idx = build(backend, stop=self._stop)
                 if idx is not None:
                     self.index = idx
                     _trim()
-                    log.info("derived index built in %.1fs (%d enterprises, %.0f MB)", idx.build_seconds,
-                             idx.columns.n, idx.nbytes() / 2**20)
+                    log.info("derived index %s (%d enterprises, %.0f MB; built in %.1fs)",
+                             f"read from {idx.stored}" if idx.stored else "built", idx.columns.n,
+                             idx.nbytes() / 2**20, idx.build_seconds)
                     return
-        except _Stopped:
+        except BuildStopped:
             return
         except Exception as exc:  # the live path answers meanwhile; retried after retry_seconds
             self.last_error = repr(exc)
@@ -1017,7 +1033,7 @@ class DerivedCache:
         out: dict[str, Any] = {"state": state}
         if idx is not None:
             out.update(as_of=idx.as_of.isoformat(), enterprises=idx.columns.n, build_seconds=round(idx.build_seconds, 3),
-                       megabytes=round(idx.nbytes() / 2**20, 1))
+                       megabytes=round(idx.nbytes() / 2**20, 1), stored=idx.stored)
         if state == "failed":
             out["error"] = self.last_error
         return out

@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from policykg import __version__
 from policykg.analysis.derived import DerivedCache
+from policykg.analysis.derived_store import DerivedStore
 from policykg.api import routes, routes_export, routes_viz
 from policykg.errors import (
     BackendUnavailable,
@@ -155,7 +156,9 @@ def create_app(settings: Settings | None = None, backend: Any = None, *, read_on
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.derived = DerivedCache()  # matching / gaps index, built in the background per data version
+        # the matching / gaps index: built in the background per data version, kept on disk and shared
+        # by the serving processes (read by the others, and after a restart, instead of rebuilt)
+        app.state.derived = DerivedCache(store=DerivedStore(settings.derived_path))
         try:
             app.state.derived.start(holder.get())
         except BackendUnavailable as exc:

@@ -229,6 +229,16 @@ class Backend(abc.ABC):
     #: object count at once, changes by other processes are seen within this time
     VERSION_TTL = 0.0
 
+    @abc.abstractmethod
+    def identity(self) -> str:
+        """Which database this is (the embedded file, the Neo4j server and database): with
+        :meth:`shared_data_version`, the key of answers kept on disk and shared between processes."""
+
+    def shared_data_version(self) -> str:
+        """The engine's part of :meth:`data_version`: the same in every process that opens this database
+        (``data_version`` also counts this process's own writes, which the engine's part follows)."""
+        return self.data_version().split("/", 1)[1]
+
     def data_version(self) -> str:
         """A token that changes whenever the graph's data changes (through policykg, in any process).
 

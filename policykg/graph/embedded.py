@@ -311,6 +311,9 @@ class EmbeddedBackend(Backend):
     VERSION_TTL = 0.05
     VERSION_IS_LOCAL = True
 
+    def identity(self) -> str:
+        return f"embedded:{self.path.resolve()}"
+
     def _engine_data_version(self) -> str:
         # Every committed write changes the database file or its write-ahead log, whichever process
         # made it; reads change neither.

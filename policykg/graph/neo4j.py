@@ -160,6 +160,9 @@ class Neo4jBackend(Backend):
 
     VERSION_TTL = 1.0  # a round trip: asked at most once a second (writes by this process count at once)
 
+    def identity(self) -> str:
+        return f"neo4j:{self.uri}/{self.database}"
+
     def _engine_data_version(self) -> str:
         res = self._execute(f"OPTIONAL MATCH (m:{self._META} {{key: 'data'}}) RETURN m.version")
         return str(res.rows[0][0]) if res.rows and res.rows[0][0] is not None else "-"
