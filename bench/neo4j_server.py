@@ -4,6 +4,7 @@ started with ``scripts/neo4j-dev`` on a free port with its data under the output
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,6 +56,10 @@ def neo4j_server(work: Path, scale: str) -> Iterator[Neo4jServer]:
     heap = os.environ.get("NEO4J_DEV_HEAP", heap)
     pagecache = os.environ.get("NEO4J_DEV_PAGECACHE", pagecache)
     home = work / f"neo4j-{scale}"
+    # A fresh store each run: one reused from an earlier run keeps the space of the nodes it cleared and
+    # its transaction logs (16 GB after two 1M runs, four times a fresh one, beyond the page cache), which
+    # slows every phase and makes runs incomparable.
+    shutil.rmtree(home / "data", ignore_errors=True)
     env = {**os.environ, "NEO4J_DEV_HOME": str(home), "NEO4J_DEV_PORT": str(free_port()),
            "NEO4J_DEV_PASSWORD": PASSWORD, "NEO4J_DEV_HEAP": heap, "NEO4J_DEV_PAGECACHE": pagecache}
     say(f"Neo4j: starting scripts/neo4j-dev (home {home}, port {env['NEO4J_DEV_PORT']}, heap {heap}, "

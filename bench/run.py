@@ -110,7 +110,6 @@ def registry_usccs(registry: Path) -> list[str]:
 #: serving processes: one per core of these machines (``policykg serve --workers``); they share the
 #: derived index, which ``policykg serve`` prepares on disk before starting them
 SERVE_WORKERS = 2
-READY_IN_A_ROW = 10
 
 
 @dataclass
@@ -125,8 +124,8 @@ class Serving:
 @contextmanager
 def serving(env: dict[str, str], cwd: Path, log: Path, timeout: float = 1800) -> Iterator[Serving]:
     """``policykg serve --workers SERVE_WORKERS`` on 127.0.0.1 and a free port, until /api/health answers
-    200 and then, READY_IN_A_ROW times running, that the index is ready (each answer from whichever worker
-    accepts the connection)."""
+    200 and then that the index is ready in every worker (``process`` tells which answered; each request
+    on a new connection, taken by whichever worker accepts it)."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     cmd = [POLICYKG, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(SERVE_WORKERS)]
@@ -149,16 +148,17 @@ def serving(env: dict[str, str], cwd: Path, log: Path, timeout: float = 1800) ->
             time.sleep(0.2)
         say("serve: answering; waiting for its matching / gaps index")
         started = time.monotonic()
-        in_a_row = 0
         say(f"serve: first answer {started - launched:.1f} s after the start")
+        states: dict[int, str] = {}
         while True:
-            derived = httpx.get(base_url + "/api/health", timeout=60).json().get("derived", {})
+            health = httpx.get(base_url + "/api/health", timeout=60).json()
+            derived = health.get("derived", {})
+            states[health.get("process", 0)] = derived.get("state")
             if derived.get("state") in ("off", "failed") or time.monotonic() > deadline:
                 break
-            in_a_row = in_a_row + 1 if derived.get("state") == "ready" else 0
-            if in_a_row >= READY_IN_A_ROW:
+            if len(states) >= SERVE_WORKERS and all(v == "ready" for v in states.values()):
                 break
-            time.sleep(0.5 if not in_a_row else 0.05)
+            time.sleep(0.05)
         say(f"serve: ready (index {derived.get('state')} after {time.monotonic() - started:.1f} s)")
         yield Serving(proc, base_url, derived, round(time.monotonic() - started, 3), round(started - launched, 3))
     finally:

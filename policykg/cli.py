@@ -225,15 +225,13 @@ def query(
 
 
 #: the embedded buffer pool of a serving process unless POLICYKG_BUFFER_POOL_MB says otherwise
-SERVE_BUFFER_POOL_MB = 256
+SERVE_BUFFER_POOL_MB = 192
 
 
 def _serve(host: str, port: int, workers: int = 1, access_log: bool = False) -> None:
     import os
 
-    import uvicorn
-
-    from policykg.api.app import READ_ONLY_ENV, create_app
+    from policykg.analysis.derived_store import prepare_in_background
     from policykg.settings import get_settings
 
     settings = get_settings()
@@ -242,17 +240,33 @@ def _serve(host: str, port: int, workers: int = 1, access_log: bool = False) -> 
         # keeps a process's memory in bounds (each worker has its own pool).
         settings = get_settings(buffer_pool_mb=SERVE_BUFFER_POOL_MB)
         os.environ["POLICYKG_BUFFER_POOL_MB"] = str(SERVE_BUFFER_POOL_MB)  # for worker processes
+    # The derived (matching / gaps) index is built, or found on disk, by a process of its own: the
+    # serving processes wait for it (answering live meanwhile) and map what it wrote, one copy in memory
+    # whatever the number of workers; the memory of building it goes back to the system when it ends.
+    preparing = prepare_in_background(settings)
+    if settings.backend == "embedded" and workers == 1:
+        # one server opens the database read-write (the API's writes), which it cannot while the
+        # preparing process has it open: it waits
+        with out.status("preparing the matching / gaps index (policykg index)"):
+            preparing.join()
+    try:
+        _run_uvicorn(settings, host, port, workers, access_log)
+    finally:
+        if preparing.is_alive():
+            preparing.terminate()
+        preparing.join(30)
+
+
+def _run_uvicorn(settings: Any, host: str, port: int, workers: int, access_log: bool) -> None:
+    import os
+
+    import uvicorn
+
+    from policykg.api.app import READ_ONLY_ENV, create_app
+
     # uvloop and httptools when installed (uvicorn[standard]); asyncio and h11 otherwise
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "info", "access_log": access_log,
                                "loop": "auto", "http": "auto"}
-    # The derived (matching / gaps) index is built, or found on disk, in a process of its own first:
-    # the serving processes map what it wrote (one copy in memory, whatever the number of workers), and
-    # the memory of building it goes back to the system.
-    from policykg.analysis.derived_store import prepare_in_child
-
-    with out.status("preparing the matching / gaps index (policykg index)"):
-        if not prepare_in_child(settings):
-            out.print("[yellow]the matching / gaps index was not prepared: the server builds it[/]")
     out.print(f"serving http://{host}:{port}/  (API docs at /docs, health at /api/health)"
               + (f" with {workers} worker processes" if workers > 1 else ""))
     if workers > 1:
@@ -272,7 +286,7 @@ def serve(
                                 "read-only; nothing else may write to it meanwhile)."),
     access_log: bool = typer.Option(False, "--access-log/--no-access-log", help="Log every request (uvicorn)."),
 ) -> None:
-    """Serve the JSON API (OpenAPI docs at /docs). The embedded buffer pool is 256 MiB per process unless
+    """Serve the JSON API (OpenAPI docs at /docs). The embedded buffer pool is 192 MiB per process unless
     POLICYKG_BUFFER_POOL_MB is set."""
     _serve(host, port, workers, access_log)
 

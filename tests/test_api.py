@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -28,6 +30,7 @@ def test_health(client, backend):
     assert body["status"] == "ok" and body["backend"] == backend.name
     assert body["nodes"]["Clause"] == 29 and body["relationships"]["HAS_CLAUSE"] == 29
     assert body["engine"]
+    assert body["process"] == os.getpid()  # the in-process app answers from this process
 
 
 def test_documents_and_clauses(client):

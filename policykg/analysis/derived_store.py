@@ -93,14 +93,18 @@ class DerivedStore:
 
     # --- the one call ----------------------------------------------------------------------------
     def build_or_load(self, backend: Backend, build: Callable[[], _derived.DerivedIndex | None],
-                      stop: threading.Event | None = None) -> _derived.DerivedIndex | None:
+                      stop: threading.Event | None = None,
+                      locked: Callable[[], None] | None = None) -> _derived.DerivedIndex | None:
         """The index for the data as it is now and today's measures: read from the store when another
         process (or an earlier run) wrote it, else built with ``build()`` under the lock, written, and
-        read back (mapped, so that it is shared). None when ``build()`` gives None (the data changed)."""
+        read back (mapped, so that it is shared). None when ``build()`` gives None (the data changed).
+        ``locked()`` is called once the lock is held (or the index was found without it)."""
         version = backend.data_version()
         entry = self.entry(backend, backend.shared_data_version(), _derived.today(), None)
         idx = self.load(entry, version)
         if idx is not None:
+            if locked is not None:
+                locked()
             return idx
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
@@ -108,6 +112,8 @@ class DerivedStore:
             log.warning("derived index store %s not usable (%s): building in memory only", self.root, exc)
             return build()
         with self._locked(entry.parent / "lock", stop):
+            if locked is not None:
+                locked()
             idx = self.load(entry, version)  # written while this process waited for the lock
             if idx is not None:
                 return idx
@@ -146,11 +152,12 @@ class DerivedStore:
     # --- writing ---------------------------------------------------------------------------------
     def save(self, idx: _derived.DerivedIndex, entry: Path) -> None:
         """Write ``idx`` as ``entry`` (atomically: a temporary directory renamed), then remove the
-        database's other entries."""
+        database's other entries. The caller holds the lock."""
         import pyarrow as pa
 
+        for stale in entry.parent.glob("*.tmp-*"):  # left by a process stopped while writing (the lock is ours)
+            shutil.rmtree(stale, ignore_errors=True)
         tmp = entry.with_name(f"{entry.name}.tmp-{os.getpid()}")
-        shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         try:
             c = idx.columns
@@ -238,11 +245,11 @@ def _array(path: Path) -> np.ndarray:
     return np.load(path, mmap_mode="r").view(np.ndarray)
 
 
-def prepare(settings: Any) -> dict[str, Any] | None:
+def prepare(settings: Any, locked: Callable[[], None] | None = None) -> dict[str, Any] | None:
     """Build (or find) the index for the data as it is now in the store of ``settings``, opening the
-    backend for this alone (read-only on Ladybug): what ``policykg index`` and ``policykg serve`` (in a
-    process of its own, whose memory goes when it ends) run before serving. None when there is no
-    embedded database yet."""
+    backend for this alone (read-only on Ladybug): what ``policykg index`` runs, and ``policykg serve`` in
+    a process of its own (see :func:`prepare_in_background`). None when there is no embedded database
+    yet. ``locked``: as for :meth:`DerivedStore.build_or_load`."""
     from policykg.analysis.derived import build
     from policykg.graph import open_backend
 
@@ -254,7 +261,7 @@ def prepare(settings: Any) -> dict[str, Any] | None:
     backend = open_backend(settings, apply_schema=False, **kwargs)
     try:
         started = time.perf_counter()
-        idx = DerivedStore(settings.derived_path).build_or_load(backend, lambda: build(backend))
+        idx = DerivedStore(settings.derived_path).build_or_load(backend, lambda: build(backend), locked=locked)
         if idx is None:
             return None
         return {"stored": idx.stored, "enterprises": idx.columns.n, "megabytes": round(idx.nbytes() / 2**20, 1),
@@ -263,27 +270,32 @@ def prepare(settings: Any) -> dict[str, Any] | None:
         backend.close()
 
 
-def _prepare_quietly(settings: Any) -> None:  # the target of serve's child process
+def _prepare_quietly(settings: Any, locked: Any) -> None:  # the target of serve's child process
     try:
-        info = prepare(settings)
-    except Exception as exc:  # noqa: BLE001 - the server builds the index itself then
-        log.warning("derived index not prepared before serving: %r", exc)
+        info = prepare(settings, locked.set)
+    except Exception as exc:  # noqa: BLE001 - the serving processes build the index themselves then
+        log.warning("derived index not prepared: %r", exc)
         raise SystemExit(1) from None
+    finally:
+        locked.set()
     if info is not None:
         log.warning("derived index ready in %s (%.1f s)", info["stored"], info["seconds"])
 
 
-def prepare_in_child(settings: Any, timeout: float = 3600) -> bool:
-    """:func:`prepare` in a child process (spawned): the memory the build takes (the rows read, the
-    buffer pool's pages) goes back to the system when it ends, and the serving processes map what it
-    wrote. False if it failed (the serving processes then build the index themselves)."""
+def prepare_in_background(settings: Any, wait: float = 120) -> Any:
+    """:func:`prepare` in a child process (spawned), returned once it holds the store's lock (or found
+    the index, or ended; at most ``wait`` seconds): serving processes started after that wait for it
+    and map what it writes, instead of each building the index (they answer live meanwhile). The memory
+    of the build (the rows read, the buffer pool's pages) goes back to the system when the child ends.
+    The caller stops it (``terminate``) if it is still running when serving ends."""
     import multiprocessing
 
-    proc = multiprocessing.get_context("spawn").Process(target=_prepare_quietly, args=(settings,),
-                                                         name="policykg-derived-prepare")
+    ctx = multiprocessing.get_context("spawn")
+    locked = ctx.Event()
+    proc = ctx.Process(target=_prepare_quietly, args=(settings, locked), name="policykg-derived-prepare",
+                       daemon=True)
     proc.start()
-    proc.join(timeout)
-    if proc.is_alive():
-        proc.terminate()
-        proc.join()
-    return proc.exitcode == 0
+    deadline = time.monotonic() + wait
+    while not locked.wait(0.1) and proc.is_alive() and time.monotonic() < deadline:
+        pass
+    return proc

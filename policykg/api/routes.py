@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -68,6 +69,7 @@ def health(request: Request) -> dict[str, Any]:
         "engine": backend.engine_version(),
         **backend.counts(),
         "derived": _derived(request).status(backend),  # the precomputed matching / gaps index
+        "process": os.getpid(),  # which serving process answered (serve --workers N runs N)
     }
 
 
