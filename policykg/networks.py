@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter, defaultdict
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from policykg.errors import NotFound, ValidationError
 from policykg.graph.base import Backend
+
+if TYPE_CHECKING:  # networkx is imported where it is used: a serving process that never runs analytics
+    import networkx as nx  # does not hold it (about 22 MB per process)
 
 DEFAULT_SEED = 42
 BETWEENNESS_EXACT = 2_000
@@ -52,6 +53,8 @@ def page(items: list[Any], limit: int, offset: int, **extra: Any) -> dict[str, A
 
 def policy_graph(backend: Backend) -> nx.Graph:
     """The clause–industry–tier–place projection (undirected, weighted)."""
+    import networkx as nx
+
     g = nx.Graph()
     rows = backend.query("analytics_policy_edges").records()
     rows.sort(key=lambda r: (r["source"], r["type"], r["target"]))
@@ -70,6 +73,8 @@ def policy_graph(backend: Backend) -> nx.Graph:
 def centrality(backend: Backend, kind: str = "clause", *, measure: str = "pagerank", seed: int = DEFAULT_SEED,
                k: int | None = None) -> dict[str, Any]:
     """Centrality of the nodes of one kind (clause | industry | tier | place | all), sorted by ``measure``."""
+    import networkx as nx
+
     if kind != "all" and kind not in KINDS:
         raise ValidationError(f"unknown kind {kind!r}; choose one of {', '.join([*KINDS, 'all'])}", field="kind")
     if measure not in MEASURES:
@@ -113,6 +118,8 @@ def enterprise_features(backend: Backend) -> dict[str, set[tuple[str, str]]]:
 def enterprise_projection(backend: Backend, *, industry_weight: float = 1.0, investor_weight: float = 2.0,
                           max_group: int = MAX_GROUP) -> tuple[nx.Graph, dict[str, Any]]:
     """Enterprise–enterprise graph: weight = investor_weight × shared funds + industry_weight × shared industries."""
+    import networkx as nx
+
     feats = enterprise_features(backend)
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for e in sorted(feats):
@@ -146,6 +153,8 @@ def communities(backend: Backend, *, seed: int = DEFAULT_SEED, resolution: float
                 industry_weight: float = 1.0, investor_weight: float = 2.0, members: int = 50) -> dict[str, Any]:
     """Louvain communities of enterprises (largest first), each with its most shared industries and
     investors; ``members`` caps the member list shown per community (``size`` is always the full size)."""
+    import networkx as nx
+
     if resolution <= 0:
         raise ValidationError("resolution must be positive", field="resolution")
     g, info = enterprise_projection(backend, industry_weight=industry_weight, investor_weight=investor_weight)
@@ -184,6 +193,8 @@ def communities(backend: Backend, *, seed: int = DEFAULT_SEED, resolution: float
 def similar(backend: Backend, uscc: str, *, labels: tuple[str, ...] = FEATURE_LABELS) -> dict[str, Any]:
     """Enterprises ranked by Jaccard similarity of their neighbourhoods (shared industries, places,
     tiers, programmes, investors) with one enterprise."""
+    import networkx as nx
+
     if backend.missing_ids("Enterprise", {uscc}):
         raise NotFound(f"no enterprise with id {uscc!r}", id=uscc)
     unknown = set(labels) - set(FEATURE_LABELS)

@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-import networkx as nx
+if TYPE_CHECKING:
+    import networkx as nx
+
 
 Pos = dict[str, tuple[float, float]]
 
 
 def _graph(edges: Iterable[tuple[str, str]]) -> nx.Graph:
+    import networkx as nx  # here: a serving process that draws no page does not hold it
+
     g = nx.Graph()
     g.add_edges_from((a, b) for a, b in edges if a != b)
     return g
