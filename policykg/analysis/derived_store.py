@@ -173,7 +173,7 @@ class DerivedStore:
             with pa.OSFile(str(tmp / "props.arrow"), "wb") as sink, pa.ipc.new_file(sink, c.props.schema) as w:
                 w.write_table(c.props)
             meta = {
-                "format": FORMAT, "version": idx.version, "as_of": idx.as_of, "document": idx.document,
+                "format": FORMAT, "as_of": idx.as_of, "document": idx.document,
                 "gap_targets": idx.gap_targets, "gap_aggregates": idx.gap_aggregates,
                 "build_seconds": idx.build_seconds,
                 "currencies": c.currencies, "industry_ids": c.industry_ids, "place_ids": c.place_ids,
