@@ -231,10 +231,11 @@ SERVE_BUFFER_POOL_MB = 192
 def _serve(host: str, port: int, workers: int = 1, access_log: bool = False) -> None:
     import os
 
-    from policykg.analysis.derived_store import prepare_in_background
+    from policykg.api.serving import limit_malloc_arenas, prepare_in_background
     from policykg.settings import get_settings
 
     settings = get_settings()
+    limit_malloc_arenas()
     # Arrow's own allocator (mimalloc or jemalloc) keeps what a large answer freed; the system's gives it
     # back, which holds a serving process's memory down (at 1M, about 50 MB in a worker that has served
     # large neighbourhoods). Read when pyarrow is first imported: here, before this process or its
@@ -267,7 +268,7 @@ def _run_uvicorn(settings: Any, host: str, port: int, workers: int, access_log: 
 
     import uvicorn
 
-    from policykg.api.app import READ_ONLY_ENV, create_app
+    from policykg.api.serving import READ_ONLY_ENV
 
     # uvloop and httptools when installed (uvicorn[standard]); asyncio and h11 otherwise
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "info", "access_log": access_log,
@@ -280,7 +281,9 @@ def _run_uvicorn(settings: Any, host: str, port: int, workers: int, access_log: 
         os.environ[READ_ONLY_ENV] = "1"
         uvicorn.run("policykg.api.app:create_worker_app", factory=True, workers=workers, **options)
     else:
-        uvicorn.run(create_app(settings), **options)
+        from policykg.api.app import create_app  # not in the supervisor of workers, which serves nothing
+
+        uvicorn.run(create_app(settings, trim_memory=True), **options)
 
 
 @app.command()

@@ -47,8 +47,9 @@ def entries(root):
 def test_read_back_index_answers_as_live_and_is_not_rebuilt(backend, registry, tmp_path):
     load_paths(backend, [registry / "base"], progress=False)
     store = DerivedStore(tmp_path / "store")
-    first = store.build_or_load(backend, lambda: derived.build(backend))
-    assert first is not None and first.stored is not None  # read back from what was written
+    built = []
+    first = store.build_or_load(backend, lambda: built.append(derived.build(backend)) or built[0])
+    assert first is not None and first.stored is not None and first is not built[0]  # read back from what was written
     assert first.version == backend.data_version() and first.build_seconds > 0
     assert entries(tmp_path / "store") == [tmp_path / "store" / first.stored.split("/")[-2] / first.stored.split("/")[-1]]
 
@@ -57,6 +58,13 @@ def test_read_back_index_answers_as_live_and_is_not_rebuilt(backend, registry, t
     big = again.columns.industries if again.columns.industries.nbytes >= derived_store.MAP_AT_BYTES else None
     if big is not None:  # mapped from the file, shared between processes, not a private copy
         assert not big.flags.owndata and not big.flags.writeable
+    targets = again.columns.links.targets  # what link rows point to: mapped Arrow columns, the same as built
+    assert len(targets) > 0 and list(targets) == list(built[0].columns.links.targets)
+    assert {targets.type_of(k) for k in range(len(targets))} >= {"IN_INDUSTRY", "RECEIVED"}
+    assert all(not b.is_mutable for col in targets.table.columns for chunk in col.chunks
+               for b in chunk.buffers() if b is not None)
+    assert any(b.is_mutable for col in built[0].columns.links.targets.table.columns for chunk in col.chunks
+               for b in chunk.buffers() if b is not None)  # (the check tells a private copy from a mapping)
     assert again.answers.entries() == first.answers.entries() and again.items.entries()
     assert_same_as_live(backend, again)
     assert_eligible_same_as_live(backend, again, limit=150)

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -303,6 +304,12 @@ def test_serve_with_workers_answers(tmp_path):
         for _ in range(6):  # several connections: the requests spread over the workers
             with urllib.request.urlopen(f"{url}/api/enterprises/{uscc}/eligible-clauses?on={ON}", timeout=10) as r:
                 assert r.status == 200 and json.loads(r.read())["enterprise"]["id"] == uscc
+        # the supervisor only watches the workers: it never loads the app, Arrow or the engine
+        supervisor = Path(f"/proc/{proc.pid}/maps").read_text()
+        assert "_lbug" not in supervisor and "libarrow" not in supervisor
+        for pid in ready:  # the workers did; they run with the malloc arenas capped
+            assert "_lbug" in Path(f"/proc/{pid}/maps").read_text()
+            assert b"MALLOC_ARENA_MAX=2\0" in Path(f"/proc/{pid}/environ").read_bytes()
     finally:
         proc.terminate()
         try:

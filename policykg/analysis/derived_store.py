@@ -14,6 +14,7 @@ Layout, under ``Settings.derived_dir`` (``<data_dir>/derived`` unless ``POLICYKG
             meta.pickle           everything that is not a large array (vocabularies, gap figures, ...)
             *.npy                 the numpy columns, links and measure arrays (memory-mapped on reading)
             props.arrow           the enterprises' properties (Arrow IPC file, memory-mapped)
+            links.targets.arrow   what the link rows point to (type, id, name, amount_cny; the same)
 
 The key holds the engine's data version (:meth:`Backend.shared_data_version`), the date and document of
 the measures in force, and a digest of the code that computes the index: an index written by another
@@ -50,7 +51,7 @@ from policykg.graph.base import Backend
 log = logging.getLogger("policykg.derived")
 
 #: bumped when the layout changes (the code digest covers what the index holds)
-FORMAT = 1
+FORMAT = 2
 COLUMN_ARRAYS = ("ids", "cap", "cur", "cap_cny", "founded", "employees", "revenue", "rd", "industries", "places",
                  "tiers")
 LINK_ARRAYS = ("ptr", "target", "detail", "year")
@@ -170,14 +171,15 @@ class DerivedStore:
                                                   idx.measures[mid].unknown)]
             np.save(tmp / "measures.npy", np.concatenate(parts).astype(np.int32) if parts
                     else np.zeros(0, dtype=np.int32))
-            with pa.OSFile(str(tmp / "props.arrow"), "wb") as sink, pa.ipc.new_file(sink, c.props.schema) as w:
-                w.write_table(c.props)
+            for name, table in (("props", c.props), ("links.targets", c.links.targets.table)):
+                with pa.OSFile(str(tmp / f"{name}.arrow"), "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
+                    w.write_table(table)
             meta = {
                 "format": FORMAT, "as_of": idx.as_of, "document": idx.document,
                 "gap_targets": idx.gap_targets, "gap_aggregates": idx.gap_aggregates,
                 "build_seconds": idx.build_seconds,
                 "currencies": c.currencies, "industry_ids": c.industry_ids, "place_ids": c.place_ids,
-                "tier_ids": c.tier_ids, "link_targets": c.links.targets, "link_details": c.links.details,
+                "tier_ids": c.tier_ids, "link_details": c.links.details,
                 "measures": [(mid, idx.measures[mid].candidates, len(idx.measures[mid].met),
                               len(idx.measures[mid].near), len(idx.measures[mid].unknown)) for mid in order],
                 "answers": idx.answers.entries(), "items": idx.items.entries(),
@@ -207,16 +209,14 @@ class DerivedStore:
             return None
 
     def _read(self, entry: Path, version: str) -> _derived.DerivedIndex:
-        import pyarrow as pa
-
         with (entry / "meta.pickle").open("rb") as f:
             meta = pickle.load(f)  # noqa: S301 - our own file, beside the database (see the module's docstring)
         if meta.get("format") != FORMAT:
             raise ValueError(f"format {meta.get('format')!r}, expected {FORMAT}")
         cols = {name: _array(entry / f"{name}.npy") for name in COLUMN_ARRAYS}
         links = _derived.Links(*(_array(entry / f"links.{name}.npy") for name in LINK_ARRAYS),
-                               meta["link_targets"], meta["link_details"])
-        props = pa.ipc.open_file(pa.memory_map(str(entry / "props.arrow"))).read_all()
+                               _derived.Targets(_arrow(entry / "links.targets.arrow")), meta["link_details"])
+        props = _arrow(entry / "props.arrow")
         columns = _derived.Columns(
             cols["ids"], cols["cap"], cols["cur"], meta["currencies"], cols["cap_cny"], cols["founded"],
             cols["employees"], cols["revenue"], cols["rd"], cols["industries"], cols["places"], cols["tiers"],
@@ -238,6 +238,13 @@ class DerivedStore:
         return idx
 
 
+def _arrow(path: Path) -> Any:
+    """A saved Arrow table, memory-mapped."""
+    import pyarrow as pa
+
+    return pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+
+
 def _array(path: Path) -> np.ndarray:
     """A saved array: memory-mapped read-only (pages shared between processes) unless small."""
     if path.stat().st_size < MAP_AT_BYTES:
@@ -248,7 +255,7 @@ def _array(path: Path) -> np.ndarray:
 def prepare(settings: Any, locked: Callable[[], None] | None = None) -> dict[str, Any] | None:
     """Build (or find) the index for the data as it is now in the store of ``settings``, opening the
     backend for this alone (read-only on Ladybug): what ``policykg index`` runs, and ``policykg serve`` in
-    a process of its own (see :func:`prepare_in_background`). None when there is no embedded database
+    a process of its own (see :func:`policykg.api.serving.prepare_in_background`). None when there is no embedded database
     yet. ``locked``: as for :meth:`DerivedStore.build_or_load`."""
     from policykg.analysis.derived import build
     from policykg.graph import open_backend
@@ -268,34 +275,3 @@ def prepare(settings: Any, locked: Callable[[], None] | None = None) -> dict[str
                 "build_seconds": round(idx.build_seconds, 3), "seconds": round(time.perf_counter() - started, 3)}
     finally:
         backend.close()
-
-
-def _prepare_quietly(settings: Any, locked: Any) -> None:  # the target of serve's child process
-    try:
-        info = prepare(settings, locked.set)
-    except Exception as exc:  # noqa: BLE001 - the serving processes build the index themselves then
-        log.warning("derived index not prepared: %r", exc)
-        raise SystemExit(1) from None
-    finally:
-        locked.set()
-    if info is not None:
-        log.warning("derived index ready in %s (%.1f s)", info["stored"], info["seconds"])
-
-
-def prepare_in_background(settings: Any, wait: float = 120) -> Any:
-    """:func:`prepare` in a child process (spawned), returned once it holds the store's lock (or found
-    the index, or ended; at most ``wait`` seconds): serving processes started after that wait for it
-    and map what it writes, instead of each building the index (they answer live meanwhile). The memory
-    of the build (the rows read, the buffer pool's pages) goes back to the system when the child ends.
-    The caller stops it (``terminate``) if it is still running when serving ends."""
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("spawn")
-    locked = ctx.Event()
-    proc = ctx.Process(target=_prepare_quietly, args=(settings, locked), name="policykg-derived-prepare",
-                       daemon=True)
-    proc.start()
-    deadline = time.monotonic() + wait
-    while not locked.wait(0.1) and proc.is_alive() and time.monotonic() < deadline:
-        pass
-    return proc

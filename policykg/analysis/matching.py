@@ -356,7 +356,7 @@ def _similar_from_index(backend: Backend, uscc: str, limit: int, offset: int, in
     lk = c.links
     mine: dict[int, int] = {}
     for t in lk.target[lk.ptr[me]:lk.ptr[me + 1]].tolist():
-        if lk.targets[t][0] in _SIMILAR_LINKS:
+        if lk.targets.type_of(t) in _SIMILAR_LINKS:
             mine[t] = mine.get(t, 0) + 1
     rows: list[dict[str, Any]] = []
     for p, o in zip(page.tolist(), ids, strict=True):

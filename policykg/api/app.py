@@ -30,6 +30,7 @@ from policykg import __version__
 from policykg.analysis.derived import DerivedCache
 from policykg.analysis.derived_store import DerivedStore
 from policykg.api import routes, routes_export, routes_viz
+from policykg.api.serving import READ_ONLY_ENV, MemoryTrimmer
 from policykg.errors import (
     BackendUnavailable,
     ConfigError,
@@ -143,14 +144,14 @@ class BackendHolder:
             self._backend = None
 
 
-#: set by ``policykg serve --workers N`` for its worker processes: open the embedded database read-only
-READ_ONLY_ENV = "POLICYKG_SERVE_READ_ONLY"
 
-
-def create_app(settings: Settings | None = None, backend: Any = None, *, read_only: bool = False) -> FastAPI:
+def create_app(settings: Settings | None = None, backend: Any = None, *, read_only: bool = False,
+               trim_memory: bool = False) -> FastAPI:
     """Make the app. ``backend`` may be given (tests, the demo); otherwise it is opened at start-up,
     or at the first request once the database answers (``read_only``: the embedded database is opened
-    read-only, as several worker processes can share it; the API only reads)."""
+    read-only, as several worker processes can share it; the API only reads). ``trim_memory``: the
+    process serves this app alone (``policykg serve``): give freed memory back when idle
+    (:class:`~policykg.api.serving.MemoryTrimmer`)."""
     settings = settings or get_settings()
     holder = BackendHolder(settings, backend, read_only=read_only)
 
@@ -182,6 +183,8 @@ def create_app(settings: Settings | None = None, backend: Any = None, *, read_on
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"])
 
     app.add_middleware(RequestLog)
+    if trim_memory:
+        app.add_middleware(MemoryTrimmer)
 
     @app.exception_handler(PolicyKGError)
     async def _policykg_error(request: Request, exc: PolicyKGError) -> JSONResponse:
@@ -210,4 +213,4 @@ def create_app(settings: Settings | None = None, backend: Any = None, *, read_on
 
 def create_worker_app() -> FastAPI:
     """The app of one ``policykg serve --workers N`` process (a uvicorn factory)."""
-    return create_app(read_only=os.environ.get(READ_ONLY_ENV) == "1")
+    return create_app(read_only=os.environ.get(READ_ONLY_ENV) == "1", trim_memory=True)

@@ -1,0 +1,125 @@
+"""How ``policykg serve`` runs its processes: what the supervisor does before the workers start.
+
+Kept apart from :mod:`policykg.api.app` on purpose: with ``--workers N`` the supervising process only
+starts and watches the workers, and importing the app (FastAPI, numpy, Arrow, the engines' clients)
+there would cost about 25 MB of memory for nothing. Nothing here imports more than the settings.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import os
+import time
+from typing import Any
+
+log = logging.getLogger("policykg.serve")
+
+#: set for ``policykg serve --workers N``'s worker processes: open the embedded database read-only
+READ_ONLY_ENV = "POLICYKG_SERVE_READ_ONLY"
+
+#: glibc's malloc arenas per serving process (``MALLOC_ARENA_MAX``) unless the environment says
+MALLOC_ARENAS = 2
+_M_ARENA_MAX = -8  # mallopt's parameter (malloc.h)
+
+
+def limit_malloc_arenas() -> None:
+    """Cap glibc's malloc arenas in this process and in the processes it starts.
+
+    A request handled in one of the server's threads allocates from an arena of that thread's own
+    (glibc makes up to eight per core), and memory freed there stays with that arena. At 1,000,000
+    enterprises a worker that had served large neighbourhoods held about 50 MB more in spread-out arenas
+    than with two. Requests are mostly serialised by Python's lock anyway, so fewer arenas cost no speed
+    measured by the bench. ``MALLOC_ARENA_MAX`` set in the environment wins; on a C library without
+    ``mallopt`` (not glibc) this does nothing."""
+    os.environ.setdefault("MALLOC_ARENA_MAX", str(MALLOC_ARENAS))  # read at start by processes started later
+    try:
+        arenas = int(os.environ["MALLOC_ARENA_MAX"])
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(_M_ARENA_MAX, arenas)  # this process: arenas created from now on
+    except (OSError, AttributeError, ValueError):
+        log.debug("mallopt not available: malloc arenas left as they are")
+
+
+class MemoryTrimmer:
+    """Gives the memory that requests freed back to the system once the process is idle (an ASGI
+    middleware and a thread).
+
+    glibc keeps what a large answer freed inside its heaps for later use; a worker that has served a
+    burst of large neighbourhoods or exports holds it until it ends. After requests have been served and
+    none is running, the thread calls ``malloc_trim(0)`` (at most once per ``interval`` seconds), which
+    returns those free pages. It never runs while a request is in progress, so it adds nothing to a
+    request's time. Does nothing where the C library has no ``malloc_trim`` (not glibc)."""
+
+    def __init__(self, app: Any, interval: float = 1.0) -> None:
+        self.app = app
+        self.interval = interval
+        self.in_flight = 0
+        self.served = 0      # requests finished since the last trim
+        self.trims = 0
+        self._trim = _malloc_trim()
+        if self._trim is not None:
+            import threading
+
+            threading.Thread(target=self._run, name="policykg-malloc-trim", daemon=True).start()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        self.in_flight += 1  # the event loop's thread alone changes these
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+            self.served += 1
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.interval)
+            if self.served and not self.in_flight:
+                self.served = 0
+                self._trim(0)
+                self.trims += 1
+
+
+def _malloc_trim() -> Any:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def _prepare_quietly(settings: Any, locked: Any) -> None:  # the target of the preparing child process
+    from policykg.analysis.derived_store import prepare
+
+    try:
+        info = prepare(settings, locked.set)
+    except Exception as exc:  # noqa: BLE001 - the serving processes build the index themselves then
+        log.warning("derived index not prepared: %r", exc)
+        raise SystemExit(1) from None
+    finally:
+        locked.set()
+    if info is not None:
+        log.warning("derived index ready in %s (%.1f s)", info["stored"], info["seconds"])
+
+
+def prepare_in_background(settings: Any, wait: float = 120) -> Any:
+    """:func:`policykg.analysis.derived_store.prepare` in a child process (spawned), returned once it
+    holds the store's lock (or found the index, or ended; at most ``wait`` seconds): serving processes
+    started after that wait for it and map what it writes, instead of each building the index (they
+    answer live meanwhile). The memory of the build (the rows read, the buffer pool's pages) goes back
+    to the system when the child ends. The caller stops it (``terminate``) if it is still running when
+    serving ends."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    locked = ctx.Event()
+    proc = ctx.Process(target=_prepare_quietly, args=(settings, locked), name="policykg-derived-prepare",
+                       daemon=True)
+    proc.start()
+    deadline = time.monotonic() + wait
+    while not locked.wait(0.1) and proc.is_alive() and time.monotonic() < deadline:
+        pass
+    return proc
