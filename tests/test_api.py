@@ -33,6 +33,12 @@ def test_health(client, backend):
     assert body["process"] == os.getpid()  # the in-process app answers from this process
 
 
+def test_todays_measures_read_at_start_up(client, backend):
+    """The app reads today's policy snapshot as it starts, so the first request does not pay for it."""
+    snap = client.app.state.snapshots.peek(backend, backend.data_version())
+    assert snap is not None and len(snap.measures) == 24
+
+
 def test_documents_and_clauses(client):
     docs = client.get("/api/documents").json()
     assert docs["total"] == 1 and docs["items"][0]["doc_number"] == "杭高新〔2024〕16号"

@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from policykg import __version__
 from policykg.analysis.derived import DerivedCache
 from policykg.analysis.derived_store import DerivedStore
+from policykg.analysis.snapshot import SnapshotCache
 from policykg.api import routes, routes_export, routes_viz
 from policykg.api.serving import READ_ONLY_ENV, MemoryTrimmer
 from policykg.errors import (
@@ -160,10 +161,16 @@ def create_app(settings: Settings | None = None, backend: Any = None, *, read_on
         # the matching / gaps index: built in the background per data version, kept on disk and shared
         # by the serving processes (read by the others, and after a restart, instead of rebuilt)
         app.state.derived = DerivedCache(store=DerivedStore(settings.derived_path))
+        app.state.snapshots = SnapshotCache()
         try:
-            app.state.derived.start(holder.get())
+            backend = holder.get()
+            app.state.derived.start(backend)
+            # today's measures, read now rather than by the first request (at 1M, 60 ms of a request)
+            app.state.snapshots.get(backend)
         except BackendUnavailable as exc:
             log.warning("backend not available at start-up: %s", exc.message)
+        except PolicyKGError as exc:  # read again by the first request that needs it
+            log.warning("policy snapshot not read at start-up: %s", exc)
         try:
             yield
         finally:
