@@ -197,3 +197,35 @@ def test_data_version_changes_with_every_write_and_not_with_reads(backend):
     assert after != before
     assert backend.counts()["nodes"]["Enterprise"] == 3
     assert set(backend.counts()["nodes"]) == set(backend.schema.nodes)  # bookkeeping is not a label of ours
+
+
+def test_a_version_past_its_time_is_answered_while_the_engine_is_asked_again(backend, monkeypatch):
+    """Neo4j's data version is a round trip: past VERSION_TTL (and within VERSION_GRACE more) the version
+    held is answered while a thread asks again, and another process's write is seen once it has; past the
+    grace nothing is answered. Ladybug's is a stat of its files: always known, never held."""
+    backend.write(small_batch())
+    if backend.VERSION_IS_LOCAL:
+        before = backend.known_data_version()
+        assert before == backend.data_version()
+        backend.upsert_nodes("Enterprise", [{"id": "E9", "name": "测试企业壬"}])
+        assert backend.known_data_version() == backend.data_version() != before
+        return
+    monkeypatch.setattr(backend, "VERSION_TTL", 0.3)
+    monkeypatch.setattr(backend, "VERSION_GRACE", 30.0)
+    held = backend.data_version()
+    other = open_backend(backend.settings, apply_schema=False)  # another process's handle on the same graph
+    try:
+        other.upsert_nodes("Enterprise", [{"id": "E9", "name": "测试企业壬"}])
+    finally:
+        other.close()
+    assert backend.known_data_version() == held  # within the TTL: not asked
+    time.sleep(0.4)
+    assert backend.known_data_version() == held  # past it: still answered, and asked in the background
+    deadline = time.monotonic() + 10
+    while backend.known_data_version() == held and time.monotonic() < deadline:
+        time.sleep(0.05)
+    seen = backend.known_data_version()
+    assert seen is not None and seen != held  # the other write, seen without anyone waiting for it
+    backend._version_held = (backend._version_held[0], time.monotonic() - 100)  # asked long ago
+    assert backend.known_data_version() is None
+    assert backend.data_version() == seen  # a caller that may wait asks the engine

@@ -9,6 +9,7 @@ import dataclasses
 import json
 import time
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from starlette.requests import Request
@@ -63,6 +64,18 @@ def assert_same_as_live(backend, idx, on=None):
         assert sorted(map(dump, idx.gap_aggregates[name])) == sorted(map(dump, queried)), name
 
 
+def assert_members_as_bitsets(c):
+    """The packed per-place and per-tier members answer as the registry's bitsets do: every code, a set of
+    several, and ids outside the vocabulary (no enterprise)."""
+    for kind, vocab, bits in (("place", c.place_ids, c.places), ("tier", c.tier_ids, c.tiers)):
+        assert c.place_members is not None and c.tier_members is not None
+        for ids in [[i] for i in vocab] + [list(vocab)[:3], ["no-such-id"], []]:
+            packed = c.members(kind, ids)
+            assert packed.dtype == bool and len(packed) == c.n
+            assert np.array_equal(packed, derived._any(bits, derived._mask(vocab, ids))), (kind, ids)
+        assert any(c.members(kind, [i]).any() for i in vocab), kind  # equal empty masks prove nothing
+
+
 def assert_eligible_same_as_live(backend, idx, on=None, limit=None):
     """eligible-clauses with the profile from the index equals the live answer: every enterprise with a grant
     or a tier, then others up to ``limit``; an unknown USCC is NotFound both ways."""
@@ -106,6 +119,7 @@ def test_synthetic_registry_index_equals_live_and_goes_stale(backend, registry):
     assert idx.version == backend.data_version()
     assert_same_as_live(backend, idx)
     assert_eligible_same_as_live(backend, idx, limit=300)
+    assert_members_as_bitsets(idx.columns)
 
     cache = derived.DerivedCache()
     cache.index = idx

@@ -101,10 +101,33 @@ class Columns:
     tier_ids: dict[str, int]
     links: Any = None               # Links: every enterprise's link rows, for profiles without the graph
     props: Any = None               # pyarrow Table of PROPS, in position order: the Profiles of returned firms
+    place_members: Any = None       # uint8 (codes, ceil(n / 8)): row k = the enterprises with place code k, packed
+    tier_members: Any = None        # the same per tier code (filled by :meth:`pack_members`)
 
     @property
     def n(self) -> int:
         return len(self.ids)
+
+    def pack_members(self) -> None:
+        """Precompute, per place and per tier, the enterprises that have it (packed bits): a filter by place
+        or tier then ORs a few rows of 125 KB (at 1,000,000 enterprises) instead of scanning the registry's
+        bitsets, which the first time in a process took 3-13 ms (pages of the mapped index touched)."""
+        self.place_members = _packed_members(self.places, self.place_ids)
+        self.tier_members = _packed_members(self.tiers, self.tier_ids)
+
+    def members(self, kind: str, ids: Any) -> np.ndarray:
+        """Whether each enterprise has any of ``ids`` (places or tiers: ``kind``), as a boolean array."""
+        bits, vocab, packed = ((self.places, self.place_ids, self.place_members) if kind == "place"
+                               else (self.tiers, self.tier_ids, self.tier_members))
+        if packed is None:
+            return _any(bits, _mask(vocab, ids))
+        rows = sorted({vocab[i] for i in ids if i in vocab})
+        if not rows:
+            return np.zeros(self.n, dtype=bool)
+        acc = packed[rows[0]].copy()
+        for r in rows[1:]:
+            np.bitwise_or(acc, packed[r], out=acc)
+        return np.unpackbits(acc, count=self.n, bitorder="little").view(bool)
 
     def id(self, i: int) -> str:
         return self.ids[i].decode()
@@ -171,6 +194,14 @@ def _mask(vocab: dict[str, int], ids: Any) -> np.ndarray:
         k = vocab.get(i)
         if k is not None:
             out[k // 64] |= np.uint64(1) << np.uint64(k % 64)
+    return out
+
+
+def _packed_members(bits: np.ndarray, vocab: dict[str, int]) -> np.ndarray:
+    out = np.zeros((max(vocab.values(), default=0) + 1, (len(bits) + 7) // 8), dtype=np.uint8)
+    for k in vocab.values():
+        has = (bits[:, k // 64] >> np.uint64(k % 64)) & np.uint64(1)
+        out[k] = np.packbits(has.astype(bool), bitorder="little")
     return out
 
 
@@ -303,11 +334,13 @@ def load_columns(backend: Backend, snap: PolicySnapshot, stop: threading.Event |
         k = k[where]
         rows = np.searchsorted(lk.ptr, where, side="right") - 1
         np.bitwise_or.at(bits[rel], (rows, k // 64), np.left_shift(np.uint64(1), (k % 64).astype(np.uint64)))
-    return Columns(raw, _f64(props.column("registered_capital")), cur, currencies,
+    cols = Columns(raw, _f64(props.column("registered_capital")), cur, currencies,
                    _f64(props.column("registered_capital_cny")), founded, _f64(props.column("employees")),
                    _f64(props.column("revenue_cny")), _f64(props.column("rd_spend_cny")),
                    bits["IN_INDUSTRY"], bits["LOCATED_IN"], bits["HAS_TIER"],
                    vocab["IN_INDUSTRY"], vocab["LOCATED_IN"], vocab["HAS_TIER"], lk, props)
+    cols.pack_members()
+    return cols
 
 
 class _LinkBuilder:
@@ -1201,10 +1234,10 @@ def filter_mask(c: Columns, filters: Any, place_filter: set[str] | None) -> np.n
     parts: list[np.ndarray] = []
     if place_filter is not None:
         key = ("place", frozenset(place_filter))
-        parts.append(c.mask_cache(key, lambda: _any(c.places, _mask(c.place_ids, place_filter))))
+        parts.append(c.mask_cache(key, lambda: c.members("place", place_filter)))
     if filters.tier:
         tier = filters.tier
-        parts.append(c.mask_cache(("tier", tier), lambda: _any(c.tiers, _mask(c.tier_ids, [tier]))))
+        parts.append(c.mask_cache(("tier", tier), lambda: c.members("tier", [tier])))
     # nan (no CNY capital) fails both comparisons; founded 0 (no date) fails both year bounds
     if filters.capital_min is not None:
         parts.append(c.cap_cny >= filters.capital_min)

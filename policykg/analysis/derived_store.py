@@ -51,9 +51,9 @@ from policykg.graph.base import Backend
 log = logging.getLogger("policykg.derived")
 
 #: bumped when the layout changes (the code digest covers what the index holds)
-FORMAT = 2
+FORMAT = 3
 COLUMN_ARRAYS = ("ids", "cap", "cur", "cap_cny", "founded", "employees", "revenue", "rd", "industries", "places",
-                 "tiers")
+                 "tiers", "place_members", "tier_members")
 LINK_ARRAYS = ("ptr", "target", "detail", "year")
 #: arrays smaller than this are read into memory (mapping a page for them gains nothing)
 MAP_AT_BYTES = 64 * 1024
@@ -220,7 +220,8 @@ class DerivedStore:
         columns = _derived.Columns(
             cols["ids"], cols["cap"], cols["cur"], meta["currencies"], cols["cap_cny"], cols["founded"],
             cols["employees"], cols["revenue"], cols["rd"], cols["industries"], cols["places"], cols["tiers"],
-            meta["industry_ids"], meta["place_ids"], meta["tier_ids"], links, props)
+            meta["industry_ids"], meta["place_ids"], meta["tier_ids"], links, props,
+            cols["place_members"], cols["tier_members"])
         flat = _array(entry / "measures.npy")
         measures, at = {}, 0
         for mid, candidates, n_met, n_near, n_unknown in meta["measures"]:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import abc
 import datetime as dt
 import decimal
+import logging
 import re
+import threading
 import time
 from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +22,8 @@ from typing import Any
 from policykg.errors import ReadOnlyViolation, ValidationError
 from policykg.graph.schema import Schema, load_schema, validate_node, validate_rel
 from policykg.queries import get_query
+
+log = logging.getLogger("policykg.graph")
 
 BATCH = 10_000
 
@@ -182,6 +186,7 @@ class Backend(abc.ABC):
         self.schema = schema or load_schema()
         self._local_changes = 0
         self._version_held: tuple[str, float] | None = None
+        self._version_refreshing = threading.Lock()  # held while a refresh runs in the background
 
     # --- engine-specific ---------------------------------------------------------------------
     @abc.abstractmethod
@@ -252,17 +257,50 @@ class Backend(abc.ABC):
 
     #: whether asking the engine's data version is a local, non-blocking check (a file stat), not a round trip
     VERSION_IS_LOCAL = False
+    #: seconds past ``VERSION_TTL`` during which :meth:`known_data_version` still answers with the version
+    #: held while it is asked again in the background
+    VERSION_GRACE = 0.0
 
     def known_data_version(self) -> str | None:
         """:meth:`data_version` if it is known without waiting on the engine — asked within ``VERSION_TTL``,
         or the check is local (``VERSION_IS_LOCAL``) — else None: for callers that must not wait on the
-        engine (the API's event loop)."""
+        engine (the API's event loop).
+
+        Past ``VERSION_TTL`` and within ``VERSION_GRACE`` more, the version held is still answered and the
+        engine is asked again in a thread of its own (one at a time): callers do not all wait for that round
+        trip, which takes as long as the engine takes to be scheduled (on a loaded machine, a Neo4j server
+        starved of CPU answered after 0.7-0.8 s). Changes by other processes are then seen within
+        ``VERSION_TTL`` plus that round trip."""
         if self.VERSION_IS_LOCAL:
             return self.data_version()
         held = self._version_held
-        if held is None or time.monotonic() - held[1] >= self.VERSION_TTL:
+        if held is None:
             return None
+        age = time.monotonic() - held[1]
+        if age >= self.VERSION_TTL:
+            if age >= self.VERSION_TTL + self.VERSION_GRACE:
+                return None
+            self._refresh_version()
         return f"{self._local_changes}/{held[0]}"
+
+    def _refresh_version(self) -> None:
+        """Ask the engine's data version in a thread, unless a refresh is running already."""
+        if not self._version_refreshing.acquire(blocking=False):
+            return
+        local = self._local_changes
+
+        def run() -> None:
+            try:
+                asked = time.monotonic()
+                version = self._engine_data_version()
+                if self._local_changes == local:  # a write of ours meanwhile: the next caller asks again
+                    self._version_held = (version, asked)
+            except Exception as exc:  # noqa: BLE001 - the engine is asked again once the grace runs out
+                log.debug("data version not refreshed: %r", exc)
+            finally:
+                self._version_refreshing.release()
+
+        threading.Thread(target=run, name="policykg-data-version", daemon=True).start()
 
     def _changed(self) -> None:
         """Called after every successful write."""

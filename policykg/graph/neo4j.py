@@ -159,6 +159,7 @@ class Neo4jBackend(Backend):
     _META = "_PolicykgMeta"
 
     VERSION_TTL = 1.0  # a round trip: asked at most once a second (writes by this process count at once)
+    VERSION_GRACE = 2.0  # and asked again in the background meanwhile (Backend.known_data_version)
 
     def identity(self) -> str:
         return f"neo4j:{self.uri}/{self.database}"
