@@ -68,7 +68,7 @@ def assert_members_as_bitsets(c):
     """The packed per-place and per-tier members answer as the registry's bitsets do: every code, a set of
     several, and ids outside the vocabulary (no enterprise)."""
     for kind, vocab, bits in (("place", c.place_ids, c.places), ("tier", c.tier_ids, c.tiers)):
-        assert c.place_members is not None and c.tier_members is not None
+        assert c.place_members is not None and c.tier_members is not None  # computed from the bitsets
         for ids in [[i] for i in vocab] + [list(vocab)[:3], ["no-such-id"], []]:
             packed = c.members(kind, ids)
             assert packed.dtype == bool and len(packed) == c.n

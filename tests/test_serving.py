@@ -49,7 +49,7 @@ def wait_for(cond, seconds: float = 5) -> bool:
     return cond()
 
 
-@pytest.mark.skipif(serving._malloc_trim() is None, reason="the C library has no malloc_trim (not glibc)")
+@pytest.mark.skipif(serving._libc("malloc_trim") is None, reason="the C library has no malloc_trim (not glibc)")
 def test_trims_once_idle_after_requests_and_never_during_one():
     app, made, running, release = trimmed_app(interval=0.05)
     with TestClient(app) as client:

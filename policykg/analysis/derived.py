@@ -101,26 +101,28 @@ class Columns:
     tier_ids: dict[str, int]
     links: Any = None               # Links: every enterprise's link rows, for profiles without the graph
     props: Any = None               # pyarrow Table of PROPS, in position order: the Profiles of returned firms
-    place_members: Any = None       # uint8 (codes, ceil(n / 8)): row k = the enterprises with place code k, packed
-    tier_members: Any = None        # the same per tier code (filled by :meth:`pack_members`)
+    # per place / tier code k, row k: the enterprises that have it, packed bits (uint8, ceil(n / 8) a row);
+    # computed from the bitsets when not given (the store gives them, mapped)
+    place_members: Any = None
+    tier_members: Any = None
+
+    def __post_init__(self) -> None:
+        # A filter by place or tier ORs a few rows of 125 KB (at 1,000,000 enterprises) instead of scanning
+        # the registry's bitsets: at 1M a worker's first call with such a filter took 5-13 ms that way
+        # (pages of the mapped index touched for the first time), 1.5-4 ms once they were.
+        if self.place_members is None:
+            self.place_members = _packed_members(self.places, self.place_ids)
+        if self.tier_members is None:
+            self.tier_members = _packed_members(self.tiers, self.tier_ids)
 
     @property
     def n(self) -> int:
         return len(self.ids)
 
-    def pack_members(self) -> None:
-        """Precompute, per place and per tier, the enterprises that have it (packed bits): a filter by place
-        or tier then ORs a few rows of 125 KB (at 1,000,000 enterprises) instead of scanning the registry's
-        bitsets, which the first time in a process took 3-13 ms (pages of the mapped index touched)."""
-        self.place_members = _packed_members(self.places, self.place_ids)
-        self.tier_members = _packed_members(self.tiers, self.tier_ids)
-
     def members(self, kind: str, ids: Any) -> np.ndarray:
         """Whether each enterprise has any of ``ids`` (places or tiers: ``kind``), as a boolean array."""
-        bits, vocab, packed = ((self.places, self.place_ids, self.place_members) if kind == "place"
-                               else (self.tiers, self.tier_ids, self.tier_members))
-        if packed is None:
-            return _any(bits, _mask(vocab, ids))
+        vocab, packed = ((self.place_ids, self.place_members) if kind == "place"
+                         else (self.tier_ids, self.tier_members))
         rows = sorted({vocab[i] for i in ids if i in vocab})
         if not rows:
             return np.zeros(self.n, dtype=bool)
@@ -334,13 +336,11 @@ def load_columns(backend: Backend, snap: PolicySnapshot, stop: threading.Event |
         k = k[where]
         rows = np.searchsorted(lk.ptr, where, side="right") - 1
         np.bitwise_or.at(bits[rel], (rows, k // 64), np.left_shift(np.uint64(1), (k % 64).astype(np.uint64)))
-    cols = Columns(raw, _f64(props.column("registered_capital")), cur, currencies,
+    return Columns(raw, _f64(props.column("registered_capital")), cur, currencies,
                    _f64(props.column("registered_capital_cny")), founded, _f64(props.column("employees")),
                    _f64(props.column("revenue_cny")), _f64(props.column("rd_spend_cny")),
                    bits["IN_INDUSTRY"], bits["LOCATED_IN"], bits["HAS_TIER"],
                    vocab["IN_INDUSTRY"], vocab["LOCATED_IN"], vocab["HAS_TIER"], lk, props)
-    cols.pack_members()
-    return cols
 
 
 class _LinkBuilder:
@@ -407,7 +407,8 @@ class Targets:
     (memory-mapped when the index is read from the store, so the serving processes share one copy).
 
     At 1,000,000 enterprises there are about 60,000 targets, nearly all grants (a Grant is the target of
-    one RECEIVED row); as Python tuples they took 16 MB in every serving process. The few targets that
+    one RECEIVED row); unpickled as Python tuples in every serving process, they made reading the index
+    cost 49 MB of its memory instead of 19. The few targets that
     many rows share (industries, places, tiers, programmes) are also kept as tuples (:meth:`keep`): they
     are read for every profile, and reading a value out of Arrow costs about a microsecond."""
 

@@ -145,7 +145,6 @@ class BackendHolder:
             self._backend = None
 
 
-
 def create_app(settings: Settings | None = None, backend: Any = None, *, read_only: bool = False,
                trim_memory: bool = False) -> FastAPI:
     """Make the app. ``backend`` may be given (tests, the demo); otherwise it is opened at start-up,
