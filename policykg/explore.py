@@ -7,7 +7,9 @@ Nodes are found and expanded with the backend's key lookups (:meth:`Backend.find
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
+from collections.abc import Generator
 from typing import Any
 
 from policykg.errors import NotFound
@@ -18,8 +20,27 @@ COUNT_CAP = 50_000
 
 
 def _node_rows(backend: Backend, ids: list[str]) -> dict[str, dict[str, Any]]:
-    rows = backend.find_nodes(ids)
+    return _by_id(backend.find_nodes(ids))
+
+
+def _by_id(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {r["id"]: {"id": r["id"], "label": r["label"], "name": r["name"]} for r in rows}
+
+
+# A walk asks the backend for what it needs by yielding a request — ("find", ids) for
+# Backend.find_nodes, ("expand", {id: label}, cap) for Backend.expand_rows — and is sent the answer;
+# it returns its result. The same walk then runs on a thread (neighbourhood) or on an event loop
+# (neighbourhood_async), with no second copy of its logic.
+Walk = Generator[tuple[Any, ...], Any, dict[str, Any]]
+
+
+def _send(walk: Walk, answer: Any) -> tuple[Any, ...]:
+    """Resume a walk with the answer to its last request (None to start it): its next request, or
+    ``("done", result)``."""
+    try:
+        return walk.send(answer)
+    except StopIteration as done:
+        return ("done", done.value)
 
 
 def neighbourhood(backend: Backend, node_id: str, depth: int = 1, limit: int = 500) -> dict[str, Any]:
@@ -28,8 +49,39 @@ def neighbourhood(backend: Backend, node_id: str, depth: int = 1, limit: int = 5
     ``total`` counts every node within ``depth`` (``total_exact`` is false when counting stopped at
     COUNT_CAP nodes); ``truncated`` says that ``limit`` cut the answer ("showing N of total").
     """
+    walk = _neighbourhood(node_id, depth, limit)
+    request = _send(walk, None)
+    while request[0] != "done":
+        if request[0] == "find":
+            request = _send(walk, backend.find_nodes(request[1]))
+        else:
+            request = _send(walk, backend.expand_rows(request[1], cap=request[2]))
+    return request[1]
+
+
+async def neighbourhood_async(backend: Backend, node_id: str, depth: int = 1, limit: int = 500) -> dict[str, Any]:
+    """:func:`neighbourhood` for a caller on an event loop, with the backend's asynchronous lookups
+    (:meth:`Backend.afind_nodes`, :meth:`Backend.aexpand_rows`). The work on rows between lookups runs on
+    the loop, except after a large expansion (more than ``OFFLOAD_ROWS`` rows), which goes to a thread."""
+    walk = _neighbourhood(node_id, depth, limit)
+    request = _send(walk, None)
+    while request[0] != "done":
+        if request[0] == "find":
+            request = _send(walk, await backend.afind_nodes(request[1]))
+        else:
+            rows = await backend.aexpand_rows(request[1], cap=request[2])
+            request = await asyncio.to_thread(_send, walk, rows) if len(rows) > OFFLOAD_ROWS else _send(walk, rows)
+    return request[1]
+
+
+#: an expansion with more rows than this is sorted and walked in a thread by neighbourhood_async (a hub's
+#: 50,000 rows take tens of milliseconds, which the event loop's other requests would wait for)
+OFFLOAD_ROWS = 2_000
+
+
+def _neighbourhood(node_id: str, depth: int, limit: int) -> Walk:
     depth = max(1, min(int(depth), MAX_DEPTH))
-    centre = _node_rows(backend, [node_id])
+    centre = _by_id((yield ("find", [node_id])))
     if not centre:
         raise NotFound(f"no node with id {node_id!r}", id=node_id)
     nodes: dict[str, dict[str, Any]] = {node_id: {**centre[node_id], "depth": 0}}
@@ -42,7 +94,7 @@ def neighbourhood(backend: Backend, node_id: str, depth: int = 1, limit: int = 5
             break
         # Each expansion stops past the count cap: a hub (an industry of 400k firms) is not read whole.
         # Rows are lists in Backend.EXPAND_COLUMNS order: source, type, target, direction, label, name.
-        rows = backend.expand_rows(frontier, cap=COUNT_CAP + 1)
+        rows = yield ("expand", frontier, COUNT_CAP + 1)
         cut = _cut(rows)
         rows.sort(key=_order)
         nxt: dict[str, str] = {}

@@ -5,11 +5,13 @@ from __future__ import annotations
 import time
 
 import pytest
+from neo4j import exceptions as nx
 
 from policykg.errors import QueryError, QueryOutOfMemory, QueryTimeout, ReadOnlyViolation, ValidationError
 from policykg.graph import open_backend
 from policykg.graph.base import GraphBatch
 from policykg.settings import get_settings
+from tests.conftest import _fresh_neo4j
 
 pytestmark = pytest.mark.backend
 
@@ -172,6 +174,22 @@ def test_apply_schema_twice_is_harmless(backend):
     backend.write(small_batch())
     backend.apply_schema()
     assert backend.counts()["nodes"]["Industry"] == 2
+
+
+def test_neo4j_schema_rule_made_meanwhile_by_another_process_is_taken_as_there(_neo4j_backend, monkeypatch):
+    """Two `serve` workers applied the schema at once and one stopped at start-up on Neo4j's
+    EquivalentSchemaRuleAlreadyExists. The same answer, got here by creating a rule that exists without
+    IF NOT EXISTS, now counts as done; any other schema error still stops."""
+    b = _fresh_neo4j(_neo4j_backend)
+    ddl = b.ddl()
+    again = ddl[0].replace(" IF NOT EXISTS", "")
+    monkeypatch.setattr(b, "ddl", lambda: [again, *ddl])
+    b.apply_schema()
+    b.write(small_batch())
+    assert b.counts()["nodes"]["Industry"] == 2
+    monkeypatch.setattr(b, "ddl", lambda: ["CREATE INDEX policykg_bad IF NOT EXISTS FOR (n:Enterprise) ON (n.)"])
+    with pytest.raises(nx.ClientError):
+        b.apply_schema()
 
 
 def test_merge_fills_in_and_keeps_what_rows_leave_null(backend):

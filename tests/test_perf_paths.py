@@ -5,6 +5,7 @@ No test here asserts a time."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -109,6 +110,59 @@ def test_neighbourhood_is_the_same_on_both_backends(graphs, depth):
             assert json.dumps(ours, sort_keys=True, ensure_ascii=False) == \
                 json.dumps(oracle, sort_keys=True, ensure_ascii=False), (centre, depth, limit)
             assert ours["nodes"][0] == {**emb.find_nodes([centre])[0], "depth": 0}
+
+
+@pytest.mark.parametrize(("name", "mode"), [("embedded", "loop"), ("embedded", "offload"), ("neo4j", "loop"),
+                                            ("neo4j", "offload"), ("neo4j", "large")])
+def test_neighbourhood_on_an_event_loop_is_the_threaded_one(graphs, name, mode, monkeypatch):
+    """The same walk, driven by the backend's asynchronous lookups (Neo4j: its async driver on the loop,
+    no sync lookup at all; Ladybug: each lookup in a thread). ``offload``: every expansion's rows are
+    walked in a thread, as a hub's are; ``large``: every answer of more than one row is left by the async
+    driver and read again by the sync one in a thread, as a hub's are."""
+    b = graphs[name]
+    if mode == "offload":
+        monkeypatch.setattr(explore, "OFFLOAD_ROWS", 0)
+    if mode == "large":
+        monkeypatch.setattr(b, "ASYNC_ROWS", 1)
+    doc = b.query("documents").records()[0]["id"]
+    cases = [(c, d, lim) for c in [MATCH_ENTERPRISES[0]["id"], doc, "ind-ai", "place-binjiang"]
+             for d, lim in ((1, 500), (2, 500), (3, 7))]
+    expected = [explore.neighbourhood(b, *case) for case in cases]
+    sync_lookups = []
+    real = b._lookup
+    monkeypatch.setattr(b, "_lookup", lambda *a, **k: sync_lookups.append(a) or real(*a, **k))
+
+    async def walk_all():
+        try:
+            got = [await explore.neighbourhood_async(b, *case) for case in cases]
+            with pytest.raises(NotFound):
+                await explore.neighbourhood_async(b, "nothing-here")
+            return got
+        finally:
+            await b.aclose()
+
+    assert asyncio.run(walk_all()) == expected
+    assert bool(sync_lookups) == (name == "embedded" or mode == "large")
+    assert not getattr(b, "_adrivers", {})
+
+
+def test_neo4j_async_lookups_give_the_sync_rows_and_errors(graphs):
+    neo = graphs["neo4j"]
+    uscc = MATCH_ENTERPRISES[0]["id"]
+    cypher = neo._expand_cypher("Enterprise", 50)
+
+    async def both():
+        try:
+            rows = (await neo._alookup(cypher, {"ids": [uscc], "cap": 50})).rows
+            with pytest.raises(QueryError):
+                await neo._alookup("MATCH (n:Enterprise {id: $id}) RETURN n.nope(", {"id": uscc})
+            return rows, len(neo._adrivers)
+        finally:
+            await neo.aclose()
+
+    rows, drivers = asyncio.run(both())
+    assert rows == neo._lookup(cypher, {"ids": [uscc], "cap": 50}).rows and drivers == 1
+    assert asyncio.run(both())[0] == rows  # a new event loop gets a driver of its own
 
 
 def _reference_neighbourhood(backend, node_id, depth, limit):
@@ -221,6 +275,25 @@ def test_hot_routes_answer_what_the_library_answers(graphs, name):
         assert client.get("/api/enterprises/NOBODY/eligible-clauses").json()["error"]["code"] == "not_found"
 
 
+def test_neo4j_neighbourhood_route_runs_on_the_event_loop(graphs, monkeypatch):
+    """Over HTTP, Neo4j's neighbourhood is read with the async driver (no synchronous lookup, so no thread
+    hand-off); the app closes that driver when it stops, and a second app on a new loop answers too."""
+    b = graphs["neo4j"]
+    uscc = MATCH_ENTERPRISES[2]["id"]
+    expected = explore.neighbourhood(b, uscc, 2)
+    sync_lookups = []
+    real = b._lookup
+    monkeypatch.setattr(b, "_lookup", lambda *a, **k: sync_lookups.append(a) or real(*a, **k))
+    for _ in range(2):
+        with TestClient(create_app(b.settings, backend=b)) as client:
+            r = client.get("/api/graph/neighbourhood", params={"id": uscc, "depth": 2})
+            assert r.status_code == 200 and r.json() == expected
+            assert client.get("/api/graph/neighbourhood", params={"id": "nothing-here"}).status_code == 404
+            assert len(b._adrivers) == 1
+        assert not b._adrivers  # closed with the app's loop
+    assert sync_lookups == []
+
+
 class _Counting:
     """A backend wrapper counting the catalogue queries run through it."""
 
@@ -318,3 +391,4 @@ def test_serve_with_workers_answers(tmp_path):
             proc.kill()
             out, _ = proc.communicate()
     assert out.count("Application startup complete") == 2, out
+

@@ -174,6 +174,9 @@ def create_app(settings: Settings | None = None, backend: Any = None, *, read_on
             yield
         finally:
             app.state.derived.stop()  # before the backend closes
+            opened = holder.opened()
+            if opened is not None:
+                await opened.aclose()  # what it holds for this event loop (Neo4j's asynchronous driver)
             holder.close()
 
     app = FastAPI(

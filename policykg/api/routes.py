@@ -119,10 +119,15 @@ def cypher(body: CypherRequest, request: Request) -> dict[str, Any]:
 
 
 @router.get("/graph/neighbourhood", summary="Nodes and edges within `depth` relationships of a node")
-def graph_neighbourhood(request: Request, id: str = Query(..., description="node id"),
-                        depth: int = Query(1, ge=1, le=explore.MAX_DEPTH),
-                        limit: int = Query(500, ge=1, le=5000, description="at most this many nodes")):
-    return json_response(explore.neighbourhood(_backend(request), id, depth, limit))
+async def graph_neighbourhood(request: Request, id: str = Query(..., description="node id"),
+                              depth: int = Query(1, ge=1, le=explore.MAX_DEPTH),
+                              limit: int = Query(500, ge=1, le=5000, description="at most this many nodes")):
+    # On the event loop where the backend's client is asynchronous (Neo4j): no hand-off to a thread and
+    # back for each request. Otherwise (Ladybug, an in-process engine) the whole walk runs in the pool.
+    backend = request.app.state.backends.opened() or await run_in_threadpool(_backend, request)
+    if backend.async_lookups:
+        return json_response(await explore.neighbourhood_async(backend, id, depth, limit))
+    return json_response(await run_in_threadpool(explore.neighbourhood, backend, id, depth, limit))
 
 
 @router.get("/graph/path", summary="One shortest path between two nodes, as nodes and edges")

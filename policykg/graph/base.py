@@ -9,6 +9,7 @@ an engine; everything else talks to a :class:`Backend`.
 from __future__ import annotations
 
 import abc
+import asyncio
 import datetime as dt
 import decimal
 import logging
@@ -492,6 +493,17 @@ class Backend(abc.ABC):
         among the few used last, as an expansion by one label)."""
         return self._execute(cypher, params)
 
+    #: :meth:`_alookup` runs on the event loop itself (the engine's client is asynchronous), not in a thread
+    async_lookups: bool = False
+
+    async def _alookup(self, cypher: str, params: dict[str, Any], *, keep: bool | str = True) -> Result:
+        """:meth:`_lookup` for a caller on an event loop (the API). This default runs it in a worker thread;
+        a backend whose client is asynchronous answers on the loop (:attr:`async_lookups`)."""
+        return await asyncio.to_thread(self._lookup, cypher, params, keep=keep)
+
+    async def aclose(self) -> None:  # noqa: B027 - a hook: most engines hold nothing per event loop
+        """Release what this backend holds for the running event loop (before that loop ends)."""
+
     def _lookup_cache(self) -> dict[Any, str]:
         cache = self.__dict__.get("_lookups")
         if cache is None:
@@ -501,6 +513,16 @@ class Backend(abc.ABC):
     def find_nodes(self, ids: Iterable[str]) -> list[dict[str, Any]]:
         """``{id, label, name}`` for each id that names a node (the rows of ``nodes_by_id``), with one
         key seek per schema label."""
+        return [r for cypher, params, keep in self._find_statements(ids)
+                for r in self._lookup(cypher, params, keep=keep).records()]
+
+    async def afind_nodes(self, ids: Iterable[str]) -> list[dict[str, Any]]:
+        """:meth:`find_nodes` on an event loop (:meth:`_alookup`)."""
+        return [r for cypher, params, keep in self._find_statements(ids)
+                for r in (await self._alookup(cypher, params, keep=keep)).records()]
+
+    def _find_statements(self, ids: Iterable[str]) -> list[tuple[str, dict[str, Any], bool | str]]:
+        """The statements of :meth:`find_nodes`: ``(cypher, parameters, keep)`` (see :meth:`_lookup`)."""
         ids = list(dict.fromkeys(i for i in ids if i is not None))
         if not ids:
             return []
@@ -511,14 +533,11 @@ class Backend(abc.ABC):
             cypher = cache.get("node")
             if cypher is None:
                 cypher = cache["node"] = self._find_cypher("$id")
-            return self._lookup(cypher, {"id": ids[0]}).records()
+            return [(cypher, {"id": ids[0]}, True)]
         cypher = cache.get("nodes")
         if cypher is None:
             cypher = cache["nodes"] = self._find_cypher("i", "UNWIND $ids AS i ")
-        rows: list[dict[str, Any]] = []
-        for part in chunks(ids, 10_000):
-            rows += self._lookup(cypher, {"ids": part}).records()
-        return rows
+        return [(cypher, {"ids": part}, True) for part in chunks(ids, 10_000)]
 
     def _find_cypher(self, key: str, prefix: str = "") -> str:
         return "\nUNION ALL\n".join(
@@ -573,22 +592,31 @@ class Backend(abc.ABC):
     def expand_rows(self, nodes: dict[str, str], cap: int | None = None) -> list[list[Any]]:
         """:meth:`expand` as lists in the order of :attr:`EXPAND_COLUMNS` (no dict per row: a hub's
         neighbourhood is 100,000 rows)."""
+        return [r for cypher, params, keep in self._expand_statements(nodes, cap)
+                for r in self._lookup(cypher, params, keep=keep).rows]
+
+    async def aexpand_rows(self, nodes: dict[str, str], cap: int | None = None) -> list[list[Any]]:
+        """:meth:`expand_rows` on an event loop (:meth:`_alookup`)."""
+        return [r for cypher, params, keep in self._expand_statements(nodes, cap)
+                for r in (await self._alookup(cypher, params, keep=keep)).rows]
+
+    def _expand_statements(self, nodes: dict[str, str],
+                           cap: int | None = None) -> list[tuple[str, dict[str, Any], bool | str]]:
+        """The statements of :meth:`expand_rows`: ``(cypher, parameters, keep)`` (see :meth:`_lookup`)."""
         by_label: dict[str, list[str]] = {}
         for node_id, label in nodes.items():
             by_label.setdefault(label, []).append(node_id)
-        rows: list[list[Any]] = []
+        statements: list[tuple[str, dict[str, Any], bool | str]] = []
         extra = {} if cap is None or self.literal_cap else {"cap": int(cap)}
         for label in sorted(by_label):
             cypher = self._expand_cypher(label, cap)
             if cypher is None:
                 continue
             if self.batch_expand:
-                for part in chunks(by_label[label], 10_000):
-                    rows += self._lookup(cypher, {"ids": part, **extra}, keep="recent").rows
+                statements += [(cypher, {"ids": part, **extra}, "recent") for part in chunks(by_label[label], 10_000)]
             else:
-                for node_id in by_label[label]:
-                    rows += self._lookup(cypher, {"id": node_id, **extra}, keep="recent").rows
-        return rows
+                statements += [(cypher, {"id": node_id, **extra}, "recent") for node_id in by_label[label]]
+        return statements
 
     def counts(self) -> dict[str, dict[str, int]]:
         nodes = {label: 0 for label in self.schema.nodes}
