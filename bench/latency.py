@@ -10,7 +10,11 @@
   "count + top 50 by registered capital" over the clause's industries (``naive``);
 - **http**: the endpoint of a running ``policykg serve``, through one keep-alive connection of the
   standard library's ``http.client`` (the lightest client there is: httpx costs about 0.25 ms more per
-  request on this machine, time that is the client's, not the server's).
+  request on this machine, time that is the client's, not the server's); and the raw replay again,
+  beside each request (**raw_http**), the baseline of HTTP / raw.
+
+Ways compared are timed side by side on each sample (library and raw; HTTP and raw), never in loops one
+after the other: the engine warms up as a run goes on (see :func:`_timed_side_by_side`).
 
 Routes and library calls sit in the two tables below; change them there when the API changes.
 """
@@ -218,25 +222,40 @@ class RawNeo4j:
 def _timed_loop(samples: list[int], budget: Budget, call: Callable[[int], Any],
                 cold: bool = False) -> tuple[list[float], int]:
     """Warm up (at most a third of the time), then time ``call`` on each sample until the samples or the
-    time run out (at least one is timed). ``cold``: the samples used to warm up are not timed again."""
+    time run out (at least one is timed). ``cold``: the samples used to warm up are not timed again.
+    Returns the times and how many calls answered False (an error)."""
+    (times,), (errors,) = _timed_side_by_side(samples, budget, [call], cold)
+    return times, errors
+
+
+def _timed_side_by_side(samples: list[int], budget: Budget, calls: list[Callable[[int], Any]],
+                        cold: bool = False) -> tuple[list[list[float]], list[int]]:
+    """:func:`_timed_loop` for several ways of answering the same sample, each sample timed every way in
+    turn, the order turned by one from one sample to the next: the ways are compared on the engine in the
+    same state. Timed one after the other instead, the later loop met a warmer engine — Neo4j's JIT went
+    on warming for minutes, and a depth-1 neighbourhood replayed raw took 2.2 ms in a loop early in a 1M
+    run and 1.2 ms later."""
     warm_until = time.perf_counter() + budget.seconds / 3
     warmed = 0
     for i in samples[: budget.warmup]:
-        call(i)
+        for call in calls:
+            call(i)
         warmed += 1
         if time.perf_counter() > warm_until:
             break
     if cold:
         samples = samples[warmed:] or samples[-1:]
-    times: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + budget.seconds
-    for i in samples:
-        t0 = time.perf_counter()
-        ok = call(i)
-        times.append(time.perf_counter() - t0)
-        if ok is False:
-            errors += 1
+    times: list[list[float]] = [[] for _ in calls]
+    errors = [0 for _ in calls]
+    deadline = time.perf_counter() + budget.seconds * len(calls)
+    for n, i in enumerate(samples):
+        for k in range(len(calls)):
+            way = (n + k) % len(calls)
+            t0 = time.perf_counter()
+            ok = calls[way](i)
+            times[way].append(time.perf_counter() - t0)
+            if ok is False:
+                errors[way] += 1
         if time.perf_counter() > deadline:
             break
     return times, errors
@@ -292,25 +311,21 @@ def _measure_case(case: Case, backend: Any, raw: Any, cache: SnapshotCache, budg
     say(f"queries: {case.name}: preparing")
     prepare(case, backend, cache, budget, rng)
     library = LIBRARY[case.endpoint]
-    say(f"queries: {case.name}: library")
+
     def call(i: int) -> Any:
         if case.cold and DERIVED.index is not None:
             DERIVED.index.answers.clear()
             DERIVED.index.items.clear()
         return library(backend, cache, case.keys[i])
 
-    times, _ = _timed_loop(case.samples, budget, call, case.cold)
-    case.results["library"] = latency_stats(times)
-
-    def replay(i: int) -> None:
-        for cypher, params in case.recorded[i]:
-            raw.run(cypher, params)
-
-    if any(case.recorded):
-        say(f"queries: {case.name}: raw")
-        times, _ = _timed_loop(case.samples, budget, replay)
-        case.results["raw"] = latency_stats(times)
+    if any(case.recorded):  # the library and the raw replay of what it ran, side by side on each sample
+        say(f"queries: {case.name}: library and raw")
+        (lib_times, raw_times), _ = _timed_side_by_side(case.samples, budget, [call, _replay(case, raw)], case.cold)
+        case.results["library"] = latency_stats(lib_times)
+        case.results["raw"] = latency_stats(raw_times)
     else:  # answered from the precomputed index or the cached snapshot: no Cypher ran to compare with
+        times, _ = _timed_loop(case.samples, budget, call, case.cold)
+        case.results["library"] = latency_stats(times)
         case.results["raw"] = {"n": 0, "note": "no Cypher ran (precomputed index or cached snapshot)"}
     if case.naive:
         naive = [case.naive(k) for k in case.keys]
@@ -348,8 +363,19 @@ class Client:
         self.conn.close()
 
 
-def measure_http(cases: list[Case], base_url: str, budget: Budget) -> None:
-    """HTTP latency of every prepared case, over one keep-alive connection; non-200 answers are counted."""
+def _replay(case: Case, raw: Any) -> Callable[[int], None]:
+    """The Cypher the library ran for a sample, run again through the engine's own client."""
+    def replay(i: int) -> None:
+        for cypher, params in case.recorded[i]:
+            raw.run(cypher, params)
+
+    return replay
+
+
+def measure_http(cases: list[Case], base_url: str, budget: Budget, raw: Any = None) -> None:
+    """HTTP latency of every prepared case, over one keep-alive connection; non-200 answers are counted.
+    With ``raw`` (the engine's own client), a case whose library ran Cypher is also replayed raw beside
+    each request (``raw_http``), and HTTP / raw is taken from those two."""
     failed = []
     client = Client(base_url)
     try:
@@ -358,7 +384,7 @@ def measure_http(cases: list[Case], base_url: str, budget: Budget) -> None:
                 continue
             say(f"http: {case.name}")
             try:
-                _measure_http_case(case, client, budget)
+                _measure_http_case(case, client, budget, raw)
             except (HTTPException, OSError) as exc:
                 case.results["http_error"] = f"{type(exc).__name__}: {exc}"
                 failed.append(case.name)
@@ -369,7 +395,7 @@ def measure_http(cases: list[Case], base_url: str, budget: Budget) -> None:
         raise RuntimeError(f"failed cases: {', '.join(failed)}")
 
 
-def _measure_http_case(case: Case, client: Client, budget: Budget) -> None:
+def _measure_http_case(case: Case, client: Client, budget: Budget, raw: Any = None) -> None:
     status: dict[int, int] = {}
 
     def get(i: int) -> bool:
@@ -378,15 +404,22 @@ def _measure_http_case(case: Case, client: Client, budget: Budget) -> None:
         status[code] = status.get(code, 0) + 1
         return code == 200
 
-    times, errors = _timed_loop(case.samples, budget, get, case.cold)
+    if raw is not None and any(case.recorded):
+        (times, raw_times), (errors, _) = _timed_side_by_side(case.samples, budget, [get, _replay(case, raw)],
+                                                              case.cold)
+        case.results["raw_http"] = latency_stats(raw_times)
+        baseline = case.results["raw_http"]
+    else:
+        times, errors = _timed_loop(case.samples, budget, get, case.cold)
+        baseline = case.results.get("raw", {})
     case.results["http"] = {**latency_stats(times), "errors": errors, "status": status}
-    case.results["ratio_http_raw"] = ratio(case.results["http"].get("p50"), case.results.get("raw", {}).get("p50"))
+    case.results["ratio_http_raw"] = ratio(case.results["http"].get("p50"), baseline.get("p50"))
     say(f"http: {case.name}: " + _line(case.results))
 
 
 def _line(r: dict[str, Any]) -> str:
     parts = [f"{mode} p50 {r[mode]['p50']:.2f} p99 {r[mode]['p99']:.2f} ms (n {r[mode]['n']})"
-             for mode in ("library", "raw", "naive", "http") if r.get(mode, {}).get("n")]
+             for mode in ("library", "raw", "naive", "http", "raw_http") if r.get(mode, {}).get("n")]
     return "; ".join(parts)
 
 

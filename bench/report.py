@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 SCALE_ORDER = ("10k", "100k", "1m")
-MODES = (("library", "lib"), ("raw", "raw"), ("http", "HTTP"))
+MODES = (("library", "lib"), ("raw", "raw"), ("http", "HTTP"), ("raw_http", "raw beside HTTP"))
 
 
 def _get(r: dict[str, Any], *keys: str) -> Any:

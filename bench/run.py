@@ -7,8 +7,9 @@ For each backend, in this order (each phase reports its own failure and the othe
                   records/s, peak RSS, database size;
 3. ``export``     every node and relationship table of the loaded graph to Parquet;
 4. ``queries``    library and raw latency (see :mod:`bench.latency`) with the database opened here;
-5. ``http``       the same samples against ``policykg serve`` on loopback (the bench has closed
-                  the database first: Ladybug is one process's at a time);
+5. ``http``       the same samples against ``policykg serve`` on loopback, each replayed raw beside
+                  its request (the bench has closed its read-write handle first: Ladybug is opened
+                  read-only by the serving processes and by the bench's raw client);
 6. ``throughput`` wrk on ``GET /api/enterprises/{uscc}/eligible-clauses``;
 7. ``footprint``  RSS of the serving process after 5 and 6;
 8. ``bulk_raw``   the engine's own bulk load of the exported rows (last: on Neo4j it replaces the graph).
@@ -238,7 +239,8 @@ class BackendBench:
                 with self.phases.phase("http"):
                     if not self.cases:
                         raise RuntimeError("no prepared samples (the queries phase failed)")
-                    latency.measure_http(self.cases, server.base_url, self.plan.budget)
+                    with self.raw_beside_server() as raw:
+                        latency.measure_http(self.cases, server.base_url, self.plan.budget, raw)
                 with self.phases.phase("throughput"):
                     self.throughput(server)
                 with self.phases.phase("footprint"):
@@ -306,14 +308,34 @@ class BackendBench:
             snapshot = load_snapshot(backend)
             self.cases = latency.make_cases(usccs, snapshot, self.quick, self.rng, CAPITAL_MIN)
             self.results["queries"] = {c.name: c.results for c in self.cases}
-            if self.backend == "embedded":
-                raw = latency.RawLadybug(backend)
-            else:
-                raw = latency.RawNeo4j(self.server.uri, self.server.user, self.server.password, backend.database)
+            raw = self.raw_client(backend)
             latency.measure_in_process(self.cases, backend, raw, self.plan.budget, self.rng)
         finally:
             if raw:
                 raw.close()
+            backend.close()
+
+    def raw_client(self, backend: Any) -> Any:
+        """The engine's own client on the database ``backend`` has open."""
+        if self.backend == "embedded":
+            return latency.RawLadybug(backend)
+        return latency.RawNeo4j(self.server.uri, self.server.user, self.server.password, backend.database)
+
+    @contextmanager
+    def raw_beside_server(self) -> Iterator[Any]:
+        """The engine's own client while ``policykg serve`` runs, to replay each HTTP sample's Cypher beside
+        it (Ladybug: the database opened read-only, as the serving processes have it)."""
+        from policykg.graph import open_backend
+
+        if self.backend == "embedded":
+            backend = open_backend(self.settings, apply_schema=False, read_only=True)
+        else:
+            backend = open_backend(self.settings, apply_schema=False)
+        raw = self.raw_client(backend)
+        try:
+            yield raw
+        finally:
+            raw.close()
             backend.close()
 
     def throughput(self, server: Serving) -> None:
@@ -380,11 +402,11 @@ def print_results(r: dict[str, Any], console: Console) -> None:
     console.print(t)
 
     q = Table("query (ms)", "lib p50", "lib p99", "raw p50", "raw p99", "naive p50", "http p50", "http p95",
-              "http p99", "n lib/http", "lib/raw", "http/raw", title_justify="left")
+              "http p99", "raw p50 beside http", "n lib/http", "lib/raw", "http/raw", title_justify="left")
     for name, c in (r.get("queries") or {}).items():
-        lib, rw, nv, http = (c.get(k) for k in ("library", "raw", "naive", "http"))
+        lib, rw, nv, http, rh = (c.get(k) for k in ("library", "raw", "naive", "http", "raw_http"))
         q.add_row(name, _ms(lib, "p50"), _ms(lib, "p99"), _ms(rw, "p50"), _ms(rw, "p99"), _ms(nv, "p50"),
-                  _ms(http, "p50"), _ms(http, "p95"), _ms(http, "p99"),
+                  _ms(http, "p50"), _ms(http, "p95"), _ms(http, "p99"), _ms(rh, "p50"),
                   f"{(lib or {}).get('n', 0)}/{(http or {}).get('n', 0)}",
                   str(c.get("ratio_lib_raw") or "—"), str(c.get("ratio_http_raw") or "—"))
     console.print(q)
