@@ -10,11 +10,12 @@
   "count + top 50 by registered capital" over the clause's industries (``naive``);
 - **http**: the endpoint of a running ``policykg serve``, through one keep-alive connection of the
   standard library's ``http.client`` (the lightest client there is: httpx costs about 0.25 ms more per
-  request on this machine, time that is the client's, not the server's); and the raw replay again,
-  beside each request (**raw_http**), the baseline of HTTP / raw.
+  request on this machine, time that is the client's, not the server's); on Neo4j also the raw replay
+  again, beside the requests (**raw_http**), the baseline of HTTP / raw there.
 
-Ways compared are timed side by side on each sample (library and raw; HTTP and raw), never in loops one
-after the other: the engine warms up as a run goes on (see :func:`_timed_side_by_side`).
+On Neo4j the ways compared are timed side by side, block by block (library and raw; HTTP and raw), not in
+loops one after the other: the server warms up as a run goes on (see :func:`_timed_side_by_side`). On
+Ladybug each way has its loop (see :class:`RawLadybug`).
 
 Routes and library calls sit in the two tables below; change them there when the API changes.
 """
@@ -182,7 +183,13 @@ def query_names(backend_name: str, calls: list[tuple[str, dict[str, Any]]]) -> l
 
 
 class RawLadybug:
-    """The engine's own client on the backend's database, as many threads as the backend's connections."""
+    """The engine's own client on the backend's database, as many threads as the backend's connections.
+
+    Timed in a loop of its own, after the library's, not side by side: alternated with it in the same
+    process, the library's depth-1 neighbourhood at 1M took 2.8-2.9 ms against 1.8-2.2 ms in a loop of its
+    own (the raw replay 0.73-0.75 against 0.70-0.71 ms). Ladybug has no JIT to warm up."""
+
+    side_by_side = False
 
     def __init__(self, backend: Any) -> None:
         import ladybug
@@ -199,7 +206,10 @@ class RawLadybug:
 
 
 class RawNeo4j:
-    """A plain driver session (auto-commit ``session.run``)."""
+    """A plain driver session (auto-commit ``session.run``), timed side by side with the library and with
+    HTTP (:func:`_timed_side_by_side`)."""
+
+    side_by_side = True
 
     def __init__(self, uri: str, user: str, password: str, database: str) -> None:
         import neo4j
@@ -228,13 +238,17 @@ def _timed_loop(samples: list[int], budget: Budget, call: Callable[[int], Any],
     return times, errors
 
 
+#: samples timed one way before switching to the next (:func:`_timed_side_by_side`)
+BLOCK = 20
+
+
 def _timed_side_by_side(samples: list[int], budget: Budget, calls: list[Callable[[int], Any]],
                         cold: bool = False) -> tuple[list[list[float]], list[int]]:
-    """:func:`_timed_loop` for several ways of answering the same sample, each sample timed every way in
-    turn, the order turned by one from one sample to the next: the ways are compared on the engine in the
-    same state. Timed one after the other instead, the later loop met a warmer engine — Neo4j's JIT went
-    on warming for minutes, and a depth-1 neighbourhood replayed raw took 2.2 ms in a loop early in a 1M
-    run and 1.2 ms later."""
+    """:func:`_timed_loop` for several ways of answering the same samples, timed in turn on each block of
+    ``BLOCK`` samples (the first way turning by one from a block to the next), so that the ways are
+    compared on the engine in the same state: in loops one after the other, the later loop met a warmer
+    engine (Neo4j's JIT went on warming for minutes: a depth-1 neighbourhood replayed raw took 2.2 ms
+    early in a 1M run and 1.2 ms later). Used where the raw client allows it (``side_by_side``)."""
     warm_until = time.perf_counter() + budget.seconds / 3
     warmed = 0
     for i in samples[: budget.warmup]:
@@ -248,14 +262,16 @@ def _timed_side_by_side(samples: list[int], budget: Budget, calls: list[Callable
     times: list[list[float]] = [[] for _ in calls]
     errors = [0 for _ in calls]
     deadline = time.perf_counter() + budget.seconds * len(calls)
-    for n, i in enumerate(samples):
+    for b, start in enumerate(range(0, len(samples), BLOCK)):
+        block = samples[start : start + BLOCK]
         for k in range(len(calls)):
-            way = (n + k) % len(calls)
-            t0 = time.perf_counter()
-            ok = calls[way](i)
-            times[way].append(time.perf_counter() - t0)
-            if ok is False:
-                errors[way] += 1
+            way = (b + k) % len(calls)
+            for i in block:
+                t0 = time.perf_counter()
+                ok = calls[way](i)
+                times[way].append(time.perf_counter() - t0)
+                if ok is False:
+                    errors[way] += 1
         if time.perf_counter() > deadline:
             break
     return times, errors
@@ -318,11 +334,15 @@ def _measure_case(case: Case, backend: Any, raw: Any, cache: SnapshotCache, budg
             DERIVED.index.items.clear()
         return library(backend, cache, case.keys[i])
 
-    if any(case.recorded):  # the library and the raw replay of what it ran, side by side on each sample
-        say(f"queries: {case.name}: library and raw")
+    if any(case.recorded) and raw.side_by_side:  # the library and the raw replay of what it ran
+        say(f"queries: {case.name}: library and raw, side by side")
         (lib_times, raw_times), _ = _timed_side_by_side(case.samples, budget, [call, _replay(case, raw)], case.cold)
         case.results["library"] = latency_stats(lib_times)
         case.results["raw"] = latency_stats(raw_times)
+    elif any(case.recorded):
+        say(f"queries: {case.name}: library, then raw")
+        case.results["library"] = latency_stats(_timed_loop(case.samples, budget, call, case.cold)[0])
+        case.results["raw"] = latency_stats(_timed_loop(case.samples, budget, _replay(case, raw))[0])
     else:  # answered from the precomputed index or the cached snapshot: no Cypher ran to compare with
         times, _ = _timed_loop(case.samples, budget, call, case.cold)
         case.results["library"] = latency_stats(times)
@@ -374,8 +394,9 @@ def _replay(case: Case, raw: Any) -> Callable[[int], None]:
 
 def measure_http(cases: list[Case], base_url: str, budget: Budget, raw: Any = None) -> None:
     """HTTP latency of every prepared case, over one keep-alive connection; non-200 answers are counted.
-    With ``raw`` (the engine's own client), a case whose library ran Cypher is also replayed raw beside
-    each request (``raw_http``), and HTTP / raw is taken from those two."""
+    With ``raw`` (the engine's own client; Neo4j's), a case whose library ran Cypher is also replayed raw
+    beside the requests (``raw_http``), and HTTP / raw is taken from those two; otherwise from the raw
+    times of the queries phase."""
     failed = []
     client = Client(base_url)
     try:

@@ -7,9 +7,9 @@ For each backend, in this order (each phase reports its own failure and the othe
                   records/s, peak RSS, database size;
 3. ``export``     every node and relationship table of the loaded graph to Parquet;
 4. ``queries``    library and raw latency (see :mod:`bench.latency`) with the database opened here;
-5. ``http``       the same samples against ``policykg serve`` on loopback, each replayed raw beside
-                  its request (the bench has closed its read-write handle first: Ladybug is opened
-                  read-only by the serving processes and by the bench's raw client);
+5. ``http``       the same samples against ``policykg serve`` on loopback (the bench has closed the
+                  database first: Ladybug is one process's at a time); on Neo4j each block of samples is
+                  also replayed raw beside the requests;
 6. ``throughput`` wrk on ``GET /api/enterprises/{uscc}/eligible-clauses``;
 7. ``footprint``  RSS of the serving process after 5 and 6;
 8. ``bulk_raw``   the engine's own bulk load of the exported rows (last: on Neo4j it replaces the graph).
@@ -323,20 +323,16 @@ class BackendBench:
 
     @contextmanager
     def raw_beside_server(self) -> Iterator[Any]:
-        """The engine's own client while ``policykg serve`` runs, to replay each HTTP sample's Cypher beside
-        it (Ladybug: the database opened read-only, as the serving processes have it)."""
-        from policykg.graph import open_backend
-
+        """Neo4j's own client while ``policykg serve`` runs, to replay each HTTP sample's Cypher beside the
+        requests (None on Ladybug: HTTP / raw there is against the queries phase's raw times)."""
         if self.backend == "embedded":
-            backend = open_backend(self.settings, apply_schema=False, read_only=True)
-        else:
-            backend = open_backend(self.settings, apply_schema=False)
-        raw = self.raw_client(backend)
+            yield None
+            return
+        raw = latency.RawNeo4j(self.server.uri, self.server.user, self.server.password, self.settings.neo4j_database)
         try:
             yield raw
         finally:
             raw.close()
-            backend.close()
 
     def throughput(self, server: Serving) -> None:
         paths = [latency.ROUTES["eligible-clauses"].format(uscc=u) for u in self.firms]
