@@ -56,6 +56,8 @@ def _rows(results: list[dict[str, Any]]) -> list[Row]:
         cases += [c for c in (r.get("queries") or {}) if c not in cases]
     for case in cases:
         for mode, label in MODES:
+            if mode == "raw_http" and not any(_get(r, "queries", case, mode) for r in results):
+                continue  # timed on Neo4j only, for the cases that ran Cypher
             rows.append((f"{case}: {label} p50 / p99 (ms)", lambda r, c=case, m=mode: _latency(r, c, m)))
         rows.append((f"{case}: HTTP / raw (p50)", lambda r, c=case: _num(_get(r, "queries", c, "ratio_http_raw"),
                                                                         "{:.2f}", "×")))
