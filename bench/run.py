@@ -319,7 +319,10 @@ class BackendBench:
         """The engine's own client on the database ``backend`` has open."""
         if self.backend == "embedded":
             return latency.RawLadybug(backend)
-        return latency.RawNeo4j(self.server.uri, self.server.user, self.server.password, backend.database)
+        return self.raw_neo4j()
+
+    def raw_neo4j(self) -> Any:
+        return latency.RawNeo4j(self.server.uri, self.server.user, self.server.password, self.settings.neo4j_database)
 
     @contextmanager
     def raw_beside_server(self) -> Iterator[Any]:
@@ -328,7 +331,7 @@ class BackendBench:
         if self.backend == "embedded":
             yield None
             return
-        raw = latency.RawNeo4j(self.server.uri, self.server.user, self.server.password, self.settings.neo4j_database)
+        raw = self.raw_neo4j()
         try:
             yield raw
         finally:
