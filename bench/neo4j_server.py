@@ -47,7 +47,8 @@ class Neo4jServer:
 
 
 @contextmanager
-def neo4j_server(work: Path, scale: str) -> Iterator[Neo4jServer]:
+def neo4j_server(work: Path, scale: str, fresh: bool = True) -> Iterator[Neo4jServer]:
+    """``fresh``: start on an empty store (see below); otherwise on the store an earlier run left."""
     if os.environ.get("NEO4J_URI") and os.environ.get("NEO4J_PASSWORD"):
         say(f"Neo4j: using NEO4J_URI={os.environ['NEO4J_URI']}")
         yield Neo4jServer(os.environ["NEO4J_URI"], os.environ.get("NEO4J_USER", "neo4j"), os.environ["NEO4J_PASSWORD"])
@@ -59,7 +60,8 @@ def neo4j_server(work: Path, scale: str) -> Iterator[Neo4jServer]:
     # A fresh store each run: one reused from an earlier run keeps the space of the nodes it cleared and
     # its transaction logs (16 GB after two 1M runs, four times a fresh one, beyond the page cache), which
     # slows every phase and makes runs incomparable.
-    shutil.rmtree(home / "data", ignore_errors=True)
+    if fresh:
+        shutil.rmtree(home / "data", ignore_errors=True)
     env = {**os.environ, "NEO4J_DEV_HOME": str(home), "NEO4J_DEV_PORT": str(free_port()),
            "NEO4J_DEV_PASSWORD": PASSWORD, "NEO4J_DEV_HEAP": heap, "NEO4J_DEV_PAGECACHE": pagecache}
     say(f"Neo4j: starting scripts/neo4j-dev (home {home}, port {env['NEO4J_DEV_PORT']}, heap {heap}, "
