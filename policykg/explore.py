@@ -137,20 +137,19 @@ def _cut(rows: list[list[Any]]) -> bool:
 
 
 def path(backend: Backend, source: str, target: str) -> dict[str, Any]:
-    """One shortest path between two nodes (up to 6 relationships), with each edge's direction."""
+    """One shortest path between two nodes (up to ``Backend.MAX_PATH`` relationships), with each edge's
+    direction; a node to itself is a path of length 0."""
     found = _node_rows(backend, [source, target])
     for node_id in (source, target):
         if node_id not in found:
             raise NotFound(f"no node with id {node_id!r}", id=node_id)
-    rows = backend.query("shortest_path", {"source": source, "target": target}).records()
-    if not rows:
+    if source == target:
+        return {"nodes": [found[source]], "edges": [], "length": 0}
+    row = backend.shortest_path((source, found[source]["label"]), (target, found[target]["label"]))
+    if row is None:
         return {"nodes": [], "edges": [], "length": None}
-    ids, types = rows[0]["nodes"], rows[0]["types"]
+    ids = row["nodes"]
     nodes = _node_rows(backend, ids)
-    links = backend.expand({i: nodes[i]["label"] for i in ids})
-    directed = {(r["source"], r["type"], r["target"]) for r in links}
-    edges = []
-    for a, t, b in zip(ids, types, ids[1:], strict=False):
-        src, dst = (a, b) if (a, t, b) in directed else (b, a)
-        edges.append({"source": src, "target": dst, "type": t})
-    return {"nodes": [nodes[i] for i in ids], "edges": edges, "length": rows[0]["length"]}
+    edges = [{"source": a, "target": b, "type": t} if forward else {"source": b, "target": a, "type": t}
+             for a, t, b, forward in zip(ids, row["types"], ids[1:], row["forward"], strict=False)]
+    return {"nodes": [nodes[i] for i in ids], "edges": edges, "length": row["length"]}

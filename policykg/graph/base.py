@@ -578,6 +578,41 @@ class Backend(abc.ABC):
             cache[key] = "\nUNION ALL\n".join(branches) if branches else None
         return cache[key]
 
+    #: the longest path :meth:`shortest_path` looks for, in relationships
+    MAX_PATH = 6
+
+    def shortest_path(self, source: tuple[str, str], target: tuple[str, str]) -> dict[str, Any] | None:
+        """One shortest path between two nodes given as ``(id, label)`` (up to :attr:`MAX_PATH`
+        relationships, either direction), or None: ``{nodes: [ids], types: [relationship types],
+        forward: [bool], length}``, where ``forward[i]`` says the i-th relationship goes from ``nodes[i]``
+        to ``nodes[i + 1]`` (read from the path itself: expanding its nodes to learn it read whole hubs,
+        400,000 firms for an industry).
+
+        The ends are matched by their label and key, an index seek, where the catalogue's
+        ``shortest_path`` (which knows no labels) looks the ids up in every node: at 1,000,000 enterprises
+        on Neo4j that took a path between two firms 7-15 s or past the query timeout, against 0.01-0.21 s
+        this way."""
+        cache = self._lookup_cache()
+        key = ("path", source[1], target[1])
+        if key not in cache:
+            cache[key] = self._path_cypher(self.schema.node(source[1]).key, source[1],
+                                           self.schema.node(target[1]).key, target[1])
+        # prepared for this run only: a search's plan and buffers are not worth keeping (see _lookup)
+        rows = self._lookup(cache[key], {"source": source[0], "target": target[0]}, keep=False).records()
+        if not rows:
+            return None
+        row = rows[0]
+        refs = row.get("node_refs") or row["nodes"]
+        return {"nodes": row["nodes"], "types": row["types"], "length": row["length"],
+                "forward": [src == ref for src, ref in zip(row["rel_sources"], refs, strict=False)]}
+
+    @abc.abstractmethod
+    def _path_cypher(self, source_key: str, source_label: str, target_key: str, target_label: str) -> str:
+        """The engine's shortest-path statement between ``(a:source_label {source_key: $source})`` and
+        ``(b:target_label {target_key: $target})``, returning ``nodes`` (ids), ``types``, ``length`` and
+        ``rel_sources``, each relationship's start node as it compares with ``node_refs`` (the path's nodes
+        in the engine's own ids; ``nodes`` when that column is absent)."""
+
     #: the columns of an expansion's rows, in order (:meth:`expand_rows`)
     EXPAND_COLUMNS = ("source", "type", "target", "direction", "label", "name")
 

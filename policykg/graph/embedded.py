@@ -217,6 +217,15 @@ class EmbeddedBackend(Backend):
     #: holds buffers of its plan in the pool, and an expansion has up to 30 branches
     KEEP_RECENT = 3
 
+    def _path_cypher(self, source_key: str, source_label: str, target_key: str, target_label: str) -> str:
+        # Ladybug's own shortest-path syntax; list_transform and label() for Cypher's comprehensions and type();
+        # a relationship's start node as its internal `_src`, compared with the nodes' internal ids
+        return (f"MATCH p = (a:{source_label} {{{quote_name(source_key)}: $source}})"
+                f"-[* SHORTEST 1..{int(self.MAX_PATH)}]-(b:{target_label} {{{quote_name(target_key)}: $target}})\n"
+                "RETURN list_transform(nodes(p), n -> n.id) AS nodes, list_transform(rels(p), r -> label(r)) AS types, "
+                "length(p) AS length, list_transform(rels(p), r -> r._src) AS rel_sources, "
+                "list_transform(nodes(p), n -> id(n)) AS node_refs\nLIMIT 1")
+
     def _lookup(self, cypher: str, params: dict[str, Any], *, keep: bool | str = True) -> Result:
         """A key lookup (the queries above and Backend's generated ones: nodes by id, expansions), run
         as a statement prepared once per connection (``keep``), or prepared for this run only. Preparing

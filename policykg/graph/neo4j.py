@@ -139,6 +139,13 @@ class Neo4jBackend(Backend):
                     return Result(list(res.keys()), [self._row(record) for record in res])
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _path_cypher(self, source_key: str, source_label: str, target_key: str, target_label: str) -> str:
+        return (f"MATCH (a:{source_label} {{{quote_name(source_key)}: $source}}), "
+                f"(b:{target_label} {{{quote_name(target_key)}: $target}})\n"
+                f"MATCH p = shortestPath((a)-[*..{int(self.MAX_PATH)}]-(b))\n"
+                "RETURN [n IN nodes(p) | n.id] AS nodes, [r IN relationships(p) | type(r)] AS types, length(p) AS length, "
+                "[r IN relationships(p) | startNode(r).id] AS rel_sources")
+
     async_lookups = True
 
     async def _alookup(self, cypher: str, params: dict[str, Any], *, keep: bool | str = True) -> Result:
