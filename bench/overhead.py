@@ -28,11 +28,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import psutil
 from rich.console import Console
 from rich.table import Table
 
@@ -43,7 +43,6 @@ from bench.run import SCALES, SEED, ensure_registry, registry_usccs, serving
 
 SAMPLES = 500
 BLOCK = latency.BLOCK
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 async def floor_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -55,30 +54,22 @@ async def floor_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": b"{}"})
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time of these processes (all their threads), from /proc."""
-    total = 0
-    for pid in pids:
+def cpu_seconds(procs: list[psutil.Process]) -> float:
+    """User + system CPU time of these processes (all their threads)."""
+    total = 0.0
+    for proc in procs:
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:
             continue
-        total += int(fields[11]) + int(fields[12])
-    return total / TICK
+        total += times.user + times.system
+    return total
 
 
-def process_tree(pid: int) -> list[int]:
+def process_tree(pid: int) -> list[psutil.Process]:
     """A process and its descendants (the serving supervisor and its workers)."""
-    pids, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        pids.append(p)
-        for task in Path(f"/proc/{p}/task").glob("*"):
-            try:
-                todo += [int(c) for c in (task / "children").read_text().split()]
-            except OSError:
-                pass
-    return pids
+    proc = psutil.Process(pid)
+    return [proc, *proc.children(recursive=True)]
 
 
 class Way:
@@ -91,18 +82,10 @@ class Way:
         self.neo4j_cpu = 0.0
 
 
-class HttpClient:
-    def __init__(self, base_url: str) -> None:
-        host, port = base_url.rsplit("//", 1)[1].split(":")
-        self.conn = HTTPConnection(host, int(port), timeout=60)
-
-    def get(self, path: str) -> bytes:
-        self.conn.request("GET", path)
-        response = self.conn.getresponse()
-        body = response.read()
-        if response.status != 200:
-            raise RuntimeError(f"GET {path}: {response.status} {body[:300]!r}")
-        return body
+def http_get(client: latency.Client, path: str) -> None:
+    status = client.get(path)
+    if status != 200:
+        raise RuntimeError(f"GET {path}: {status}")
 
 
 def asgi_get(app: Any, path: str, query: str) -> Awaitable[None]:
@@ -135,7 +118,7 @@ def floor_server(port: int, log: Path) -> subprocess.Popen:
     deadline = time.monotonic() + 60
     while True:
         try:
-            HttpClient(f"http://127.0.0.1:{port}").get("/")
+            http_get(latency.Client(f"http://127.0.0.1:{port}", timeout=60), "/")
             return proc
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
@@ -197,7 +180,8 @@ def run(server: Any, folder: Path, centres: list[str], rounds: int) -> dict[str,
     env.update({"POLICYKG_BACKEND": "neo4j", "POLICYKG_DATA_DIR": str(settings.data_dir), **server.env()})
     neo4j_pid = server.home / "launcher.pid" if server.home else None
     pid = int(neo4j_pid.read_text()) if neo4j_pid and neo4j_pid.exists() else None
-    neo4j_cpu = (lambda: cpu_seconds([pid])) if pid else (lambda: 0.0)
+    neo4j_procs = process_tree(pid) if pid else []
+    neo4j_cpu = lambda: cpu_seconds(neo4j_procs)  # noqa: E731
 
     backend = open_backend(settings, apply_schema=False)
     if not backend.counts()["nodes"]["Enterprise"]:
@@ -222,7 +206,8 @@ def run(server: Any, folder: Path, centres: list[str], rounds: int) -> dict[str,
             floor_port = free_port()
             floor = floor_server(floor_port, folder / "floor-overhead.log")
             try:
-                http, floor_http = HttpClient(serve.base_url), HttpClient(f"http://127.0.0.1:{floor_port}")
+                http = latency.Client(serve.base_url, timeout=60)
+                floor_http = latency.Client(f"http://127.0.0.1:{floor_port}", timeout=60)
                 serve_pids = process_tree(serve.proc.pid)
                 floor_pids = process_tree(floor.pid)
                 ways = [
@@ -231,9 +216,9 @@ def run(server: Any, folder: Path, centres: list[str], rounds: int) -> dict[str,
                         own),
                     Way("library, async driver", lambda c: explore.neighbourhood_async(backend, c, depth, limit), own),
                     Way("app, no HTTP", lambda c: asgi_get(app, route, urlencode({"id": c})), own),
-                    Way("HTTP (policykg serve)", lambda c: sync(lambda: http.get(f"{route}?{urlencode({'id': c})}")),
+                    Way("HTTP (policykg serve)", lambda c: sync(lambda: http_get(http, f"{route}?{urlencode({'id': c})}")),
                         lambda: cpu_seconds(serve_pids)),
-                    Way("HTTP floor (no-op app)", lambda c: sync(lambda: floor_http.get("/")),
+                    Way("HTTP floor (no-op app)", lambda c: sync(lambda: http_get(floor_http, "/")),
                         lambda: cpu_seconds(floor_pids)),
                 ]
                 say(f"overhead: {len(centres)} centres, depth {depth}, {rounds} timed rounds, {len(ways)} ways")
