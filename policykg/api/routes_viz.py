@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import mimetypes
-from pathlib import PurePosixPath
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -51,21 +50,17 @@ def viz_index(request: Request) -> HTMLResponse:
 @router.get("/viz/static/{path:path}", include_in_schema=False)
 def viz_static(path: str) -> Response:
     """The pages' assets, from the installed package (scripts, stylesheet, vendored libraries, licences)."""
-    parts = PurePosixPath(path).parts
-    if not parts or any(p in ("..", "") or p.startswith(".") for p in parts):
+    node = render.static_asset(path)
+    if node is None:
         raise NotFound(f"no page asset {path!r}", path=path)
-    node = render.static_root()
-    for p in parts:
-        node = node.joinpath(p)
-    if not node.is_file():
-        raise NotFound(f"no page asset {path!r}", path=path)
-    suffix = PurePosixPath(path).suffix.lower()
+    name = node.name
+    suffix = node.suffix.lower()
     if suffix in TYPES:
         media = TYPES[suffix]
-    elif PurePosixPath(path).name.startswith("LICENSE") or PurePosixPath(path).name == "NOTICE":
+    elif name.startswith("LICENSE") or name == "NOTICE":
         media = "text/plain; charset=utf-8"
     else:
-        media = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        media = mimetypes.guess_type(name)[0] or "application/octet-stream"
     return Response(node.read_bytes(), media_type=media, headers={"Cache-Control": "public, max-age=3600"})
 
 

@@ -74,6 +74,28 @@ def static_root() -> Any:
     return resources.files("policykg.viz").joinpath("static")
 
 
+@lru_cache(maxsize=1)
+def _static_files() -> dict[str, Path]:
+    """Every asset the pages may load, by its path under the asset folder. Built by listing the folder,
+    so a request can only name one of these files: nothing is ever joined from a request's path."""
+    root = Path(str(static_root())).resolve()
+    files: dict[str, Path] = {}
+    for f in root.rglob("*"):
+        real = f.resolve()
+        # a link leading out of the folder, a hidden file, or a directory is no asset
+        if f.is_symlink() or not real.is_file() or not real.is_relative_to(root):
+            continue
+        rel = f.relative_to(root).as_posix()
+        if not any(part.startswith(".") for part in rel.split("/")):
+            files[rel] = real
+    return files
+
+
+def static_asset(path: str) -> Path | None:
+    """The asset file named by ``path`` (relative, ``/``-separated, exactly as listed), or None."""
+    return _static_files().get(path)
+
+
 @lru_cache(maxsize=8)
 def _asset(name: str) -> Markup:
     """A static file's text, safe to put inside <script> or <style> in a page."""
