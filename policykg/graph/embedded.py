@@ -30,6 +30,7 @@ from policykg.errors import (
     QueryTimeout,
     ReadOnlyViolation,
 )
+from policykg.graph import filelock
 from policykg.graph.base import Backend, Result, chunks, plain, quote_name, screen_user_cypher
 from policykg.graph.schema import Property
 from policykg.queries import get_query
@@ -65,12 +66,22 @@ class EmbeddedBackend(Backend):
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            self._lock = filelock.acquire(self.path, exclusive=not read_only)
+        except filelock.Locked:
+            raise BackendUnavailable(
+                f"the embedded database at {self.path} is locked by another process "
+                f"({'writing to it' if read_only else 'serving or writing to it'}: is `policykg serve`, "
+                "`policykg demo` or a load running?). Stop it, or point POLICYKG_DATA_DIR at another folder.",
+                setting="POLICYKG_DATA_DIR",
+            ) from None
+        try:
             self.db = ladybug.Database(
                 str(self.path),
                 buffer_pool_size=int(settings.buffer_pool_mb) * 1024 * 1024,
                 read_only=read_only,
             )
         except RuntimeError as exc:
+            filelock.release(self._lock)
             msg = str(exc)
             if "lock" in msg.lower():
                 raise BackendUnavailable(
@@ -639,3 +650,5 @@ class EmbeddedBackend(Backend):
             self.db.close()
         except Exception as exc:  # noqa: BLE001
             raise BackendError(f"closing the embedded database failed: {exc}") from None
+        finally:
+            filelock.release(self._lock)
