@@ -601,35 +601,35 @@ class EmbeddedBackend(Backend):
     # --- user Cypher -------------------------------------------------------------------------
     def read_cypher(self, cypher: str, params: dict[str, Any] | None = None, *, timeout: float | None = None,
                     max_rows: int | None = None) -> Result:
-        """User Cypher, guarded (:mod:`policykg.graph.guard`): Ladybug prepares it (one statement, or the
-        engine refuses it), its ``EXPLAIN`` plan must hold only reads of this graph, and it runs as that
-        prepared statement in a READ ONLY transaction, where the engine refuses a statement it does not
-        count as read-only (a write the plan check missed, ``nextval``)."""
+        """User Cypher, guarded (:mod:`policykg.graph.guard`). In a READ ONLY transaction, Ladybug prepares
+        it: one statement (the engine refuses several) that the engine counts as read-only (it checks that
+        when it prepares, not when it executes: ``nextval`` and writes are refused there). Its ``EXPLAIN``
+        plan must then hold only reads of this graph; it runs as that prepared statement, and the
+        transaction is rolled back. A backend opened read-only cannot write at all."""
         text = guard.screen(cypher, guard.LADYBUG_WORDS)
         params = params or {}
         timeout = timeout if timeout is not None else self.settings.query_timeout
         max_rows = max_rows if max_rows is not None else self.settings.max_rows
         with self._conn() as conn:
             conn.set_query_timeout(int(timeout * 1000))
+            self._run(conn, "BEGIN TRANSACTION READ ONLY")
             try:
                 stmt = self._prepare_user(conn, text)
                 plan = self._run(conn, self._prepare_user(conn, "EXPLAIN " + text), params)
                 guard.check_ladybug_plan("\n".join(str(v) for row in plan.rows for v in row))
-                self._run(conn, "BEGIN TRANSACTION READ ONLY")
-                try:
-                    return self._run(conn, stmt, params, max_rows=max_rows)
-                finally:
-                    try:
-                        self._run(conn, "ROLLBACK")
-                    except QueryError:
-                        pass
+                return self._run(conn, stmt, params, max_rows=max_rows)
             finally:
                 conn.set_query_timeout(0)
+                try:
+                    self._run(conn, "ROLLBACK")
+                except QueryError:
+                    pass
 
     @staticmethod
     def _prepare_user(conn: ladybug.Connection, text: str) -> Any:
         """A user's statement prepared, which parses and binds it as exactly one statement; the engine
-        refuses several ("We do not support prepare multiple statements")."""
+        refuses several ("We do not support prepare multiple statements"), and a write in a read-only
+        transaction."""
         try:
             with warnings.catch_warnings():  # prepare() is deprecated in Ladybug 0.22 (pinned), not gone
                 warnings.simplefilter("ignore", DeprecationWarning)
@@ -640,6 +640,8 @@ class EmbeddedBackend(Backend):
             msg = stmt.get_error_message()
             if "multiple statements" in msg:
                 raise guard.refuse("more than one statement (the engine parsed several)")
+            if "read-only transaction" in msg:
+                raise guard.refuse(f"the engine counts the statement as a write ({msg})")
             raise QueryError(f"Ladybug: {msg}")
         return stmt
 
