@@ -195,7 +195,9 @@ class Backend(abc.ABC):
         self, cypher: str, params: dict[str, Any] | None = None, *, timeout: float | None = None,
         max_rows: int | None = None,
     ) -> Result:
-        """Run user Cypher read-only, stopped after ``timeout`` seconds, at most ``max_rows`` rows."""
+        """Run user Cypher read-only, stopped after ``timeout`` seconds, at most ``max_rows`` rows. What may
+        run is decided by the engine's own parse and plan (:mod:`policykg.graph.guard`); anything else is
+        refused with :class:`ReadOnlyViolation`, its message naming the reason."""
 
     @abc.abstractmethod
     def clear(self) -> None:

@@ -1,15 +1,18 @@
 """The guard for user Cypher (``Backend.read_cypher``): what a user's statement may do is decided by the
 engine's own parse and plan, never by patterns over the text.
 
-Each backend asks its engine for the plan of the statement (``EXPLAIN``) without running it, and refuses
-any plan that holds an operator other than a read of this graph: a write, a file or URL read (``LOAD CSV``,
+The engine parses the statement and refuses more than one (Ladybug when it prepares it, Neo4j when it
+plans it). Each backend asks its engine for the plan (``EXPLAIN``, which runs nothing) and refuses any plan
+that holds an operator other than a read of this graph: a write, a file or URL read (``LOAD CSV``,
 ``LOAD FROM``), a file write (``COPY … TO``, ``EXPORT``), a procedure or table function outside a short
 list of schema readers, an administration command, a transaction statement, another database. The
-statement then runs in a read-only transaction (Neo4j: READ access mode) with a time limit and a row cap.
+statement then runs where the engine itself refuses writes: a Ladybug READ ONLY transaction (prepared
+inside it, which is when Ladybug checks) that is rolled back, or a Neo4j READ transaction; with a time
+limit and a row cap.
 
 :func:`words` is a lexer that skips string literals, back-quoted names and comments. It is a secondary
 check only: it refuses ``EXPLAIN``/``PROFILE`` prefixes on both engines and, on Ladybug, the clauses whose
-*planning* already opens a file (``LOAD FROM`` reads a CSV header while it is bound) before the plan is
+*binding* already opens a file (``LOAD FROM`` reads a CSV header to name its columns) before the plan can be
 asked for.
 """
 
