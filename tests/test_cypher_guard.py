@@ -336,6 +336,12 @@ def test_plan_text_cannot_hide_an_operator():
         guard.check_ladybug_plan(fine + box.format("COPY_TO[1]"))
     with pytest.raises(ReadOnlyViolation, match="no plan"):
         guard.check_ladybug_plan("RESULT_COLLECTOR[0]x")
+    scan = box.format("RESULT_COLLECTOR[1]") + box.format("TABLE_FUNCTION_CALL[0]")
+    guard.check_ladybug_plan(scan + box.format("Function: SHOW_TABLES"))
+    with pytest.raises(ReadOnlyViolation, match="not named"):
+        guard.check_ladybug_plan(scan)
+    with pytest.raises(ReadOnlyViolation, match="READ_CSV reads a file"):
+        guard.check_ladybug_plan(scan + box.format("Function: SHOW_TABLES") + box.format("Function: READ_CSV"))
 
 
 def test_neo4j_plan_check_reads_every_operator():

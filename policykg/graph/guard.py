@@ -148,7 +148,10 @@ def check_ladybug_plan(plan: str) -> None:
     for name, _ in ops:
         if name not in LADYBUG_READ_OPERATORS:
             raise refuse(_LADYBUG_WHY.get(name, f"the plan has {name}"))
-    for fn in _LB_FUNCTION.findall(plan):
+    functions = _LB_FUNCTION.findall(plan)
+    if len(functions) < sum(name == "TABLE_FUNCTION_CALL" for name, _ in ops):
+        raise refuse("a table function of the plan is not named")
+    for fn in functions:
         if fn.upper() not in LADYBUG_READ_FUNCTIONS:
             what = "reads a file" if fn.upper().startswith(("READ_", "SCAN_")) else "is not a schema reader"
             raise refuse(f"the table function {fn} {what}")
