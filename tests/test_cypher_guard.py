@@ -363,3 +363,18 @@ def test_neo4j_plan_check_reads_every_operator():
         guard.check_neo4j_plan("r", op("ProduceResults", "", op("TerminateTransactions")), "neo4j", "neo4j")
     with pytest.raises(ReadOnlyViolation, match="no plan"):
         guard.check_neo4j_plan("r", None, "neo4j", "neo4j")
+
+
+def test_read_only_embedded_database_refuses_writes(tmp_path):
+    """An embedded backend opened read-only (the API's worker processes): the handle cannot write, and
+    the guard still refuses with the reason."""
+    settings = get_settings(backend="embedded", data_dir=tmp_path / "data", buffer_pool_mb=256)
+    with open_backend(settings) as writer:
+        ingest_seed(writer)
+        before = writer.counts()
+    with open_backend(settings, apply_schema=False, read_only=True) as reader:
+        assert reader.read_cypher("MATCH (c:Clause) RETURN count(c) > 0 AS some").rows == [[True]]
+        for statement in (f"CREATE {TIER}", f"RETURN 1; CREATE {TIER}", "COPY (RETURN 1) TO '/tmp/x.csv'"):
+            with pytest.raises(ReadOnlyViolation, match="^refused: "):
+                reader.read_cypher(statement)
+        assert reader.counts() == before

@@ -629,7 +629,7 @@ class EmbeddedBackend(Backend):
     def _prepare_user(conn: ladybug.Connection, text: str) -> Any:
         """A user's statement prepared, which parses and binds it as exactly one statement; the engine
         refuses several ("We do not support prepare multiple statements"), and a write in a read-only
-        transaction."""
+        transaction or database."""
         try:
             with warnings.catch_warnings():  # prepare() is deprecated in Ladybug 0.22 (pinned), not gone
                 warnings.simplefilter("ignore", DeprecationWarning)
@@ -640,7 +640,7 @@ class EmbeddedBackend(Backend):
             msg = stmt.get_error_message()
             if "multiple statements" in msg:
                 raise guard.refuse("more than one statement (the engine parsed several)")
-            if "read-only transaction" in msg:
+            if "in a read-only transaction" in msg or "in a read-only database" in msg:
                 raise guard.refuse(f"the engine counts the statement as a write ({msg})")
             raise QueryError(f"Ladybug: {msg}")
         return stmt
