@@ -634,14 +634,14 @@ class EmbeddedBackend(Backend):
             with warnings.catch_warnings():  # prepare() is deprecated in Ladybug 0.22 (pinned), not gone
                 warnings.simplefilter("ignore", DeprecationWarning)
                 stmt = conn.prepare(text)
+            msg = "" if stmt.is_success() else stmt.get_error_message()
         except RuntimeError as exc:
-            raise QueryError(f"Ladybug: {exc}") from None
-        if not stmt.is_success():
-            msg = stmt.get_error_message()
-            if "multiple statements" in msg:
-                raise guard.refuse("more than one statement (the engine parsed several)")
-            if "in a read-only transaction" in msg or "in a read-only database" in msg:
-                raise guard.refuse(f"the engine counts the statement as a write ({msg})")
+            msg = str(exc)
+        if "multiple statements" in msg:
+            raise guard.refuse("more than one statement (the engine parsed several)")
+        if "read-only transaction" in msg or "read-only database" in msg:
+            raise guard.refuse(f"the engine counts the statement as a write ({msg})")
+        if msg:
             raise QueryError(f"Ladybug: {msg}")
         return stmt
 
