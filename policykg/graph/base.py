@@ -13,14 +13,13 @@ import asyncio
 import datetime as dt
 import decimal
 import logging
-import re
 import threading
 import time
 from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from policykg.errors import ReadOnlyViolation, ValidationError
+from policykg.errors import ValidationError
 from policykg.graph.schema import Schema, load_schema, validate_node, validate_rel
 from policykg.queries import get_query
 
@@ -156,22 +155,6 @@ def quote_name(name: str) -> str:
     return f"`{name}`"
 
 
-def screen_user_cypher(cypher: str, escapes: re.Pattern[str]) -> str:
-    """First guard for user Cypher: one statement, none of the engine's ``escapes`` (statements that
-    read files or reach outside the graph) outside string literals and comments. Returns the
-    statement without a trailing ``;``. The engines' own read-only transactions are the second guard.
-    """
-    text = cypher.strip().rstrip(";").strip()
-    scrubbed = re.sub(r"//[^\n]*|/\*.*?\*/", " ", text, flags=re.S)
-    scrubbed = re.sub(r"'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"", "''", scrubbed)
-    m = escapes.search(scrubbed)
-    if m:
-        raise ReadOnlyViolation(f"refused: {' '.join(m.group(0).split())} is not allowed in read-only queries")
-    if ";" in scrubbed:
-        raise ReadOnlyViolation("refused: one statement at a time")
-    return text
-
-
 def chunks(rows: list[Any], size: int = BATCH) -> Iterator[list[Any]]:
     for i in range(0, len(rows), size):
         yield rows[i : i + size]
@@ -212,7 +195,9 @@ class Backend(abc.ABC):
         self, cypher: str, params: dict[str, Any] | None = None, *, timeout: float | None = None,
         max_rows: int | None = None,
     ) -> Result:
-        """Run user Cypher read-only, stopped after ``timeout`` seconds, at most ``max_rows`` rows."""
+        """Run user Cypher read-only, stopped after ``timeout`` seconds, at most ``max_rows`` rows. What may
+        run is decided by the engine's own parse and plan (:mod:`policykg.graph.guard`); anything else is
+        refused with :class:`ReadOnlyViolation`, its message naming the reason."""
 
     @abc.abstractmethod
     def clear(self) -> None:

@@ -8,7 +8,6 @@ rows whose key is new are copied; rows whose key exists are merged in-engine wit
 from __future__ import annotations
 
 import queue
-import re
 import shutil
 import tempfile
 import threading
@@ -30,8 +29,8 @@ from policykg.errors import (
     QueryTimeout,
     ReadOnlyViolation,
 )
-from policykg.graph import filelock
-from policykg.graph.base import Backend, Result, chunks, plain, quote_name, screen_user_cypher
+from policykg.graph import filelock, guard
+from policykg.graph.base import Backend, Result, chunks, plain, quote_name
 from policykg.graph.schema import Property
 from policykg.queries import get_query
 
@@ -42,15 +41,6 @@ ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), 
 MAX_PREPARED = 512  # prepared key lookups kept (a few per label and connection)
 BULK_THREADS = 2  # threads of a bulk COPY (it splits its input among them: 2 halves a large COPY here)
 POOL = 2  # connections: about two serve best on two cores (see the engine notes in the README)
-# Statements that read files, load extensions or touch other databases: never from a user.
-# CALL is allowed only for the catalogue functions that read the schema; Ladybug's other CALL forms
-# change settings (CALL threads=1) or run extensions.
-_ESCAPES = re.compile(
-    r"\b(LOAD|COPY|INSTALL|ATTACH|DETACH\s+DATABASE|EXPORT|IMPORT|USE|CHECKPOINT|"
-    r"CALL(?!\s+(?:show_tables|table_info|db_version|show_connection|show_functions)\s*\())\b",
-    re.I,
-)
-
 _q = quote_name
 
 
@@ -621,20 +611,49 @@ class EmbeddedBackend(Backend):
     # --- user Cypher -------------------------------------------------------------------------
     def read_cypher(self, cypher: str, params: dict[str, Any] | None = None, *, timeout: float | None = None,
                     max_rows: int | None = None) -> Result:
-        text = screen_user_cypher(cypher, _ESCAPES)
+        """User Cypher, guarded (:mod:`policykg.graph.guard`). In a READ ONLY transaction, Ladybug prepares
+        it: one statement (the engine refuses several) that the engine counts as read-only (it checks that
+        when it prepares, not when it executes: ``nextval`` and writes are refused there). Its ``EXPLAIN``
+        plan must then hold only reads of this graph; it runs as that prepared statement, and the
+        transaction is rolled back. A backend opened read-only cannot write at all."""
+        text = guard.screen(cypher, guard.LADYBUG_WORDS)
+        params = params or {}
         timeout = timeout if timeout is not None else self.settings.query_timeout
         max_rows = max_rows if max_rows is not None else self.settings.max_rows
         with self._conn() as conn:
-            self._run(conn, "BEGIN TRANSACTION READ ONLY")
             conn.set_query_timeout(int(timeout * 1000))
+            self._run(conn, "BEGIN TRANSACTION READ ONLY")
             try:
-                return self._run(conn, text, params, max_rows=max_rows)
+                stmt = self._prepare_user(conn, text)
+                plan = self._run(conn, self._prepare_user(conn, "EXPLAIN " + text), params)
+                guard.check_ladybug_plan("\n".join(str(v) for row in plan.rows for v in row))
+                return self._run(conn, stmt, params, max_rows=max_rows)
             finally:
                 conn.set_query_timeout(0)
                 try:
                     self._run(conn, "ROLLBACK")
                 except QueryError:
                     pass
+
+    @staticmethod
+    def _prepare_user(conn: ladybug.Connection, text: str) -> Any:
+        """A user's statement prepared, which parses and binds it as exactly one statement; the engine
+        refuses several ("We do not support prepare multiple statements"), and a write in a read-only
+        transaction or database."""
+        try:
+            with warnings.catch_warnings():  # prepare() is deprecated in Ladybug 0.22 (pinned), not gone
+                warnings.simplefilter("ignore", DeprecationWarning)
+                stmt = conn.prepare(text)
+            msg = "" if stmt.is_success() else stmt.get_error_message()
+        except RuntimeError as exc:
+            msg = str(exc)
+        if "multiple statements" in msg:
+            raise guard.refuse("more than one statement (the engine parsed several)")
+        if "read-only transaction" in msg or "read-only database" in msg:
+            raise guard.refuse(f"the engine counts the statement as a write ({msg})")
+        if msg:
+            raise QueryError(f"Ladybug: {msg}")
+        return stmt
 
     def close(self) -> None:
         if self._closed:

@@ -8,7 +8,6 @@ development server that ``scripts/neo4j-dev`` builds from Maven Central).
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,16 +18,9 @@ from neo4j import exceptions as nx
 from neo4j.graph import Node, Path, Relationship
 
 from policykg.errors import BackendUnavailable, QueryError, QueryOutOfMemory, QueryTimeout, ReadOnlyViolation
-from policykg.graph.base import BATCH, Backend, Result, chunks, plain, quote_name, screen_user_cypher
+from policykg.graph import guard
+from policykg.graph.base import BATCH, Backend, Result, chunks, plain, quote_name
 from policykg.queries import get_query
-
-# Statements that reach outside the graph or the database even when they only read.
-_ESCAPES = re.compile(
-    r"\b(LOAD\s+CSV|USE\s|CALL\s+dbms\.|CALL\s+db\.(?!labels|relationshipTypes|propertyKeys|schema)|"
-    r"apoc\.(load|import|export|cypher|periodic|trigger|systemdb)|CALL\s*\{)",
-    re.I,
-)
-
 
 _q = quote_name
 _PLAIN = (str, int, float, bool)  # values the driver gives that need no conversion
@@ -431,19 +423,24 @@ class Neo4jBackend(Backend):
     # --- user Cypher -------------------------------------------------------------------------
     def read_cypher(self, cypher: str, params: dict[str, Any] | None = None, *, timeout: float | None = None,
                     max_rows: int | None = None) -> Result:
-        text = screen_user_cypher(cypher, _ESCAPES)
+        """User Cypher, guarded (:mod:`policykg.graph.guard`): the server plans it (``EXPLAIN``, which runs
+        nothing and refuses more than one statement), the plan must be a read of this database with no
+        file or URL read, no procedure but the schema readers, no administration command; then it runs in
+        a READ transaction with a time limit."""
+        text = guard.screen(cypher)
         params = params or {}
+        timeout = timeout if timeout is not None else self.settings.query_timeout
         try:
             _, summary, _ = self.driver.execute_query(
-                "EXPLAIN " + text, params, routing_=RoutingControl.READ, database_=self.database
-            )
+                neo4j.Query("EXPLAIN " + text, timeout=timeout), params, routing_=RoutingControl.READ,
+                database_=self.database)
         except (nx.ServiceUnavailable, nx.AuthError) as exc:
             raise _unavailable(exc, self.uri) from None
         except nx.Neo4jError as exc:
+            if "exactly one statement" in (exc.message or ""):
+                raise guard.refuse("more than one statement (the engine parsed several)") from None
             raise QueryError(f"Neo4j: {exc.message}", code=exc.code) from None
-        if summary.query_type != "r":
-            raise ReadOnlyViolation(f"refused: the query is of type {summary.query_type!r}; only reads ('r') pass")
-        timeout = timeout if timeout is not None else self.settings.query_timeout
+        guard.check_neo4j_plan(summary.query_type, summary.plan, self.database, summary.database)
         max_rows = max_rows if max_rows is not None else self.settings.max_rows
         return self._run_tx(text, params, write=False, timeout=timeout, max_rows=max_rows)
 
