@@ -170,10 +170,20 @@ def _filters(place: str | None, tier: str | None, capital_min: int | None, capit
 
 PLACE = Query(None, description="only enterprises located in this place or a place inside it (Place id)")
 TIER = Query(None, description="only enterprises holding this tier (Tier id)")
-CAP_MIN = Query(None, ge=0, description="registered capital (CNY, yuan) at least")
-CAP_MAX = Query(None, ge=0, description="registered capital (CNY, yuan) at most")
+#: the largest capital bound taken: within the engines' 64-bit integers
+MAX_CNY = 10**18
+CAP_MIN = Query(None, ge=0, le=MAX_CNY, description="registered capital (CNY, yuan) at least")
+CAP_MAX = Query(None, ge=0, le=MAX_CNY, description="registered capital (CNY, yuan) at most")
 FOUNDED_FROM = Query(None, ge=1800, le=2200, description="founded in this year or later")
 FOUNDED_TO = Query(None, ge=1800, le=2200, description="founded in this year or earlier")
+
+
+#: the deepest offset of a list the engine pages (SKIP costs a sort of offset + limit rows); deeper: `after`
+MAX_OFFSET = 10_000
+GRAPH_OFFSET = Query(0, ge=0, le=MAX_OFFSET, description=f"rows to skip (at most {MAX_OFFSET:,}; "
+                     "for deeper pages follow `next` with `after`)")
+AFTER = Query(None, min_length=1, max_length=100, description="keyset paging: the page after this enterprise "
+              "(USCC), as given by the previous page's `next`; instead of `offset`")
 
 
 def _in_memory(request: Request, on: dt.date | None, document: str | None):
@@ -228,12 +238,13 @@ def matching_enterprises(clause_id: str, request: Request, place: str | None = P
 def industry_enterprises(industry_id: str, request: Request, place: str | None = PLACE, tier: str | None = TIER,
                          capital_min: int | None = CAP_MIN, capital_max: int | None = CAP_MAX,
                          founded_from: int | None = FOUNDED_FROM, founded_to: int | None = FOUNDED_TO,
-                         limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0)):
+                         limit: int = Query(50, ge=1, le=1000), offset: int = GRAPH_OFFSET,
+                         after: str | None = AFTER):
     """Enterprises IN_INDUSTRY the industry or a narrower one, largest registered capital first, each with the
-    path that links it; `by_industry` counts them per industry they are filed under."""
+    path that links it. `next`: the `after` of the following page (null on the last)."""
     return _matching.industry_enterprises(
         _backend(request), industry_id, _filters(place, tier, capital_min, capital_max, founded_from, founded_to),
-        limit, offset, snapshot=_snapshot(request))
+        limit, offset, snapshot=_snapshot(request), after=after)
 
 
 @router.get("/enterprises/{uscc}/similar", summary="Enterprises sharing industries, investors, programmes or place")
@@ -341,10 +352,11 @@ def enterprises(request: Request, q: str = Query("", max_length=100, description
                 place: str | None = PLACE, tier: str | None = TIER,
                 capital_min: int | None = CAP_MIN, capital_max: int | None = CAP_MAX,
                 founded_from: int | None = FOUNDED_FROM, founded_to: int | None = FOUNDED_TO,
-                limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0)):
-    """Largest registered capital (CNY) first, then by USCC."""
+                limit: int = Query(50, ge=1, le=1000), offset: int = GRAPH_OFFSET, after: str | None = AFTER):
+    """Largest registered capital (CNY) first, then by USCC. `next`: the `after` of the following page (null on
+    the last); with `after`, `offset` answers null."""
     return _browse.enterprises(_backend(request), q, industry, place, tier, capital_min, capital_max,
-                               founded_from, founded_to, limit, offset, snapshot=_snapshot(request))
+                               founded_from, founded_to, limit, offset, snapshot=_snapshot(request), after=after)
 
 
 @router.get("/enterprises/{uscc}", summary="One enterprise with its links, figures, investors and grants")
