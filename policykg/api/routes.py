@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from policykg import __version__, explore
@@ -19,7 +19,7 @@ from policykg.analysis import derived as _derived_mod
 from policykg.analysis import matching as _matching
 from policykg.analysis.snapshot import SnapshotCache
 from policykg.errors import NotFound, PolicyKGError
-from policykg.queries import catalogue, get_query
+from policykg.queries import INT64, catalogue, get_query
 
 router = APIRouter()
 
@@ -101,7 +101,32 @@ def document_clauses(doc_id: str, request: Request, limit: int = Query(100, ge=1
 
 class CypherRequest(BaseModel):
     query: str = Field(..., description="one read-only Cypher statement", max_length=20_000)
-    params: dict[str, Any] = Field(default_factory=dict, description="query parameters")
+    params: dict[str, Any] = Field(default_factory=dict, description="query parameters (64-bit integers)")
+
+    @field_validator("query", "params")
+    @classmethod
+    def _engine_values(cls, value: Any) -> Any:
+        _check_engine_value(value)
+        return value
+
+
+def _check_engine_value(value: Any) -> None:
+    """Raise ValueError for what neither engine's client can send: an integer beyond 64 bits, text that is not
+    Unicode (a lone surrogate, which JSON's escapes can spell), in any list or map."""
+    if isinstance(value, int) and not isinstance(value, bool) and not INT64[0] <= value <= INT64[1]:
+        raise ValueError(f"{value} is not a 64-bit integer")
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text that is not valid Unicode (a lone surrogate)") from None
+    elif isinstance(value, list):
+        for v in value:
+            _check_engine_value(v)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_engine_value(k)
+            _check_engine_value(v)
 
 
 class CypherDisabled(PolicyKGError):
