@@ -55,6 +55,11 @@ def _document_backend(request: Request, doc_id: str):
     return backend
 
 
+#: the deepest offset of a list answered from memory: within 64-bit integers, which the JSON encoder needs
+MAX_LIST_OFFSET = 2**31 - 1
+OFFSET = Query(0, ge=0, le=MAX_LIST_OFFSET, description="items to skip")
+
+
 def page(items: list[Any], limit: int, offset: int) -> dict[str, Any]:
     return {"items": items[offset : offset + limit], "total": len(items), "limit": limit, "offset": offset}
 
@@ -80,7 +85,7 @@ def list_queries() -> dict[str, Any]:
 
 
 @router.get("/queries/{name}", summary="Run one catalogue query; parameters come from the query string")
-def run_query(name: str, request: Request, limit: int = Query(100, ge=1, le=10_000), offset: int = Query(0, ge=0)):
+def run_query(name: str, request: Request, limit: int = Query(100, ge=1, le=10_000), offset: int = OFFSET):
     q = get_query(name)
     params = {k: v for k, v in request.query_params.items() if k not in ("limit", "offset")}
     result = _backend(request).query(q.name, params)
@@ -88,13 +93,13 @@ def run_query(name: str, request: Request, limit: int = Query(100, ge=1, le=10_0
 
 
 @router.get("/documents", summary="Policy documents")
-def documents(request: Request, limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)):
+def documents(request: Request, limit: int = Query(100, ge=1, le=1000), offset: int = OFFSET):
     return page(_backend(request).query("documents").records(), limit, offset)
 
 
 @router.get("/documents/{doc_id}/clauses", summary="A document's numbered items, in document order")
 def document_clauses(doc_id: str, request: Request, limit: int = Query(100, ge=1, le=1000),
-                     offset: int = Query(0, ge=0)):
+                     offset: int = OFFSET):
     backend = _document_backend(request, doc_id)
     return page(backend.query("document_clauses", {"document": doc_id}).records(), limit, offset)
 
@@ -225,7 +230,7 @@ def _in_memory(request: Request, on: dt.date | None, document: str | None):
 
 @router.get("/enterprises/{uscc}/eligible-clauses", summary="Every measure in force, with this enterprise's status")
 async def eligible_clauses(uscc: str, request: Request, on: dt.date | None = ON, document: str | None = DOCUMENT,
-                           limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+                           limit: int = Query(100, ge=1, le=1000), offset: int = OFFSET) -> dict[str, Any]:
     """For every measure in force: `status` met | not_met | unknown, `missing` (fields whose absence left it
     unknown), `failed` (criteria not met), `near_miss`, `reasons` (each with a graph `path`:
     `{nodes: [{id, label, name}], edges: [{source, target, type}]}`), `estimate_cny` `{low, high}` with
@@ -247,7 +252,7 @@ def matching_enterprises(clause_id: str, request: Request, place: str | None = P
                          capital_min: int | None = CAP_MIN, capital_max: int | None = CAP_MAX,
                          founded_from: int | None = FOUNDED_FROM, founded_to: int | None = FOUNDED_TO,
                          on: dt.date | None = ON, limit: int = Query(50, ge=1, le=1000),
-                         offset: int = Query(0, ge=0),
+                         offset: int = OFFSET,
                          near_limit: int = Query(50, ge=0, le=1000, description="at most this many near misses")):
     """`items`: enterprises that meet the measure, ranked by estimated support, then registered capital,
     each with `reasons` (graph paths) and `estimate_cny`; `near_misses` `{items, total}`: enterprises failing
@@ -274,7 +279,7 @@ def industry_enterprises(industry_id: str, request: Request, place: str | None =
 
 @router.get("/enterprises/{uscc}/similar", summary="Enterprises sharing industries, investors, programmes or place")
 def similar_enterprises(uscc: str, request: Request, limit: int = Query(20, ge=1, le=1000),
-                        offset: int = Query(0, ge=0)):
+                        offset: int = OFFSET):
     """Ranked by `score` (the sum of `weights` of the shared things); each shared thing with its path."""
     return json_response(_derived(request).similar_enterprises(_backend(request), uscc, limit, offset))
 
@@ -305,7 +310,7 @@ def document_detail(doc_id: str, request: Request) -> dict[str, Any]:
 
 @router.get("/documents/{doc_id}/sections", summary="A document's headings, in document order")
 def document_sections(doc_id: str, request: Request, limit: int = Query(100, ge=1, le=1000),
-                      offset: int = Query(0, ge=0)):
+                      offset: int = OFFSET):
     backend = _document_backend(request, doc_id)
     return page(backend.query("document_sections", {"document": doc_id}).records(), limit, offset)
 
@@ -317,7 +322,7 @@ def clauses(request: Request,
             place: str | None = Query(None, description="applies in this place, a place inside or around it"),
             q: str | None = Query(None, description="every term of the query in the clause text"),
             document: str | None = DOCUMENT, on: dt.date | None = ON,
-            limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)):
+            limit: int = Query(100, ge=1, le=1000), offset: int = OFFSET):
     result = _browse.clauses(_backend(request), industry, tier, place, q, document, on,
                              snapshot=_snapshot(request, on, document))
     return {**result, **page(result["items"], limit, offset)}
@@ -335,7 +340,7 @@ def clause_detail(clause_id: str, request: Request, on: dt.date | None = ON) -> 
 def search(request: Request, q: str = Query(..., min_length=1, max_length=200, description="text to find"),
            kind: str | None = Query(None, pattern="^(measure|annex|item)$", description="only this kind of clause"),
            document: str | None = DOCUMENT, on: dt.date | None = ON,
-           limit: int = Query(20, ge=1, le=200), offset: int = Query(0, ge=0)):
+           limit: int = Query(20, ge=1, le=200), offset: int = OFFSET):
     """Each result: `mode` (exact | fuzzy), `score`, `matches` (spans `[start, end)` in the clause text) and a
     `snippet` `{text, start, highlights}`."""
     return _browse.search(_backend(request), q, document, on, kind, limit, offset)
@@ -359,7 +364,7 @@ def places(request: Request, on: dt.date | None = ON) -> dict[str, Any]:
 
 @router.get("/programmes", summary="Programmes with their selected enterprises and the measures that refer to them")
 def programmes(request: Request, on: dt.date | None = ON, limit: int = Query(100, ge=1, le=1000),
-               offset: int = Query(0, ge=0)):
+               offset: int = OFFSET):
     backend = _backend(request)
     return page(_browse.programmes(backend, on, snapshot=_snapshot(request, on),
                                    counts=_derived(request).taxonomy_counts(backend)), limit, offset)
@@ -367,7 +372,7 @@ def programmes(request: Request, on: dt.date | None = ON, limit: int = Query(100
 
 @router.get("/funds", summary="Funds with their investments and the measures that refer to them")
 def funds(request: Request, on: dt.date | None = ON, limit: int = Query(100, ge=1, le=1000),
-          offset: int = Query(0, ge=0)):
+          offset: int = OFFSET):
     return page(_browse.funds(_backend(request), on, snapshot=_snapshot(request, on)), limit, offset)
 
 

@@ -2,7 +2,8 @@
 
 Kept apart from :mod:`policykg.api.app` on purpose: with ``--workers N`` the supervising process only
 starts and watches the workers, and importing the app (FastAPI, numpy, Arrow, the engines' clients)
-there cost it 22 MiB (PSS, 53 against 31) for nothing. Nothing here imports more than the settings.
+there cost it 22 MiB (PSS, 53 against 31) for nothing. Nothing here imports more than the settings and
+uvicorn. ``policykg serve`` always runs the app in supervised worker processes, even one (:func:`run_supervised`).
 """
 
 from __future__ import annotations
@@ -147,7 +148,13 @@ class Supervisor(Multiprocess):
 
 
 def _log_death(pid: int | None, code: int | None) -> None:
-    how = f"killed by {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
+    if code is not None and code < 0:
+        try:
+            how = f"killed by {signal.Signals(-code).name}"
+        except ValueError:  # a signal Python has no name for (a real-time one)
+            how = f"killed by signal {-code}"
+    else:
+        how = f"exit code {code}"
     # uvicorn's own logger: the one the supervisor's lines go to, configured by uvicorn
     logging.getLogger("uvicorn.error").error("worker process [%s] died (%s)", pid, how)
 
