@@ -256,34 +256,28 @@ def _serve(host: str, port: int, workers: int = 1, access_log: bool = False) -> 
         with out.status("preparing the matching / gaps index (policykg index)"):
             preparing.join()
     try:
-        _run_uvicorn(settings, host, port, workers, access_log)
+        _run_uvicorn(host, port, workers, access_log)
     finally:
         if preparing.is_alive():
             preparing.terminate()
         preparing.join(30)
 
 
-def _run_uvicorn(settings: Any, host: str, port: int, workers: int, access_log: bool) -> None:
+def _run_uvicorn(host: str, port: int, workers: int, access_log: bool) -> None:
     import os
 
-    import uvicorn
-
-    from policykg.api.serving import READ_ONLY_ENV
+    from policykg.api.serving import READ_ONLY_ENV, run_supervised
 
     # uvloop and httptools when installed (uvicorn[standard]); asyncio and h11 otherwise
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "info", "access_log": access_log,
                                "loop": "auto", "http": "auto"}
     out.print(f"serving http://{host}:{port}/  (API docs at /docs, health at /api/health)"
               + (f" with {workers} worker processes" if workers > 1 else ""))
-    if workers > 1:
-        # Each worker opens the backend itself; an embedded database is opened read-only, which
-        # several processes may do at once (the API only reads).
-        os.environ[READ_ONLY_ENV] = "1"
-        uvicorn.run("policykg.api.app:create_worker_app", factory=True, workers=workers, **options)
-    else:
-        from policykg.api.app import create_app  # not in the supervisor of workers, which serves nothing
-
-        uvicorn.run(create_app(settings, trim_memory=True), **options)
+    # Each worker opens the backend itself. Several embedded workers open the database read-only, which
+    # several processes may do at once (the API only reads); a single one opens it read-write.
+    os.environ[READ_ONLY_ENV] = "1" if workers > 1 else "0"
+    # even one worker runs under the supervisor, which starts another if it dies (a crash in the engine)
+    run_supervised(workers, **options)
 
 
 @app.command()

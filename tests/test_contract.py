@@ -18,6 +18,7 @@ TEST_DOC = parse_test_policy().document.id
 M = [e["id"] for e in MATCH_ENTERPRISES]
 SEARCH = {"q": "", "code": "", "industries": [], "places": [], "tiers": [], "filter_capital": False, "capital_min": 0,
           "capital_max": 0, "filter_founded": False, "founded_min": "1900-01-01", "founded_max": "2100-12-31"}
+FIRST = {"after_id": "", "after_capital": -1}  # enterprises_search: not a keyset page
 
 # Parameter sets per query; every catalogue query must appear here (see the first test).
 CASES: dict[str, list[dict]] = {
@@ -75,15 +76,19 @@ CASES: dict[str, list[dict]] = {
     "clause_links": [{"id": f"{DOC_ID}:m16"}, {"id": f"{DOC_ID}:a4"}, {"id": f"{DOC_ID}:m1"}],
     "clause_amounts": [{"id": f"{DOC_ID}:m22"}, {"id": f"{TEST_DOC}:m2"}],
     "clause_rates": [{"id": f"{DOC_ID}:a4"}, {"id": f"{TEST_DOC}:m1"}],
-    "enterprises_search": [{**SEARCH, "skip": 0, "limit": 5}, {**SEARCH, "skip": 3, "limit": 4},
-                           {**SEARCH, "q": "测试", "tiers": ["tier-tech-enterprise", "tier-gazelle"], "skip": 0,
-                            "limit": 10},
-                           {**SEARCH, "code": "91330108TESTM", "industries": ["ind-integrated-circuits"], "skip": 0,
-                            "limit": 10},
-                           {**SEARCH, "filter_capital": True, "capital_min": 10_000_000, "capital_max": 60_000_000,
-                            "filter_founded": True, "founded_min": "2016-01-01", "founded_max": "2022-12-31",
+    "enterprises_search": [{**SEARCH, **FIRST, "skip": 0, "limit": 5}, {**SEARCH, **FIRST, "skip": 3, "limit": 4},
+                           {**SEARCH, **FIRST, "q": "测试", "tiers": ["tier-tech-enterprise", "tier-gazelle"],
+                            "skip": 0, "limit": 10},
+                           {**SEARCH, **FIRST, "code": "91330108TESTM", "industries": ["ind-integrated-circuits"],
+                            "skip": 0, "limit": 10},
+                           {**SEARCH, **FIRST, "filter_capital": True, "capital_min": 10_000_000,
+                            "capital_max": 60_000_000, "filter_founded": True, "founded_min": "2016-01-01",
+                            "founded_max": "2022-12-31",
                             "places": ["place-jiangbei-block", "place-smart-manufacturing-supply-town"], "skip": 0,
-                            "limit": 10}],
+                            "limit": 10},
+                           # keyset pages: after a firm with a capital, and after one without (ties at -1, by USCC)
+                           {**SEARCH, "skip": 0, "limit": 4, "after_id": M[1], "after_capital": 200_000_000},
+                           {**SEARCH, "skip": 0, "limit": 10, "after_id": M[2], "after_capital": -1}],
     "policy_fingerprint": [{}],
     "derived_enterprises": [{"after": "", "limit": 1000}, {"after": M[2], "limit": 3}, {"after": "~", "limit": 5}],
     "derived_links": [{"low": "", "high": "~"}, {"low": M[0], "high": M[0]}, {"low": M[1], "high": M[4]}],

@@ -1,12 +1,19 @@
 """How `policykg serve` runs its processes (policykg.api.serving): freed memory given back once idle, and
-never while a request runs; malloc arenas capped in the processes serve starts."""
+never while a request runs; malloc arenas capped in the processes serve starts; the app in a supervised
+worker process, replaced (and the death logged) when it dies."""
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
+import httpx
+import psutil
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -77,3 +84,64 @@ def test_malloc_arenas_capped_unless_the_environment_says(monkeypatch):
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
     serving.limit_malloc_arenas()
     assert os.environ["MALLOC_ARENA_MAX"] == "4"
+
+
+# --- the supervisor: `policykg serve` runs the app in a worker process, replaced when it dies ---------------
+BIN = Path(sys.executable).with_name("policykg")
+
+
+def _health(port: int) -> dict | None:
+    try:
+        r = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=5)
+    except httpx.TransportError:
+        return None
+    return r.json() if r.status_code == 200 else None
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served(tmp_path):
+    """`policykg serve` (one worker, the default) on a demo graph, embedded: (port, server, log file)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("POLICYKG_", "NEO4J_"))}
+    env.update(POLICYKG_BACKEND="embedded", POLICYKG_DATA_DIR=str(tmp_path / "data"))
+    demo = subprocess.run([str(BIN), "demo", "--no-serve"], env=env, capture_output=True, text=True, timeout=300)
+    assert demo.returncode == 0, demo.stderr
+    port, log = _free_port(), tmp_path / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen([str(BIN), "serve", "--port", str(port)], env=env, stdout=out,
+                                  stderr=subprocess.STDOUT)
+    try:
+        assert wait_for(lambda: _health(port) is not None or server.poll() is not None, 120), log.read_text()
+        assert server.poll() is None, log.read_text()
+        yield port, server, log
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def test_a_dead_worker_is_replaced_and_logged(served):
+    port, server, log = served
+    supervisor = psutil.Process(server.pid)
+    for sig in (signal.SIGSEGV, signal.SIGKILL):
+        worker = _health(port)["process"]
+        assert worker != server.pid and worker in [p.pid for p in supervisor.children(recursive=True)]
+        os.kill(worker, sig)
+        start = time.monotonic()
+        assert wait_for(lambda w=worker: (_health(port) or {}).get("process") not in (None, w), 30), log.read_text()
+        replaced = time.monotonic() - start
+        assert server.poll() is None  # the supervisor lives on
+        assert f"worker process [{worker}] died (killed by {sig.name})" in log.read_text()
+        body = _health(port)
+        assert body["backend"] == "embedded" and body["nodes"]["Enterprise"] == 1000  # read-write, nothing lost
+        assert replaced < 30
+    workers = supervisor.children(recursive=True)
+    server.terminate()
+    server.wait(timeout=60)
+    assert not [p for p in workers if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]  # none left behind

@@ -277,8 +277,12 @@ def funds(backend: Backend, on: Any = None, snapshot: PolicySnapshot | None = No
 def enterprises(backend: Backend, q: str = "", industry: str | None = None, place: str | None = None,
                 tier: str | None = None, capital_min: int | None = None, capital_max: int | None = None,
                 founded_from: int | None = None, founded_to: int | None = None, limit: int = 50,
-                offset: int = 0, snapshot: PolicySnapshot | None = None) -> dict[str, Any]:
-    """Enterprises by name or USCC, filtered; largest registered capital first (one page, counted)."""
+                offset: int = 0, snapshot: PolicySnapshot | None = None, after: str | None = None) -> dict[str, Any]:
+    """Enterprises by name or USCC, filtered; largest registered capital first (one page, counted).
+
+    A page is the rows after ``offset`` others, or (keyset paging, as cheap at any depth) the rows after the
+    enterprise ``after`` in that order (``offset`` is then None); ``next`` is the cursor of the page that
+    follows (the last row's USCC), None on the last page."""
     if snapshot is not None:
         ind_tree, place_tree, names = snapshot.industries, snapshot.places, snapshot.names
     else:
@@ -307,8 +311,27 @@ def enterprises(backend: Backend, q: str = "", industry: str | None = None, plac
         "founded_min": dt.date(founded_from or 1, 1, 1), "founded_max": dt.date(founded_to or 9999, 12, 31),
     }
     total = backend.query("enterprises_search_count", params).records()[0]["total"]
-    items = backend.query("enterprises_search", {**params, "skip": offset, "limit": limit}).records()
-    return {"items": items, "total": total, "limit": limit, "offset": offset}
+    params.update(skip=offset, after_id="", after_capital=-1, limit=limit + 1)  # one more row says a next page
+    if after:
+        if offset:
+            raise ValidationError("give either offset or after, not both", field="after")
+        params.update(_cursor(backend, after), skip=0)
+    elif offset >= total:
+        # an empty page, unasked: Ladybug crashes on an ordered SKIP far past the last row
+        return {"items": [], "total": total, "limit": limit, "offset": offset, "next": None}
+    rows = backend.query("enterprises_search", params).records()
+    items = rows[:limit]
+    return {"items": items, "total": total, "limit": limit, "offset": None if after else offset,
+            "next": items[-1]["id"] if len(rows) > limit else None}
+
+
+def _cursor(backend: Backend, after: str) -> dict[str, Any]:
+    """The keyset of enterprises_search for the enterprise ``after``: its place in the order of the answer."""
+    found = backend.query("enterprises_by_id", {"ids": [after]}).records()
+    if not found:
+        raise ValidationError(f"no enterprise with USCC {after!r} to page after", field="after")
+    capital = found[0]["registered_capital_cny"]
+    return {"after_id": after, "after_capital": -1 if capital is None else capital}
 
 
 def enterprise_detail(backend: Backend, uscc: str) -> dict[str, Any]:

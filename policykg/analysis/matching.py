@@ -239,9 +239,11 @@ def matching_enterprises_json(backend: Backend, clause_id: str, filters: Filters
 
 
 def industry_enterprises(backend: Backend, industry_id: str, filters: Filters | None = None, limit: int = 50,
-                         offset: int = 0, snapshot: PolicySnapshot | None = None) -> dict[str, Any]:
+                         offset: int = 0, snapshot: PolicySnapshot | None = None,
+                         after: str | None = None) -> dict[str, Any]:
     """One page of the industry's enterprises, found, filtered, counted and ranked in the graph
-    (``enterprises_search``); the page's enterprises get their paths."""
+    (``enterprises_search``); the page's enterprises get their paths. Paged by ``offset`` or after the
+    enterprise ``after``, with a ``next`` cursor (as :func:`policykg.analysis.browse.enterprises`)."""
     filters = filters or Filters()
     snap = snapshot
     industries = snap.industries if snap is not None else load_trees(backend)[0]
@@ -249,7 +251,7 @@ def industry_enterprises(backend: Backend, industry_id: str, filters: Filters | 
         raise NotFound(f"no industry with id {industry_id!r}", id=industry_id)
     scope = industries.descendants([industry_id])
     found = search_enterprises(backend, "", industry_id, filters.place, filters.tier, filters.capital_min,
-                               filters.capital_max, filters.founded_from, filters.founded_to, limit, offset, snap)
+                               filters.capital_max, filters.founded_from, filters.founded_to, limit, offset, snap, after)
     profiles = load_profiles(backend, [e["id"] for e in found["items"]])
     items = []
     for e in found["items"]:
@@ -263,7 +265,8 @@ def industry_enterprises(backend: Backend, industry_id: str, filters: Filters | 
                                 "path": path([prof.node(), *nodes], [edge(prof.id, chain[0], "IN_INDUSTRY"), *edges])})
         items.append({"enterprise": prof.summary(), "reasons": reasons})
     return {"industry": {**industries.nodes[industry_id], "narrower": sorted(scope - {industry_id})},
-            "filters": filters.to_dict(), "items": items, "total": found["total"], "limit": limit, "offset": offset}
+            "filters": filters.to_dict(), "items": items, "total": found["total"], "limit": limit,
+            "offset": found["offset"], "next": found["next"]}
 
 
 WEIGHTS = {"INVESTED_IN": 3, "SELECTED_IN": 2, "IN_INDUSTRY": 2, "LOCATED_IN": 1}

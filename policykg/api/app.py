@@ -12,6 +12,7 @@ Python first).
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
 import threading
@@ -221,5 +222,7 @@ def create_app(settings: Settings | None = None, backend: Any = None, *, read_on
 
 
 def create_worker_app() -> FastAPI:
-    """The app of one ``policykg serve --workers N`` process (a uvicorn factory)."""
+    """The app of one ``policykg serve`` worker process (a uvicorn factory)."""
+    # a crash in native code (an engine) prints the threads' Python stacks to stderr before the worker dies
+    faulthandler.enable()
     return create_app(read_only=os.environ.get(READ_ONLY_ENV) == "1", trim_memory=True)

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from policykg import __version__, explore
@@ -19,7 +19,7 @@ from policykg.analysis import derived as _derived_mod
 from policykg.analysis import matching as _matching
 from policykg.analysis.snapshot import SnapshotCache
 from policykg.errors import NotFound, PolicyKGError
-from policykg.queries import catalogue, get_query
+from policykg.queries import INT64, catalogue, get_query
 
 router = APIRouter()
 
@@ -55,6 +55,11 @@ def _document_backend(request: Request, doc_id: str):
     return backend
 
 
+#: the deepest offset of a list answered from memory: within 64-bit integers, which the JSON encoder needs
+MAX_LIST_OFFSET = 2**31 - 1
+OFFSET = Query(0, ge=0, le=MAX_LIST_OFFSET, description="items to skip")
+
+
 def page(items: list[Any], limit: int, offset: int) -> dict[str, Any]:
     return {"items": items[offset : offset + limit], "total": len(items), "limit": limit, "offset": offset}
 
@@ -80,7 +85,7 @@ def list_queries() -> dict[str, Any]:
 
 
 @router.get("/queries/{name}", summary="Run one catalogue query; parameters come from the query string")
-def run_query(name: str, request: Request, limit: int = Query(100, ge=1, le=10_000), offset: int = Query(0, ge=0)):
+def run_query(name: str, request: Request, limit: int = Query(100, ge=1, le=10_000), offset: int = OFFSET):
     q = get_query(name)
     params = {k: v for k, v in request.query_params.items() if k not in ("limit", "offset")}
     result = _backend(request).query(q.name, params)
@@ -88,20 +93,45 @@ def run_query(name: str, request: Request, limit: int = Query(100, ge=1, le=10_0
 
 
 @router.get("/documents", summary="Policy documents")
-def documents(request: Request, limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)):
+def documents(request: Request, limit: int = Query(100, ge=1, le=1000), offset: int = OFFSET):
     return page(_backend(request).query("documents").records(), limit, offset)
 
 
 @router.get("/documents/{doc_id}/clauses", summary="A document's numbered items, in document order")
 def document_clauses(doc_id: str, request: Request, limit: int = Query(100, ge=1, le=1000),
-                     offset: int = Query(0, ge=0)):
+                     offset: int = OFFSET):
     backend = _document_backend(request, doc_id)
     return page(backend.query("document_clauses", {"document": doc_id}).records(), limit, offset)
 
 
 class CypherRequest(BaseModel):
     query: str = Field(..., description="one read-only Cypher statement", max_length=20_000)
-    params: dict[str, Any] = Field(default_factory=dict, description="query parameters")
+    params: dict[str, Any] = Field(default_factory=dict, description="query parameters (64-bit integers)")
+
+    @field_validator("query", "params")
+    @classmethod
+    def _engine_values(cls, value: Any) -> Any:
+        _check_engine_value(value)
+        return value
+
+
+def _check_engine_value(value: Any) -> None:
+    """Raise ValueError for what neither engine's client can send: an integer beyond 64 bits, text that is not
+    Unicode (a lone surrogate, which JSON's escapes can spell), in any list or map."""
+    if isinstance(value, int) and not isinstance(value, bool) and not INT64[0] <= value <= INT64[1]:
+        raise ValueError(f"{value} is not a 64-bit integer")
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text that is not valid Unicode (a lone surrogate)") from None
+    elif isinstance(value, list):
+        for v in value:
+            _check_engine_value(v)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_engine_value(k)
+            _check_engine_value(v)
 
 
 class CypherDisabled(PolicyKGError):
@@ -170,10 +200,20 @@ def _filters(place: str | None, tier: str | None, capital_min: int | None, capit
 
 PLACE = Query(None, description="only enterprises located in this place or a place inside it (Place id)")
 TIER = Query(None, description="only enterprises holding this tier (Tier id)")
-CAP_MIN = Query(None, ge=0, description="registered capital (CNY, yuan) at least")
-CAP_MAX = Query(None, ge=0, description="registered capital (CNY, yuan) at most")
+#: the largest capital bound taken: within the engines' 64-bit integers
+MAX_CNY = 10**18
+CAP_MIN = Query(None, ge=0, le=MAX_CNY, description="registered capital (CNY, yuan) at least")
+CAP_MAX = Query(None, ge=0, le=MAX_CNY, description="registered capital (CNY, yuan) at most")
 FOUNDED_FROM = Query(None, ge=1800, le=2200, description="founded in this year or later")
 FOUNDED_TO = Query(None, ge=1800, le=2200, description="founded in this year or earlier")
+
+
+#: the deepest offset of a list the engine pages (SKIP costs a sort of offset + limit rows); deeper: `after`
+MAX_OFFSET = 10_000
+GRAPH_OFFSET = Query(0, ge=0, le=MAX_OFFSET, description=f"rows to skip (at most {MAX_OFFSET:,}; "
+                     "for deeper pages follow `next` with `after`)")
+AFTER = Query(None, min_length=1, max_length=100, description="keyset paging: the page after this enterprise "
+              "(USCC), as given by the previous page's `next`; instead of `offset`")
 
 
 def _in_memory(request: Request, on: dt.date | None, document: str | None):
@@ -190,7 +230,7 @@ def _in_memory(request: Request, on: dt.date | None, document: str | None):
 
 @router.get("/enterprises/{uscc}/eligible-clauses", summary="Every measure in force, with this enterprise's status")
 async def eligible_clauses(uscc: str, request: Request, on: dt.date | None = ON, document: str | None = DOCUMENT,
-                           limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+                           limit: int = Query(100, ge=1, le=1000), offset: int = OFFSET) -> dict[str, Any]:
     """For every measure in force: `status` met | not_met | unknown, `missing` (fields whose absence left it
     unknown), `failed` (criteria not met), `near_miss`, `reasons` (each with a graph `path`:
     `{nodes: [{id, label, name}], edges: [{source, target, type}]}`), `estimate_cny` `{low, high}` with
@@ -212,7 +252,7 @@ def matching_enterprises(clause_id: str, request: Request, place: str | None = P
                          capital_min: int | None = CAP_MIN, capital_max: int | None = CAP_MAX,
                          founded_from: int | None = FOUNDED_FROM, founded_to: int | None = FOUNDED_TO,
                          on: dt.date | None = ON, limit: int = Query(50, ge=1, le=1000),
-                         offset: int = Query(0, ge=0),
+                         offset: int = OFFSET,
                          near_limit: int = Query(50, ge=0, le=1000, description="at most this many near misses")):
     """`items`: enterprises that meet the measure, ranked by estimated support, then registered capital,
     each with `reasons` (graph paths) and `estimate_cny`; `near_misses` `{items, total}`: enterprises failing
@@ -228,17 +268,18 @@ def matching_enterprises(clause_id: str, request: Request, place: str | None = P
 def industry_enterprises(industry_id: str, request: Request, place: str | None = PLACE, tier: str | None = TIER,
                          capital_min: int | None = CAP_MIN, capital_max: int | None = CAP_MAX,
                          founded_from: int | None = FOUNDED_FROM, founded_to: int | None = FOUNDED_TO,
-                         limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0)):
+                         limit: int = Query(50, ge=1, le=1000), offset: int = GRAPH_OFFSET,
+                         after: str | None = AFTER):
     """Enterprises IN_INDUSTRY the industry or a narrower one, largest registered capital first, each with the
-    path that links it; `by_industry` counts them per industry they are filed under."""
+    path that links it. `next`: the `after` of the following page (null on the last)."""
     return _matching.industry_enterprises(
         _backend(request), industry_id, _filters(place, tier, capital_min, capital_max, founded_from, founded_to),
-        limit, offset, snapshot=_snapshot(request))
+        limit, offset, snapshot=_snapshot(request), after=after)
 
 
 @router.get("/enterprises/{uscc}/similar", summary="Enterprises sharing industries, investors, programmes or place")
 def similar_enterprises(uscc: str, request: Request, limit: int = Query(20, ge=1, le=1000),
-                        offset: int = Query(0, ge=0)):
+                        offset: int = OFFSET):
     """Ranked by `score` (the sum of `weights` of the shared things); each shared thing with its path."""
     return json_response(_derived(request).similar_enterprises(_backend(request), uscc, limit, offset))
 
@@ -269,7 +310,7 @@ def document_detail(doc_id: str, request: Request) -> dict[str, Any]:
 
 @router.get("/documents/{doc_id}/sections", summary="A document's headings, in document order")
 def document_sections(doc_id: str, request: Request, limit: int = Query(100, ge=1, le=1000),
-                      offset: int = Query(0, ge=0)):
+                      offset: int = OFFSET):
     backend = _document_backend(request, doc_id)
     return page(backend.query("document_sections", {"document": doc_id}).records(), limit, offset)
 
@@ -281,7 +322,7 @@ def clauses(request: Request,
             place: str | None = Query(None, description="applies in this place, a place inside or around it"),
             q: str | None = Query(None, description="every term of the query in the clause text"),
             document: str | None = DOCUMENT, on: dt.date | None = ON,
-            limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)):
+            limit: int = Query(100, ge=1, le=1000), offset: int = OFFSET):
     result = _browse.clauses(_backend(request), industry, tier, place, q, document, on,
                              snapshot=_snapshot(request, on, document))
     return {**result, **page(result["items"], limit, offset)}
@@ -299,7 +340,7 @@ def clause_detail(clause_id: str, request: Request, on: dt.date | None = ON) -> 
 def search(request: Request, q: str = Query(..., min_length=1, max_length=200, description="text to find"),
            kind: str | None = Query(None, pattern="^(measure|annex|item)$", description="only this kind of clause"),
            document: str | None = DOCUMENT, on: dt.date | None = ON,
-           limit: int = Query(20, ge=1, le=200), offset: int = Query(0, ge=0)):
+           limit: int = Query(20, ge=1, le=200), offset: int = OFFSET):
     """Each result: `mode` (exact | fuzzy), `score`, `matches` (spans `[start, end)` in the clause text) and a
     `snippet` `{text, start, highlights}`."""
     return _browse.search(_backend(request), q, document, on, kind, limit, offset)
@@ -323,7 +364,7 @@ def places(request: Request, on: dt.date | None = ON) -> dict[str, Any]:
 
 @router.get("/programmes", summary="Programmes with their selected enterprises and the measures that refer to them")
 def programmes(request: Request, on: dt.date | None = ON, limit: int = Query(100, ge=1, le=1000),
-               offset: int = Query(0, ge=0)):
+               offset: int = OFFSET):
     backend = _backend(request)
     return page(_browse.programmes(backend, on, snapshot=_snapshot(request, on),
                                    counts=_derived(request).taxonomy_counts(backend)), limit, offset)
@@ -331,7 +372,7 @@ def programmes(request: Request, on: dt.date | None = ON, limit: int = Query(100
 
 @router.get("/funds", summary="Funds with their investments and the measures that refer to them")
 def funds(request: Request, on: dt.date | None = ON, limit: int = Query(100, ge=1, le=1000),
-          offset: int = Query(0, ge=0)):
+          offset: int = OFFSET):
     return page(_browse.funds(_backend(request), on, snapshot=_snapshot(request, on)), limit, offset)
 
 
@@ -341,10 +382,11 @@ def enterprises(request: Request, q: str = Query("", max_length=100, description
                 place: str | None = PLACE, tier: str | None = TIER,
                 capital_min: int | None = CAP_MIN, capital_max: int | None = CAP_MAX,
                 founded_from: int | None = FOUNDED_FROM, founded_to: int | None = FOUNDED_TO,
-                limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0)):
-    """Largest registered capital (CNY) first, then by USCC."""
+                limit: int = Query(50, ge=1, le=1000), offset: int = GRAPH_OFFSET, after: str | None = AFTER):
+    """Largest registered capital (CNY) first, then by USCC. `next`: the `after` of the following page (null on
+    the last); with `after`, `offset` answers null."""
     return _browse.enterprises(_backend(request), q, industry, place, tier, capital_min, capital_max,
-                               founded_from, founded_to, limit, offset, snapshot=_snapshot(request))
+                               founded_from, founded_to, limit, offset, snapshot=_snapshot(request), after=after)
 
 
 @router.get("/enterprises/{uscc}", summary="One enterprise with its links, figures, investors and grants")

@@ -22,6 +22,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from policykg import networks
+from policykg.api.routes import OFFSET
 from policykg.errors import ValidationError
 from policykg.export import FORMATS, check_format, export_bytes
 from policykg.export.dump import select_part
@@ -95,7 +96,7 @@ def analytics_centrality(request: Request,
                          kind: str = Query("clause", description="clause | industry | tier | place | all"),
                          measure: str = Query("pagerank", description="pagerank | degree | betweenness"),
                          seed: int = Query(networks.DEFAULT_SEED, description="seed of the betweenness sampling"),
-                         limit: int = Query(20, ge=1, le=10_000), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+                         limit: int = Query(20, ge=1, le=10_000), offset: int = OFFSET) -> dict[str, Any]:
     result = networks.centrality(_backend(request), kind, measure=measure, seed=seed)
     items = result.pop("items")
     return networks.page(items, limit, offset, **result)
@@ -107,7 +108,7 @@ def analytics_communities(request: Request,
                           resolution: float = Query(1.0, gt=0, le=100, description="Louvain resolution"),
                           min_size: int = Query(2, ge=1, description="smallest community listed"),
                           members: int = Query(50, ge=0, le=100_000, description="members shown per community"),
-                          limit: int = Query(20, ge=1, le=10_000), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+                          limit: int = Query(20, ge=1, le=10_000), offset: int = OFFSET) -> dict[str, Any]:
     result = networks.communities(_backend(request), seed=seed, resolution=resolution, min_size=min_size,
                                   members=members)
     items = result.pop("items")
@@ -118,7 +119,7 @@ def analytics_communities(request: Request,
 def analytics_similar(uscc: str, request: Request,
                       labels: str = Query(",".join(networks.FEATURE_LABELS),
                                           description="comma-separated: Industry, Place, Tier, Programme, Fund"),
-                      limit: int = Query(20, ge=1, le=10_000), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+                      limit: int = Query(20, ge=1, le=10_000), offset: int = OFFSET) -> dict[str, Any]:
     backend = _backend(request)
     wanted = tuple(x.strip() for x in labels.split(",") if x.strip())
     result = networks.similar(backend, uscc, labels=wanted)

@@ -2,7 +2,8 @@
 
 Kept apart from :mod:`policykg.api.app` on purpose: with ``--workers N`` the supervising process only
 starts and watches the workers, and importing the app (FastAPI, numpy, Arrow, the engines' clients)
-there cost it 22 MiB (PSS, 53 against 31) for nothing. Nothing here imports more than the settings.
+there cost it 22 MiB (PSS, 53 against 31) for nothing. Nothing here imports more than the settings and
+uvicorn. ``policykg serve`` always runs the app in supervised worker processes, even one (:func:`run_supervised`).
 """
 
 from __future__ import annotations
@@ -11,13 +12,20 @@ import ctypes
 import ctypes.util
 import logging
 import os
+import signal
 import time
 from typing import Any
+
+from uvicorn import Config
+from uvicorn.supervisors.multiprocess import Multiprocess
 
 log = logging.getLogger("policykg.serve")
 
 #: set for ``policykg serve --workers N``'s worker processes: open the embedded database read-only
 READ_ONLY_ENV = "POLICYKG_SERVE_READ_ONLY"
+
+#: the app of a worker process, made there (a uvicorn factory): the supervisor never imports it
+WORKER_APP = "policykg.api.app:create_worker_app"
 
 #: glibc's malloc arenas per serving process (``MALLOC_ARENA_MAX``) unless the environment says
 MALLOC_ARENAS = 2
@@ -125,3 +133,39 @@ def prepare_in_background(settings: Any, wait: float = 120) -> Any:
     while not locked.wait(0.1) and proc.is_alive() and time.monotonic() < deadline:
         pass
     return proc
+
+
+class Supervisor(Multiprocess):
+    """uvicorn's supervisor of worker processes, which starts a new worker when one dies, and which logs
+    how each one ended (its exit code, or the signal that killed it: SIGSEGV for a crash in an engine)."""
+
+    def keep_subprocess_alive(self) -> None:
+        watched = list(self.processes)
+        super().keep_subprocess_alive()  # joins and replaces the workers that died (or hung: it kills them)
+        for process in watched:
+            if process not in self.processes or process.exitcode is not None:
+                _log_death(process.pid, process.exitcode)
+
+
+def _log_death(pid: int | None, code: int | None) -> None:
+    if code is not None and code < 0:
+        try:
+            how = f"killed by {signal.Signals(-code).name}"
+        except ValueError:  # a signal Python has no name for (a real-time one)
+            how = f"killed by signal {-code}"
+    else:
+        how = f"exit code {code}"
+    # uvicorn's own logger: the one the supervisor's lines go to, configured by uvicorn
+    logging.getLogger("uvicorn.error").error("worker process [%s] died (%s)", pid, how)
+
+
+def run_supervised(workers: int, **options: Any) -> None:
+    """Serve :data:`WORKER_APP` from ``workers`` worker processes under a :class:`Supervisor`, even one: a
+    crash in a worker (a segfault in an in-process engine) ends that worker only, and another replaces it.
+    The supervisor binds the socket and passes it on; it opens no database."""
+    config = Config(WORKER_APP, factory=True, workers=workers, **options)
+    sock = config.bind_socket()
+    try:
+        Supervisor(config, sockets=[sock]).run()
+    finally:
+        sock.close()

@@ -129,7 +129,7 @@ class EmbeddedBackend(Backend):
              max_rows: int | None = None, arrow_above: int | None = None) -> Result:
         try:
             res = conn.execute(cypher, params or {})
-        except RuntimeError as exc:
+        except (RuntimeError, ValueError, TypeError, OverflowError) as exc:  # a parameter it cannot convert: ValueError
             msg = str(exc)
             if msg.strip().startswith("Interrupted"):
                 raise QueryTimeout("the query ran past the time limit (POLICYKG_QUERY_TIMEOUT) and was stopped") from None
@@ -143,19 +143,22 @@ class EmbeddedBackend(Backend):
             raise QueryError(f"Ladybug: {msg}") from None
         if isinstance(res, list):
             raise ReadOnlyViolation("refused: one statement at a time")
-        columns = list(res.get_column_names())
-        if arrow_above is not None and max_rows is None and res.get_num_tuples() > arrow_above:
-            rows = self._rows_by_column(res)
-            if rows is not None:
-                res.close()
-                return Result(columns, rows)
-        rows = []
-        truncated = False
-        while res.has_next():
-            if max_rows is not None and len(rows) >= max_rows:
-                truncated = True
-                break
-            rows.append([self._value(v) for v in res.get_next()])
+        try:
+            columns = list(res.get_column_names())
+            if arrow_above is not None and max_rows is None and res.get_num_tuples() > arrow_above:
+                rows = self._rows_by_column(res)
+                if rows is not None:
+                    res.close()
+                    return Result(columns, rows)
+            rows = []
+            truncated = False
+            while res.has_next():
+                if max_rows is not None and len(rows) >= max_rows:
+                    truncated = True
+                    break
+                rows.append([self._value(v) for v in res.get_next()])
+        except RuntimeError as exc:  # an error met while reading the answer
+            raise QueryError(f"Ladybug: {exc}") from None
         res.close()
         return Result(columns, rows, truncated)
 

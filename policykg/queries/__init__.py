@@ -29,6 +29,7 @@ from policykg.errors import QueryError
 from policykg.graph.schema import TYPES, Property, coerce
 
 BACKENDS = ("embedded", "neo4j")
+INT64 = (-(2**63), 2**63 - 1)
 _PARAM = re.compile(r"^param\s+(\w+)\s*:\s*(\S+)(?:\s*=\s*(\S+))?\s*(.*)$")
 
 
@@ -70,6 +71,9 @@ class Query:
                     out[p.name] = coerce(given[p.name], Property(p.name, p.type))
                 except (TypeError, ValueError) as exc:
                     raise QueryError(f"parameter {p.name!r} of {self.name!r}: {exc}", query=self.name) from None
+                if p.type == "int" and not INT64[0] <= out[p.name] <= INT64[1]:  # the engines' integers
+                    raise QueryError(f"parameter {p.name!r} of {self.name!r}: {out[p.name]} is not a 64-bit integer",
+                                     query=self.name)
             elif p.required:
                 raise QueryError(f"query {self.name!r} needs parameter {p.name!r} ({p.type})", query=self.name)
             else:
