@@ -284,6 +284,22 @@ def test_reads_pass(seeded):
     assert ["Clause"] in seeded.read_cypher(schema).rows
 
 
+def test_a_deep_ordered_skip_cannot_crash_the_embedded_engine(guarded):
+    """Ladybug 0.22 kills the process on an ORDER BY ... SKIP far past the last row: the plan's SKIP is
+    bounded there (this test would end pytest itself otherwise). Neo4j answers an empty page."""
+    backend, client = guarded
+    for body in ({"query": "MATCH (c:Clause) RETURN c.id ORDER BY c.id SKIP 1000000 LIMIT 5"},
+                 {"query": "MATCH (c:Clause) RETURN c.id ORDER BY c.id SKIP $s LIMIT 5", "params": {"s": 20000}},
+                 {"query": "UNWIND range(1, 10) AS x RETURN x ORDER BY x SKIP 2147483648"}):
+        r = client.post("/api/cypher", json=body)
+        if backend.name == "embedded":
+            assert r.status_code == 403 and "SKIP" in r.json()["error"]["message"], r.text
+        else:
+            assert r.status_code == 200 and r.json()["rows"] == [], r.text
+    r = client.post("/api/cypher", json={"query": "MATCH (c:Clause) RETURN c.id ORDER BY c.id SKIP 5000 LIMIT 5"})
+    assert r.status_code == 200 and r.json()["rows"] == []
+
+
 def test_runaway_read_is_stopped(seeded):
     with pytest.raises(QueryTimeout):
         seeded.read_cypher("UNWIND range(1, 100000) AS x UNWIND range(1, 100000) AS y "

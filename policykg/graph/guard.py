@@ -130,6 +130,11 @@ _LADYBUG_WHY = {
 #: an operator's heading: the only text of its box's line (boxes of sibling operators share a line)
 _LB_OPERATOR = re.compile(r"(?:^|│)[ \t]*([A-Z][A-Z0-9_]*)\[(\d+)\][ \t]*(?=│|$)", re.M)
 _LB_FUNCTION = re.compile(r"Function: ([A-Za-z0-9_]+)")
+_LB_SKIP = re.compile(r"Skip: (\d+)")
+
+#: The deepest SKIP a user's statement may take on Ladybug: 0.22 crashes the process on an ordered SKIP
+#: some thousands of rows past the end of the answer (the plan shows the SKIP with parameters bound).
+LADYBUG_MAX_SKIP = 5_000
 
 
 def check_ladybug_plan(plan: str) -> None:
@@ -155,6 +160,10 @@ def check_ladybug_plan(plan: str) -> None:
         if fn.upper() not in LADYBUG_READ_FUNCTIONS:
             what = "reads a file" if fn.upper().startswith(("READ_", "SCAN_")) else "is not a schema reader"
             raise refuse(f"the table function {fn} {what}")
+    deepest = max((int(n) for n in _LB_SKIP.findall(plan)), default=0)
+    if deepest > LADYBUG_MAX_SKIP:
+        raise refuse(f"SKIP {deepest} is deeper than the embedded engine can take safely ({LADYBUG_MAX_SKIP}); "
+                     "page with a WHERE on the ordering key instead")
 
 
 # --- Neo4j -----------------------------------------------------------------------------------------
