@@ -150,6 +150,20 @@ def test_control_characters_past_the_first_8_kib_are_rejected(backend, tmp_path,
     assert not any(ch in n for n in names.values() for ch in "\x00\x1b\x85")
 
 
+def test_a_stray_nul_in_the_first_lines_is_its_records_reject(backend, tmp_path):
+    """A NUL or two near the top of a text file are rejects of their records (a UTF-16 or binary file,
+    NULs throughout, is still refused as a whole)."""
+    a, b, c = codes(3)
+    path = tmp_path / "enterprises.csv"
+    path.write_text(f"uscc,name\n{a},甲\x00企业\n{b},乙企业\n{c},丙企业\n", encoding="utf-8")
+    report = load_paths(backend, [path], progress=False)
+    adds_up(report)
+    assert (report.loaded, report.rejected) == (2, 1)
+    (r,) = rejects(report.tables[0].rejects_file)
+    assert r["line"] == "2" and "U+0000" in r["reason"]
+    assert enterprise_names(backend) == {b: "乙企业", c: "丙企业"}
+
+
 def test_control_characters_in_json_lines(backend, tmp_path):
     a, b = codes(2)
     path = tmp_path / "enterprises.jsonl"

@@ -551,7 +551,9 @@ def _sniff(path: Path) -> str:
         return "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise ParseError(f"{path}: an old binary Excel (.xls) file: save it as .xlsx or as CSV", file=str(path))
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+    # UTF-16 and binary files hold NULs throughout; a stray few in a text are their records' rejects
+    nuls = head.count(b"\x00")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (nuls > 8 and nuls * 100 > len(head)):
         raise ParseError(f"{path}: UTF-16 or binary content: save the table as CSV in UTF-8 or GB18030 "
                          "(Excel: 'CSV UTF-8'), as JSON Lines, or as XLSX", file=str(path))
     if head.startswith(b"%PDF-"):
