@@ -271,7 +271,9 @@ def _unsafe(cols: Any, n: int, max_chars: int) -> np.ndarray:
     goes to the per-record validator, which rejects it with the reason."""
     out = np.zeros(n, dtype=bool)
     for c in cols:
-        out |= pc.greater(pc.utf8_length(c), max_chars).to_numpy(zero_copy_only=False)
+        offsets = np.frombuffer(c.buffers()[1], dtype=np.int32)[c.offset: c.offset + n + 1]
+        if (np.diff(offsets) > max_chars).any():  # a cell has at least as many bytes as characters
+            out |= pc.greater(pc.utf8_length(c), max_chars).to_numpy(zero_copy_only=False)
         if _suspect_bytes(c):
             out |= pc.match_substring_regex(c, _CONTROL_RE2).to_numpy(zero_copy_only=False)
     return out
