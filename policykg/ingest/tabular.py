@@ -45,6 +45,7 @@ __all__ = [
     "HeaderMap",
     "Record",
     "Table",
+    "check_header",
     "find_tables",
     "kind_from_header",
     "kind_from_name",
