@@ -10,6 +10,9 @@
 | row cap for ad-hoc Cypher | ``POLICYKG_MAX_ROWS`` | 1000 |
 | allow ``POST /api/cypher`` | ``POLICYKG_ALLOW_CYPHER`` | false |
 | Neo4j | ``NEO4J_URI``, ``NEO4J_USER``, ``NEO4J_PASSWORD``, ``NEO4J_DATABASE`` | ``bolt://127.0.0.1:7687``, ``neo4j``, none, ``neo4j`` |
+| Neo4j connection time limit (s) | ``NEO4J_CONNECTION_TIMEOUT`` | 3 |
+| longest text cell ``policykg load`` accepts (characters) | ``POLICYKG_MAX_CELL_CHARS`` | 2000 |
+| most records per loaded table | ``POLICYKG_MAX_FILE_ROWS`` | 20,000,000 |
 """
 
 from __future__ import annotations
@@ -47,6 +50,15 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("NEO4J_PASSWORD", "POLICYKG_NEO4J_PASSWORD")
     )
     neo4j_database: str = Field("neo4j", validation_alias=AliasChoices("NEO4J_DATABASE", "POLICYKG_NEO4J_DATABASE"))
+    neo4j_connection_timeout: float = Field(
+        3.0, gt=0, validation_alias=AliasChoices("NEO4J_CONNECTION_TIMEOUT", "POLICYKG_NEO4J_CONNECTION_TIMEOUT"),
+        description="seconds to open a connection to Neo4j or take one from the pool, and the most a read "
+        "is retried for: with the server down, a request answers 503 within about this time")
+
+    # A text longer than this is a reject: Neo4j's range index keeps at most about 8 KB per key, and an
+    # indexed property (a name, a key) of 2,000 characters of up to 4 UTF-8 bytes each stays below it.
+    max_cell_chars: int = Field(2000, ge=1, description="longest text cell `policykg load` accepts")
+    max_file_rows: int = Field(20_000_000, ge=1, description="most records read from one table by `policykg load`")
 
     @field_validator("backend", mode="before")
     @classmethod

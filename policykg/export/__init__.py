@@ -76,7 +76,10 @@ def write_batch(batch: GraphBatch, fmt: str, out: Path, *, base: str | None = No
         from policykg.export import graphfiles
 
         out.parent.mkdir(parents=True, exist_ok=True)
-        (graphfiles.write_graphml if fmt == "graphml" else graphfiles.write_gexf)(batch, out)
+        fix = (graphfiles.write_graphml if fmt == "graphml" else graphfiles.write_gexf)(batch, out)
+        report["replaced_characters"] = fix.count
+        if fix.note():
+            report["xml_note"] = fix.note()
     else:
         from policykg.export import neo4j_csv
 
@@ -108,7 +111,8 @@ def export(backend: Backend, fmt: str, out: Path, part: Part = WHOLE, *, base: s
     batch = dump(backend, part)
     read = time.perf_counter() - start
     report = write_batch(batch, fmt, out, base=base, with_ontology=with_ontology, validate=validate)
-    report.update(part=part.describe(), read_seconds=round(read, 3), notes=part.notes)
+    notes = list(part.notes) + ([report.pop("xml_note")] if "xml_note" in report else [])
+    report.update(part=part.describe(), read_seconds=round(read, 3), notes=notes)
     return report
 
 

@@ -30,6 +30,20 @@ _DRIVER_CONFIG: dict[str, Any] = {
     "notifications_disabled_classifications": [neo4j.NotificationDisabledClassification.UNRECOGNIZED]}
 
 
+#: how long a write is retried when the connection fails (a load waits out a short outage)
+WRITE_RETRY_SECONDS = 30.0
+
+
+def _connection_config(settings: Any) -> dict[str, Any]:
+    """The driver's time limits: connecting, taking a connection from the pool, and retrying a read all
+    end within ``neo4j_connection_timeout``, so a request answers 503 soon when the server is down (the
+    driver's defaults wait up to a minute); writes get their own longer retry (:data:`WRITE_RETRY_SECONDS`)."""
+    limit = float(settings.neo4j_connection_timeout)
+    # a read is retried (a pooled connection the server dropped) for half the limit, first after a tenth
+    return {**_DRIVER_CONFIG, "connection_timeout": limit, "connection_acquisition_timeout": limit,
+            "max_transaction_retry_time": limit / 2, "initial_retry_delay": limit / 10}
+
+
 def _query_error(exc: Any) -> QueryError:
     """The error to raise for a Neo4jError a query got (by its status code)."""
     code = exc.code or ""
@@ -67,7 +81,7 @@ class Neo4jBackend(Backend):
         password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else ""
         self._auth = (settings.neo4j_user, password)
         try:
-            self.driver = GraphDatabase.driver(self.uri, auth=self._auth, **_DRIVER_CONFIG)
+            self.driver = GraphDatabase.driver(self.uri, auth=self._auth, **_connection_config(settings))
             self.driver.verify_connectivity()
         except (nx.ServiceUnavailable, nx.AuthError, nx.ConfigurationError, ValueError, OSError) as exc:
             raise _unavailable(exc, self.uri) from None
@@ -108,8 +122,12 @@ class Neo4jBackend(Backend):
             return Result(columns, rows, truncated)
 
         try:
+            if write:
+                with self.driver.session(database=self.database, max_transaction_retry_time=WRITE_RETRY_SECONDS,
+                                         initial_retry_delay=1.0) as session:
+                    return session.execute_write(work)
             with self.driver.session(database=self.database) as session:
-                return session.execute_write(work) if write else session.execute_read(work)
+                return session.execute_read(work)
         except (nx.ServiceUnavailable, nx.SessionExpired, nx.AuthError) as exc:
             raise _unavailable(exc, self.uri) from None
         except nx.Neo4jError as exc:
@@ -193,8 +211,8 @@ class Neo4jBackend(Backend):
         if driver is None:
             for old in [old for old in self._adrivers if old.is_closed()]:  # loops that ended without aclose
                 del self._adrivers[old]
-            driver = self._adrivers[loop] = neo4j.AsyncGraphDatabase.driver(self.uri, auth=self._auth,
-                                                                           **_DRIVER_CONFIG)
+            driver = self._adrivers[loop] = neo4j.AsyncGraphDatabase.driver(
+                self.uri, auth=self._auth, **_connection_config(self.settings))
         return driver
 
     async def aclose(self) -> None:
@@ -211,6 +229,8 @@ class Neo4jBackend(Backend):
                 )
                 r = records[0]
                 self._version = f"{r[0]} {r[1]} {r[2]}"
+            except (nx.ServiceUnavailable, nx.SessionExpired, nx.AuthError) as exc:
+                raise _unavailable(exc, self.uri) from None
             except nx.Neo4jError:
                 self._version = "Neo4j"
         return self._version

@@ -119,14 +119,15 @@ def _one_line_records(t: Table) -> int | None:
     return lines - t.header_line
 
 
-def arrow_chunks(t: Table, chunk_rows: int) -> tuple[pa.Table, int] | None:
+def arrow_chunks(t: Table, chunk_rows: int, max_rows: int | None = None) -> tuple[pa.Table, int] | None:
     """The whole table as strings (one column per header cell, ``c0``...) and the line of its
-    first record, or None when the file is not for the fast path."""
+    first record, or None when the file is not for the fast path (or has more lines than
+    ``max_rows``: the per-record reader stops at the limit without reading the rest)."""
     if t.container != "csv" or t.encoding not in ("utf-8", "utf-8-sig") or t.header_line != 1 or t.hmap is None \
             or t.hmap.missing:
         return None
     expected = _one_line_records(t)
-    if expected is None:
+    if expected is None or (max_rows is not None and expected > max_rows):
         return None
     width = len(t.hmap.header)
     names = [f"c{i}" for i in range(width)]
@@ -189,11 +190,13 @@ def fast_records(loader: Any, t: Table, data: tuple[pa.Table, int], chunk_rows: 
                 break
             blank[idx] = _ws_only(c.take(pa.array(idx)) if len(idx) < n else c.chunk(0))
         cols = {key: part.column(i).chunk(0) for i, key in fields}  # one chunk each (combined above)
+        unsafe = _unsafe(cols.values(), n, loader.max_chars)
         if t.kind == "enterprises":
-            yield from _enterprise_block(loader, t, part, cols, n, blank, first_line + start)
+            yield from _enterprise_block(loader, t, part, cols, n, blank, first_line + start, unsafe)
             t.position = int(t.size * min(start + n, total) / total)
             continue
         keys, payloads, bad = convert(loader, t, cols, n)
+        bad = bad | unsafe
         for i in range(n):
             if blank[i]:
                 continue
@@ -222,8 +225,9 @@ class Bulk:
 
 
 def _enterprise_block(loader: Any, t: Table, part: pa.Table, cols: dict[Any, Any], n: int, blank: np.ndarray,
-                      first_line: int) -> Iterator[Any]:
+                      first_line: int, unsafe: np.ndarray) -> Iterator[Any]:
     cv = _enterprises(loader, t, cols, n)
+    cv.bad |= unsafe
     fields = t.hmap.fields  # type: ignore[union-attr]
     # keys that occur more than once in the block (valid codes of rows rejected for another
     # reason count too): their rows go the per-row way, in file order
@@ -240,6 +244,39 @@ def _enterprise_block(loader: Any, t: Table, part: pa.Table, cols: dict[Any, Any
             yield Record(first_line + i, {key: raw[j] for j, key in fields}, raw)
         else:
             yield _Row(first_line + i, part, i, fields), cv.code[i], cv.payload(i)
+
+
+#: RE2: the characters load._CONTROL names (a record holding one is rejected there)
+_CONTROL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}\x{fffe}\x{ffff}]"
+
+
+def _suspect_bytes(col: pa.Array) -> bool:
+    """Whether a column's UTF-8 bytes may hold a control character (C0 or DEL, a C1 control's lead
+    byte 0xC2 before 0x80-0x9F, or U+FFFE / U+FFFF): most columns hold none, and need no regex."""
+    buf = col.buffers()[2]
+    if buf is None:
+        return False
+    data = np.frombuffer(buf, dtype=np.uint8)
+    if ((data < 0x20) | (data == 0x7F)).any():
+        return True
+    lead = np.flatnonzero(data[:-1] == 0xC2)
+    if len(lead) and ((data[lead + 1] >= 0x80) & (data[lead + 1] <= 0x9F)).any():
+        return True
+    lead = np.flatnonzero(data[:-2] == 0xEF)
+    return bool(len(lead) and ((data[lead + 1] == 0xBF) & (data[lead + 2] >= 0xBE)).any())
+
+
+def _unsafe(cols: Any, n: int, max_chars: int) -> np.ndarray:
+    """True where a row has a cell longer than ``max_chars`` or holding a control character: the row
+    goes to the per-record validator, which rejects it with the reason."""
+    out = np.zeros(n, dtype=bool)
+    for c in cols:
+        offsets = np.frombuffer(c.buffers()[1], dtype=np.int32)[c.offset: c.offset + n + 1]
+        if (np.diff(offsets) > max_chars).any():  # a cell has at least as many bytes as characters
+            out |= pc.greater(pc.utf8_length(c), max_chars).to_numpy(zero_copy_only=False)
+        if _suspect_bytes(c):
+            out |= pc.match_substring_regex(c, _CONTROL_RE2).to_numpy(zero_copy_only=False)
+    return out
 
 
 # --------------------------------------------------------------------------------------------

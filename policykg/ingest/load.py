@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from policykg.errors import PolicyKGError, ValidationError
+from policykg.errors import PolicyKGError, QueryError, QueryTimeout, ValidationError
 from policykg.graph.base import Backend, GraphBatch
 from policykg.ingest import uscc as _uscc
 from policykg.ingest.money import CURRENCIES, parse_amount, to_cny
@@ -73,6 +73,11 @@ _CLAUSE_ID = re.compile(r"(doc-[0-9a-f]{12}):\S+")
 _TRUE = frozenset({"true", "yes", "y", "1", "是", "t", "已上市", "上市", "√"})
 _FALSE = frozenset({"false", "no", "n", "0", "否", "f", "未上市", "×"})
 _CURRENCY = {unicodedata.normalize("NFKC", k).upper(): v for k, v in CURRENCIES.items()}
+#: characters a loaded value may not hold: the C0 and C1 controls and DEL (tab, line feed and carriage
+#: return excepted) and the two non-characters XML 1.0 forbids; the record is rejected, not cleaned
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+#: how a spreadsheet may read a cell as a formula (OWASP, CSV injection)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cny(value: float | None, currency: str | None) -> int | None:
@@ -109,11 +114,13 @@ class TableReport:
     duplicates: int = 0
     rejects_file: str | None = None
     ignored_columns: list[str] = field(default_factory=list)
+    #: the line of the first record past POLICYKG_MAX_FILE_ROWS (rejected; the rest were not read)
+    stopped_at: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "kind": self.kind, "read": self.read, "loaded": self.loaded,
                 "rejected": self.rejected, "duplicates": self.duplicates, "rejects_file": self.rejects_file,
-                "ignored_columns": self.ignored_columns}
+                "ignored_columns": self.ignored_columns, "stopped_at": self.stopped_at}
 
 
 @dataclass
@@ -207,12 +214,13 @@ class _Rejects:
                 extra = ["record"]
             else:
                 extra = hm.header
-            self._writer.writerow(["file", "line", "field", "reason", *extra])
+            self._writer.writerow(["file", "line", "field", "reason", *(_sheet_safe(h) for h in extra)])
         if isinstance(raw, (list, tuple)):
             cells = ["" if c is None else str(c) for c in raw]
         else:
             cells = ["" if raw is None else str(raw)]
-        self._writer.writerow([self.table.label, line, field_, reason, *cells])
+        self._writer.writerow([_sheet_safe(self.table.label), line,
+                               *(_sheet_safe(c) for c in (field_, reason, *cells))])
         self.count += 1
 
     def close(self) -> str | None:
@@ -228,6 +236,15 @@ class _Rejects:
         if self._file is not None:
             self._file.close()
             self.tmp.unlink(missing_ok=True)
+
+
+def _sheet_safe(cell: str) -> str:
+    """A rejects-file cell that a spreadsheet shows as text: control characters as their visible
+    symbols (U+2400...), and a cell that would start a formula prefixed with a single quote."""
+    if _CONTROL.search(cell):
+        cell = _CONTROL.sub(lambda m: chr(0x2400 + ord(m.group())) if ord(m.group()) < 0x20 else
+                            "\u2421" if m.group() == "\x7f" else "\ufffd", cell)
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
 # --------------------------------------------------------------------------------------------
@@ -277,12 +294,19 @@ class _Progress:
 class _Loader:
     def __init__(self, backend: Backend, chunk_size: int, fast: bool = True) -> None:
         from policykg.ingest.taxonomy import load_taxonomy
+        from policykg.settings import Settings
 
         self.backend = backend
         self.chunk_size = chunk_size
         self.fast = fast
+        settings = getattr(backend, "settings", None)
+        defaults = Settings.model_fields
+        self.max_chars = getattr(settings, "max_cell_chars", defaults["max_cell_chars"].default)
+        self.max_rows = getattr(settings, "max_file_rows", defaults["max_file_rows"].default)
         self._pending: list[tuple[dict, dict]] = []  # enterprise tables not written yet
         self._pending_rows = 0
+        self._pending_origin: list[tuple] = []  # where the pending tables' rows came from (see _bisect)
+        self._ctx: _TableCtx | None = None  # the table being loaded
         # per table index: what it takes to validate a columnar row again (see _fingerprint)
         self.fast_raw: dict[int, tuple[Table, Any, int, Any, Any]] = {}
         self.taxonomy = load_taxonomy()
@@ -311,7 +335,7 @@ class _Loader:
         # the engine copies one chunk while the next is converted (the engine releases the GIL).
         # Besides the oldest, at most QUEUE_BYTES of tables wait, so memory holds about two chunks
         self._executor: Any = None
-        self._inflight: list[tuple[Any, str, int]] = []  # (future, table label, bytes)
+        self._inflight: list[tuple[Any, str, int, list | None]] = []  # (future, table label, bytes, origin)
         self._failed = False  # a write failed: the writes queued after it are not made
         self.current = ""  # the label of the table being loaded
         self.fig_keys: list[Any] | None = None  # the current table's revenue / rd_spend columns
@@ -360,12 +384,19 @@ class _Loader:
             self.in_graph["Clause"].update(c.id for c in doc.clauses)
             self.report.reference.append(f"seed policy {seed} (ingested: grants refer to its clauses)")
 
-    def _write(self, batch: GraphBatch) -> None:
+    def _write(self, batch: GraphBatch, origin: list[tuple]) -> None:
         self.wait()
-        for k, v in self.backend.write(batch).items():
+        try:
+            written = self.backend.write(batch)
+        except BaseException as exc:
+            if not _refusal(exc):
+                raise
+            self._apply(self._bisect(origin))
+            return
+        for k, v in written.items():
             self.report.written[k] = self.report.written.get(k, 0) + v
 
-    def _write_fast(self, kind: str, rows: list[tuple]) -> None:
+    def _write_fast(self, kind: str, rows: list[tuple], origin: list[tuple]) -> None:
         from policykg.ingest.columnar import tables_for
 
         nodes, rels = tables_for(kind, self, rows)
@@ -373,11 +404,12 @@ class _Loader:
             # enterprises of later chunks are new keys too (the loader de-duplicates): written
             # together, they are one bulk copy per table and their relationships need no look-up
             self._pending.append((nodes, rels))
+            self._pending_origin.extend(origin)
             self._pending_rows += nodes["Enterprise"].num_rows
             if self._pending_rows >= WRITE_ROWS:
                 self.write_pending()
             return
-        self._write_tables(nodes, rels)
+        self._write_tables(nodes, rels, origin)
 
     def write_pending(self) -> None:
         import pyarrow as pa
@@ -391,17 +423,83 @@ class _Loader:
                 nodes.setdefault(k, []).append(v)
             for k, v in r.items():
                 rels.setdefault(k, []).append(v)
+        origin, self._pending_origin = self._pending_origin, []
         self._pending, self._pending_rows = [], 0
         self._write_tables({k: pa.concat_tables(v) for k, v in nodes.items()},
-                           {k: pa.concat_tables(v) for k, v in rels.items()})
+                           {k: pa.concat_tables(v) for k, v in rels.items()}, origin)
 
-    def _write_tables(self, nodes: dict[str, Any], rels: dict[Any, Any]) -> None:
+    def _presence(self) -> dict[str, Any]:
+        return {"Enterprise": self._present("enterprises", "Enterprise"), "Fund": self._present("funds", "Fund"),
+                "Clause": self.in_graph["Clause"]}
+
+    def _write_tables(self, nodes: dict[str, Any], rels: dict[Any, Any], origin: list[tuple]) -> None:
         """Hand the tables to the writer thread (queued after the writes before them)."""
-        present = {"Enterprise": self._present("enterprises", "Enterprise"), "Fund": self._present("funds", "Fund"),
-                   "Clause": self.in_graph["Clause"]}
+        present = self._presence()
         size = sum(t.nbytes for t in nodes.values()) + sum(t.nbytes for t in rels.values())
         new = frozenset(self.new_labels)
-        self._submit(lambda: self.backend.write_tables(nodes, rels, present=present, new=new), self.current, size)
+        self._submit(lambda: self.backend.write_tables(nodes, rels, present=present, new=new), self.current, size,
+                     origin)
+
+    # --- rows the graph refuses -----------------------------------------------------------
+    # A write the engine refuses (a value it cannot store or index) is not the end of the load: its
+    # rows are written again in halves, down to the single rows it refuses, which become rejects
+    # with the engine's reason; the write's other rows are loaded. A write's ``origin`` lists where
+    # its rows came from: (table context, "rows", [(record, key, payload)...]) or (table context,
+    # "bulk", block, row indexes) for enterprises converted by column.
+
+    def _origin_rows(self, origin: list[tuple]) -> list[tuple[_TableCtx, list[tuple]]]:
+        groups: list[tuple[_TableCtx, list[tuple]]] = []
+        for seg in origin:
+            ctx = seg[0]
+            rows = seg[2] if seg[1] == "rows" else [seg[2].row(i) for i in seg[3].tolist()]
+            if groups and groups[-1][0] is ctx:
+                groups[-1][1].extend(rows)
+            else:
+                groups.append((ctx, list(rows)))
+        return groups
+
+    def _bisect(self, origin: list[tuple]) -> _Salvaged:
+        """Write the rows of a refused write again, in halves, down to the rows the engine refuses."""
+        from policykg.ingest.columnar import tables_for
+
+        out = _Salvaged()
+
+        def write(kind: str, payloads: list[tuple]) -> dict[str, int]:
+            if not self.fast:
+                return self.backend.write(getattr(self, f"b_{kind}")(payloads))
+            nodes, rels = tables_for(kind, self, payloads)
+            # part of the refused write may be in the graph: keys are looked up, not assumed new
+            return self.backend.write_tables(nodes, rels, present=self._presence(), new=frozenset())
+
+        def halves(ctx: _TableCtx, rows: list[tuple]) -> None:
+            for part in (rows[: len(rows) // 2], rows[len(rows) // 2:]):
+                if not part:
+                    continue
+                try:
+                    written = write(ctx.kind, [p for _, _, p in part])
+                except BaseException as exc:
+                    if not _refusal(exc):
+                        raise
+                    if len(part) == 1:
+                        message = getattr(exc, "message", str(exc))
+                        out.refused.append((ctx, part[0], f"the graph ({self.backend.name}) refused this record: "
+                                                          f"{message}"))
+                    else:
+                        halves(ctx, part)
+                    continue
+                for k, v in written.items():
+                    out.written[k] = out.written.get(k, 0) + v
+
+        for ctx, rows in self._origin_rows(origin):
+            halves(ctx, rows)
+        return out
+
+    def _apply(self, salvaged: _Salvaged) -> None:
+        """Count what the halves wrote, and reject the rows the engine refused (counted loaded before)."""
+        for k, v in salvaged.written.items():
+            self.report.written[k] = self.report.written.get(k, 0) + v
+        for ctx, (rec, key, _), reason in salvaged.refused:
+            ctx.refuse(rec, key, reason)
 
     def _present(self, kind: str, label: str) -> Any:
         """Ids known to exist: loaded now or found in the graph. (Only spares the backend look-ups:
@@ -411,13 +509,14 @@ class _Loader:
             return self.seen[kind]
         return _Either(self.seen[kind], self.in_graph[label])
 
-    def _submit(self, write: Callable[[], dict[str, int]], label: str, size: int) -> None:
+    def _submit(self, write: Callable[[], dict[str, int]], label: str, size: int,
+                origin: list[tuple] | None = None) -> None:
         """Queue ``write`` on the writer thread: the writes run one at a time, in order. Waits first
         while the writes queued besides the oldest (the one running) and this one hold more than
         QUEUE_BYTES of tables."""
         from concurrent.futures import ThreadPoolExecutor
 
-        while self._inflight and sum(s for _, _, s in self._inflight[1:]) + size > QUEUE_BYTES:
+        while self._inflight and sum(s for _, _, s, _ in self._inflight[1:]) + size > QUEUE_BYTES:
             self._wait_one()
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policykg-load")
@@ -427,22 +526,30 @@ class _Loader:
                 return {}
             try:
                 return write()
-            except BaseException:
-                self._failed = True
+            except BaseException as exc:
+                if origin is None or not _refusal(exc):  # a refused write is written again in halves
+                    self._failed = True
                 raise
 
-        self._inflight.append((self._executor.submit(run), label, size))
+        self._inflight.append((self._executor.submit(run), label, size, origin))
 
     def _wait_one(self) -> None:
-        future, label, _ = self._inflight.pop(0)
+        future, label, _, origin = self._inflight.pop(0)
         try:
             written = future.result()
-        except BaseException:
-            for f, _, _ in self._inflight:
+        except BaseException as exc:
+            if origin is not None and _refusal(exc) and not self._failed:
+                # in halves, on the writer thread, after the writes queued meanwhile
+                self._inflight.append((self._executor.submit(self._bisect, origin), label, 0, None))
+                return
+            for f, _, _, _ in self._inflight:
                 f.cancel()
             self._inflight.clear()
             self._failed = True
             raise
+        if isinstance(written, _Salvaged):
+            self._apply(written)
+            return
         for k, v in written.items():
             self.report.written[k] = self.report.written.get(k, 0) + v
 
@@ -740,6 +847,21 @@ class _Loader:
             raise _Reject(col, f"{fmt.describe(col)} is empty (it is required)")
         return value
 
+    def check_cells(self, rec: Record, fmt: Format) -> None:
+        """Reject a record with a text cell longer than POLICYKG_MAX_CELL_CHARS, or holding a control
+        character (tab, line feed and carriage return excepted) anywhere: rejected, never cleaned."""
+        for key, value in rec.values.items():
+            for text in _texts(value):
+                col = key if isinstance(key, str) else key[0]
+                where = fmt.describe(col) if col in fmt.columns else col
+                if len(text) > self.max_chars:
+                    raise _Reject(col, f"{where}: {len(text):,} characters, more than the {self.max_chars:,} a cell "
+                                       "may hold (POLICYKG_MAX_CELL_CHARS)")
+                m = _CONTROL.search(text)
+                if m:
+                    raise _Reject(col, f"{where}: control character U+{ord(m.group()):04X} at character "
+                                       f"{m.start() + 1}: the record is rejected, not cleaned (remove it at the source)")
+
     # --- validators: Record -> (key, fingerprint, payload) --------------------------------
     def v_enterprise(self, rec: Record, t: Table) -> tuple[str, tuple]:
         fmt = t.fmt
@@ -925,7 +1047,7 @@ class _Loader:
         if self.fast and header_problem is None:
             from policykg.ingest.columnar import FAST_KINDS, arrow_chunks, fast_records
 
-            data = arrow_chunks(t, chunk_size) if t.kind in FAST_KINDS else None
+            data = arrow_chunks(t, chunk_size, self.max_rows) if t.kind in FAST_KINDS else None
             if data is not None:
                 source = fast_records(self, t, data, chunk_size)
                 self.fast_raw[ti] = (t, data[0], data[1], self.fig_keys, self.units)
@@ -950,6 +1072,14 @@ class _Loader:
                 if name:
                     self.rej_fund.setdefault(self.fund_id(name), (ti, rec.line))
 
+        def refuse(rec: Record, key: Any, reason: str) -> None:
+            """A record counted as loaded that the graph refused (see _bisect)."""
+            rep.loaded -= 1
+            if self.seen[t.kind].get(key, 0) >> 64 & ((1 << 36) - 1) == rec.line:
+                del self.seen[t.kind][key]
+            reject(rec, "", reason)
+
+        self._ctx = _TableCtx(t.kind, refuse)
         try:
             for rec in source:
                 if type(rec) is not tuple and not isinstance(rec, Record):  # a block of the columnar path
@@ -959,6 +1089,12 @@ class _Loader:
                     self.bulk(ti, rec, rep, chunk)
                     progress.update(t, rep.read)
                     continue
+                if rep.read >= self.max_rows:
+                    rep.read += 1
+                    rep.stopped_at = rec.line
+                    reject(rec, "", f"the table has more than {self.max_rows:,} records (POLICYKG_MAX_FILE_ROWS): "
+                                    "this record and those after it were not read; split the file")
+                    break
                 rep.read += 1
                 if type(rec) is tuple:  # converted on the columnar path
                     chunk.append(rec)
@@ -968,6 +1104,7 @@ class _Loader:
                     reject(rec, *header_problem)
                 else:
                     try:
+                        self.check_cells(rec, fmt)
                         key, payload = validate(rec, t)
                     except _Reject as r:
                         reject(rec, r.field, r.reason)
@@ -983,6 +1120,7 @@ class _Loader:
             if chunk:
                 self.flush(ti, t, chunk, rep, reject)
             self.write_pending()
+            self.wait()  # the rows the graph refuses are this table's rejects
             for item in sorted(pending, key=lambda x: x[0]):
                 rejects.add(*item)
         except BaseException:
@@ -1017,6 +1155,7 @@ class _Loader:
         seen.update(zip(keys, [tag | ((first + i) << 64) for i in idx.tolist()], strict=True))
         nodes, rels = block.cv.tables(idx)
         self._pending.append((nodes, rels))
+        self._pending_origin.append((self._ctx, "bulk", block, idx))
         self._pending_rows += len(idx)
         if self._pending_rows >= WRITE_ROWS:
             self.write_pending()
@@ -1074,7 +1213,7 @@ class _Loader:
                     kept.append((rec, key, p))
             chunk = kept
         seen = self.seen[kind]
-        fresh: list[tuple] = []
+        fresh: list[tuple] = []  # (record, key, payload) of the rows to write
         for rec, key, p in chunk:
             fp = hash(p) & _MASK
             old = seen.get(key)
@@ -1082,7 +1221,7 @@ class _Loader:
                 old = seen[key] = self._fingerprint(kind, old)
             if old is None:
                 seen[key] = fp | (rec.line << 64) | (ti << 100)
-                fresh.append(p)
+                fresh.append((rec, key, p))
                 rep.loaded += 1
             elif old & _MASK == fp:
                 rep.loaded += 1
@@ -1094,14 +1233,12 @@ class _Loader:
                 reject(rec, t.fmt.key[0], f"duplicate key {shown} with different values: the record at {where} "
                                           f"{first_line} is the one loaded")
         if fresh:
-            try:
-                if self.fast:
-                    self._write_fast(kind, fresh)
-                else:
-                    self._write(getattr(self, f"b_{kind}")(fresh))
-            except ValidationError as exc:  # pragma: no cover - validation above should prevent it
-                raise PolicyKGError(f"{t.label}: the graph refused a chunk ending at line {chunk[-1][0].line}: "
-                                    f"{exc.message}") from None
+            payloads = [p for _, _, p in fresh]
+            origin = [(self._ctx, "rows", fresh)]
+            if self.fast:
+                self._write_fast(kind, payloads, origin)
+            else:
+                self._write(getattr(self, f"b_{kind}")(payloads), origin)
 
     # --- batches --------------------------------------------------------------------------
     @staticmethod
@@ -1176,6 +1313,41 @@ class _Loader:
             b.add_rel("RECEIVED", "Enterprise", code, "Grant", gid)
             b.add_rel("GRANTED_UNDER", "Grant", gid, "Clause", clause)
         return b
+
+
+def _texts(value: Any) -> Iterator[str]:
+    """The texts in a cell: itself, or those in a JSON list or object."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _texts(v)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _texts(k)
+            yield from _texts(v)
+
+
+def _refusal(exc: BaseException) -> bool:
+    """An error by which the engine refuses rows (a value it cannot store or index, a row the
+    schema refuses), as opposed to one that ends the load (unreachable, out of time)."""
+    return isinstance(exc, ValidationError) or (isinstance(exc, QueryError) and not isinstance(exc, QueryTimeout))
+
+
+@dataclass
+class _TableCtx:
+    """The table a write's rows came from: its kind, and how to reject a row counted as loaded."""
+
+    kind: str
+    refuse: Callable[[Any, Any, str], None]
+
+
+@dataclass
+class _Salvaged:
+    """What writing a refused write again in halves gave: counts written, rows refused with the reason."""
+
+    written: dict[str, int] = field(default_factory=dict)
+    refused: list[tuple[_TableCtx, tuple, str]] = field(default_factory=list)
 
 
 _ENT_POS = {"investments": 3, "selections": 0, "grants": 1}

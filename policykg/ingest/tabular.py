@@ -45,6 +45,7 @@ __all__ = [
     "HeaderMap",
     "Record",
     "Table",
+    "check_header",
     "find_tables",
     "kind_from_header",
     "kind_from_name",
@@ -58,6 +59,9 @@ TYPES = ("text", "uscc", "date", "amount", "money-unit", "currency", "int", "boo
 SUFFIXES = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 REJECTS_SUFFIX = ".rejects.csv"
 HEADER_SCAN = 10  # rows looked at for the header
+#: the csv module's per-field limit while reading tables: a cell longer than the loader accepts is
+#: read whole and rejected with its reason (the module's own limit would end the load)
+CSV_FIELD_LIMIT = 1 << 30
 
 
 # --------------------------------------------------------------------------------------------
@@ -179,7 +183,8 @@ class HeaderMap:
     units: dict[Key, str]
     ignored: list[str]
     missing: list[str]
-    doubled: list[str]
+    #: columns that two or more header cells name: (column key, their positions in the row)
+    doubled: list[tuple[Key, list[int]]]
 
     @property
     def matched(self) -> int:
@@ -211,8 +216,7 @@ def map_header(fmt: Format, header: list[Any]) -> HeaderMap:
     fields: list[tuple[int, Key]] = []
     units: dict[Key, str] = {}
     ignored: list[str] = []
-    doubled: list[str] = []
-    seen: set[Key] = set()
+    seen: dict[Key, list[int]] = {}
     for i, text in enumerate(header):
         key, unit = _match(fmt, text)
         if key is None:
@@ -220,14 +224,37 @@ def map_header(fmt: Format, header: list[Any]) -> HeaderMap:
                 ignored.append(str(text))
             continue
         if key in seen:
-            doubled.append(str(text))
+            seen[key].append(i)
             continue
-        seen.add(key)
+        seen[key] = [i]
         fields.append((i, key))
         if unit:
             units[key] = unit
     missing = [c for c in fmt.required if c not in seen]
+    doubled = [(k, at) for k, at in seen.items() if len(at) > 1]
     return HeaderMap(fmt.kind, ["" if h is None else str(h) for h in header], fields, units, ignored, missing, doubled)
+
+
+def _column_name(key: Key) -> str:
+    return key if isinstance(key, str) else f"{key[0]}_{key[1]}"
+
+
+def check_header(hm: HeaderMap, where: str, *, letters: bool = False) -> None:
+    """ParseError when two header cells name one column (which of them holds the value is unclear):
+    the file (and sheet), the column, and each cell's position and text."""
+    if not hm.doubled:
+        return
+    problems = []
+    for key, at in hm.doubled:
+        if letters:
+            from openpyxl.utils import get_column_letter
+
+            cells = [f"column {get_column_letter(i + 1)} {hm.header[i]!r}" for i in at]
+        else:
+            cells = [f"column {i + 1} {hm.header[i]!r}" for i in at]
+        problems.append(f"{', '.join(cells)} {'both' if len(at) == 2 else 'all'} give the column {_column_name(key)}")
+    raise ParseError(f"{where}: duplicate header: {'; '.join(problems)}: keep one of them (nothing was loaded)",
+                     file=where, reason="duplicate header")
 
 
 def kind_from_name(name: str) -> str | None:
@@ -342,13 +369,13 @@ class Table:
                     yield raw.decode(enc)
                 except UnicodeDecodeError:
                     bad.add(n)
-                    yield raw.decode(enc, errors="replace")
+                    yield _shown(raw, enc)
 
     def _csv_records(self) -> Iterator[Record]:
         assert self.hmap is not None
         bad: set[int] = set()
         state: dict[str, Any] = {"newline": True}
-        reader = csv.reader(self._lines(bad, state), delimiter=self.delimiter)
+        reader = _csv_reader(self._lines(bad, state), self.delimiter)
         fields = self.hmap.fields
         width = len(self.hmap.header)
         enc_name = "UTF-8" if self.encoding in ("utf-8", "utf-8-sig") else "GB18030"
@@ -380,6 +407,8 @@ class Table:
 
     # --- JSON Lines -----------------------------------------------------------------------
     def _jsonl_records(self) -> Iterator[Record]:
+        """Records of a JSON Lines file; an object that names one column twice (the same key, or two
+        aliases of it) is a record with a problem."""
         fmt = self.fmt
         cache: dict[str, tuple[Key | None, str | None]] = {}
         n = 0
@@ -400,21 +429,31 @@ class Table:
                                  ("", "not valid UTF-8 (JSON Lines files must be UTF-8)"))
                     continue
                 try:
-                    obj = json.loads(text)
+                    obj = json.loads(text, object_pairs_hook=_unique_keys)
                 except json.JSONDecodeError as exc:
                     why = "truncated last line: " if not ends and self.position >= self.size else ""
                     yield Record(n, {}, text, ("", f"{why}not valid JSON ({exc.msg} at column {exc.colno})"))
+                    continue
+                except _DuplicateKey as exc:
+                    yield Record(n, {}, text, ("", f"the key {exc.args[0]!r} is given twice in one object"))
                     continue
                 if not isinstance(obj, dict):
                     yield Record(n, {}, text, ("", f"expected a JSON object, got {type(obj).__name__}"))
                     continue
                 values: dict[Key, Any] = {}
+                given: dict[Key, str] = {}
+                twice = None
                 for k, v in obj.items():
                     if k not in cache:
                         cache[k] = _match(fmt, k)
                     key, unit = cache[k]
                     if key is None:
                         continue
+                    if key in given:
+                        twice = (_column_name(key), f"the keys {given[key]!r} and {k!r} both give the column "
+                                                    f"{_column_name(key)}: keep one of them")
+                        break
+                    given[key] = k
                     if isinstance(key, str) and fmt.columns[key].yearly and isinstance(v, dict):
                         for y, yv in v.items():
                             m = _YEAR_HINT.match(str(y))
@@ -427,7 +466,7 @@ class Table:
                                  or (isinstance(v, str) and _PLAIN.fullmatch(v.strip()))):
                         v = f"{str(v).strip()}{unit}"
                     values[key] = v
-                yield Record(n, values, text)
+                yield Record(n, values, text, twice)
 
     # --- XLSX -----------------------------------------------------------------------------
     def _xlsx_records(self) -> Iterator[Record]:
@@ -451,6 +490,36 @@ class Table:
                 yield Record(n, values, row)
         finally:
             wb.close()
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict, refusing a key given twice (json keeps the last one silently)."""
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise _DuplicateKey(k)
+        out[k] = v
+    return out
+
+
+def _shown(raw: bytes, enc: str) -> str:
+    """A line that is not valid in the file's encoding, as the other encoding policykg reads gives it
+    (a GB18030 line in a UTF-8 file shows as written), else with U+FFFD for what neither reads."""
+    other = "gb18030" if enc.startswith("utf") else "utf-8"
+    try:
+        return raw.decode(other)
+    except UnicodeDecodeError:
+        return raw.decode(enc, errors="replace")
+
+
+def _csv_reader(lines: Any, delimiter: str) -> Any:
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
+    return csv.reader(lines, delimiter=delimiter)
 
 
 def _open_workbook(path: Path) -> Any:
@@ -483,7 +552,9 @@ def _sniff(path: Path) -> str:
         return "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise ParseError(f"{path}: an old binary Excel (.xls) file: save it as .xlsx or as CSV", file=str(path))
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+    # UTF-16 and binary files hold NULs throughout; a stray few in a text are their records' rejects
+    nuls = head.count(b"\x00")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (nuls > 8 and nuls * 100 > len(head)):
         raise ParseError(f"{path}: UTF-16 or binary content: save the table as CSV in UTF-8 or GB18030 "
                          "(Excel: 'CSV UTF-8'), as JSON Lines, or as XLSX", file=str(path))
     if head.startswith(b"%PDF-"):
@@ -534,7 +605,7 @@ def _csv_header(path: Path, encoding: str, delimiter: str) -> tuple[int, list[st
     enc = "utf-8-sig" if encoding.startswith("utf-8") else encoding
     best: tuple[int, int, list[str]] | None = None
     with open(path, encoding=enc, errors="replace", newline="") as f:
-        reader = csv.reader(f, delimiter=delimiter)
+        reader = _csv_reader(f, delimiter)
         rows = 0
         for row in reader:
             if _blank(row):
@@ -583,6 +654,7 @@ def _tables_of(path: Path) -> list[Table]:
         line, header = _csv_header(path, encoding, delim)
         kind = _kind(path, path.stem, header, str(path))
         hm = map_header(load_formats()[kind], header)
+        check_header(hm, str(path))
         return [Table(path, "csv", kind, None, encoding, delim, line, hm, size)]
     if container == "jsonl":
         with open(path, "rb") as f:
@@ -617,6 +689,7 @@ def _tables_of(path: Path) -> list[Table]:
             if kind is None:
                 kind = _kind(path, ws.title, header, where)
             hm = map_header(load_formats()[kind], header)
+            check_header(hm, where, letters=True)
             tables.append(Table(path, "xlsx", kind, ws.title, None, ",", line, hm, ws.max_row or 0))
     finally:
         wb.close()
