@@ -164,7 +164,7 @@ def ensure_taxonomy(backend: Backend) -> None:
 def _versions(backend: Backend, doc: ParsedDocument) -> list[dict[str, Any]]:
     """Other documents with the same number (or, when there is none, the same title)."""
     d = doc.document
-    res = backend.query("document_versions", {"doc_number": d.doc_number or "", "title": d.title})
+    res = backend.query("document_versions", {"doc_number": d.doc_number or "", "title": d.title or ""})
     return [r for r in res.records() if r["id"] != d.id]
 
 
