@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from policykg import __version__
@@ -77,20 +78,27 @@ def demo(
 
 
 @app.command()
-def ingest(files: list[Path] = typer.Argument(..., exists=False, help="Policy documents (.md, .txt).")) -> None:
-    """Parse policy documents and write them, with their evidence, to the graph."""
+def ingest(files: list[Path] = typer.Argument(..., exists=False, help="Policy documents (.md, .txt, .html, "
+                                             ".docx, .pdf).")) -> None:
+    """Parse policy documents and write them, with their evidence, to the graph.
+
+    A file that cannot be read (corrupt, too large, no numbered items …) is reported with its reason
+    and the others still ingest; exits 1 when any file failed.
+    """
     from policykg.ingest.policy import ingest_paths
 
     with _backend() as backend:
         report = ingest_paths(backend, files)
-    failed = 0
+    counts = {"created": 0, "unchanged": 0, "error": 0}
     for item in report:
+        counts[item["status"]] = counts.get(item["status"], 0) + 1
         if item["status"] == "error":
-            failed += 1
-            err.print(f"[red]error[/red] {item['source']}: {item['error']}")
+            err.print(f"[red]error[/red] {escape(item['source'])}: {escape(item['error'])}")
         else:
-            out.print(f"{item['status']} {item['source']}: {item['document']} ({item['clauses']} clauses)")
-    if failed:
+            out.print(f"{item['status']} {escape(item['source'])}: {item['document']} ({item['clauses']} clauses)")
+    out.print(f"files {len(report)} = created {counts['created']} + unchanged {counts['unchanged']}"
+              f" + failed {counts['error']}")
+    if counts["error"]:
         raise typer.Exit(1)
 
 

@@ -9,6 +9,11 @@
 | query time limit (s) | ``POLICYKG_QUERY_TIMEOUT`` | 10 |
 | row cap for ad-hoc Cypher | ``POLICYKG_MAX_ROWS`` | 1000 |
 | allow ``POST /api/cypher`` | ``POLICYKG_ALLOW_CYPHER`` | false |
+| largest document file read (MB) | ``POLICYKG_MAX_DOCUMENT_MB`` | 100 |
+| longest document text parsed (characters) | ``POLICYKG_MAX_DOCUMENT_CHARS`` | 2,000,000 |
+| ZIP-based files (XLSX, DOCX): total uncompressed size (MB) | ``POLICYKG_MAX_ZIP_MB`` | 200 |
+| ZIP-based files: compression ratio of a member | ``POLICYKG_MAX_ZIP_RATIO`` | 100 |
+| ZIP-based files: members | ``POLICYKG_MAX_ZIP_MEMBERS`` | 10,000 |
 | Neo4j | ``NEO4J_URI``, ``NEO4J_USER``, ``NEO4J_PASSWORD``, ``NEO4J_DATABASE`` | ``bolt://127.0.0.1:7687``, ``neo4j``, none, ``neo4j`` |
 | Neo4j connection time limit (s) | ``NEO4J_CONNECTION_TIMEOUT`` | 3 |
 | longest text cell ``policykg load`` accepts (characters) | ``POLICYKG_MAX_CELL_CHARS`` | 2000 |
@@ -43,6 +48,22 @@ class Settings(BaseSettings):
     allow_cypher: bool = Field(False, description="enable POST /api/cypher")
     api_key: SecretStr | None = Field(None, description="key required by endpoints that write")
     cors_origins: list[str] = Field(default_factory=list, description="allowed CORS origins")
+
+    # guards on what a file may cost to read (policykg.ingest.archive, policykg.ingest.parse)
+    max_document_mb: float = Field(
+        100, gt=0, description="largest policy document file (any format) that ingest and parse read, in MB; "
+        "a larger file is refused before it is read")
+    max_document_chars: int = Field(
+        2_000_000, ge=1000, description="longest document text (characters, after the format reader) that is "
+        "parsed; parsing costs time and memory in proportion, and real policies are far shorter")
+    max_zip_mb: float = Field(
+        200, gt=0, description="total uncompressed size, in MB, of the members of a ZIP-based file (XLSX, "
+        "DOCX), read from its directory before anything is decompressed")
+    max_zip_ratio: float = Field(
+        100, gt=1, description="largest compression ratio (uncompressed / compressed size) of one member of "
+        "a ZIP-based file: well above what office XML reaches, far below a bomb of repeated bytes")
+    max_zip_members: int = Field(
+        10_000, ge=10, description="most members (parts) in a ZIP-based file (XLSX, DOCX)")
 
     neo4j_uri: str = Field("bolt://127.0.0.1:7687", validation_alias=AliasChoices("NEO4J_URI", "POLICYKG_NEO4J_URI"))
     neo4j_user: str = Field("neo4j", validation_alias=AliasChoices("NEO4J_USER", "NEO4J_USERNAME", "POLICYKG_NEO4J_USER"))

@@ -60,9 +60,10 @@ Rules (``ParsedDocument.rules``, each naming its ``clause``)
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from policykg.ingest.money import AmountMention, RateMention, find_amounts, find_percentages, to_cny
 from policykg.ingest.text import cn_numeral_to_int
@@ -300,15 +301,47 @@ class _Ctx:
     sentence: Span
 
 
+class _Stops:
+    """Where the stop characters are in text[lo:hi], so that :func:`_back` and :func:`_fwd` from any
+    position cost a bisection rather than a walk over the text."""
+
+    def __init__(self, text: str, lo: int, hi: int, stops: str) -> None:
+        self.lo, self.hi = lo, hi
+        self.at = [m.start() for m in re.finditer(f"[{re.escape(stops)}]", text[lo:hi])]
+
+    def back(self, pos: int) -> int:
+        """== _back(text, pos, lo, stops)"""
+        k = bisect_left(self.at, pos - self.lo)
+        return self.lo + self.at[k - 1] + 1 if k else self.lo
+
+    def fwd(self, pos: int) -> int:
+        """== _fwd(text, pos, hi, stops)"""
+        k = bisect_left(self.at, pos - self.lo)
+        return min(self.lo + self.at[k], self.hi) if k < len(self.at) else self.hi
+
+
 def _contexts(text: str, lo: int, hi: int, spans: list[tuple[Span, Span]]) -> list[_Ctx]:
     """``spans``: (quote span, value span) of every mention, in order."""
+    vs = [v[0] for _, v in spans]
+    ve = [v[1] for _, v in spans]
+    # value spans in order (no nesting): the neighbours of a mention are found by bisection
+    ordered = all(a <= b for a, b in zip(vs, vs[1:], strict=False)) and \
+        all(a <= b for a, b in zip(ve, ve[1:], strict=False))
+    fragments = _Stops(text, lo, hi, _FRAGMENT_STOPS)
+    sentences = _Stops(text, lo, hi, _SENTENCE_STOPS)
     out = []
     for i, ((qs, qe), _) in enumerate(spans):
-        prev_end = max((spans[j][1][1] for j in range(i) if spans[j][1][1] <= qs), default=lo)
-        nxt = min((spans[j][1][0] for j in range(i + 1, len(spans)) if spans[j][1][0] >= qe), default=hi)
-        bs = max(_back(text, qs, lo, _FRAGMENT_STOPS), prev_end)
-        ae = min(_fwd(text, qe, hi, _FRAGMENT_STOPS), nxt)
-        sent = (_back(text, qs, lo, _SENTENCE_STOPS), _fwd(text, qe, hi, _SENTENCE_STOPS))
+        if ordered:
+            k = bisect_right(ve, qs, 0, i)
+            prev_end = ve[k - 1] if k else lo
+            k = bisect_left(vs, qe, i + 1)
+            nxt = vs[k] if k < len(vs) else hi
+        else:
+            prev_end = max((ve[j] for j in range(i) if ve[j] <= qs), default=lo)
+            nxt = min((vs[j] for j in range(i + 1, len(spans)) if vs[j] >= qe), default=hi)
+        bs = max(fragments.back(qs), prev_end)
+        ae = min(fragments.fwd(qe), nxt)
+        sent = (sentences.back(qs), sentences.fwd(qe))
         out.append(_Ctx(bs, ae, sent))
     return out
 
@@ -560,6 +593,11 @@ def _sentences(text: str, s: int, e: int) -> Iterable[Span]:
         i = j + 1
 
 
+def _within(items: list[Any], starts: list[int], s: int, e: int) -> list[Any]:
+    """The items (sorted by span) whose span lies within [s, e), in order."""
+    return [x for x in items[bisect_left(starts, s):bisect_right(starts, e)] if s <= x.span[0] and x.span[1] <= e]
+
+
 def extract_rules(text: str, clause_id: str, span: Span, facts: ScopeFacts) -> list[Rule]:
     """Rules stated in one clause: instruments of an enumerated list, stacking, upgrade, override."""
     s, e = span
@@ -570,39 +608,42 @@ def extract_rules(text: str, clause_id: str, span: Span, facts: ScopeFacts) -> l
 
     # instruments: "（1）研发资助：…（2）…"
     items = list(_ITEM_RE.finditer(text, s, e))
+    rate_starts = [r.span[0] for r in facts.percentages]
+    cond_starts = [c.span[0] for c in facts.conditions]
     for k, it in enumerate(items):
         body_s = it.end()
         body_e = items[k + 1].start() if k + 1 < len(items) else e
         name = it["name"].strip()
         name_span = (it.start("name"), it.start("name") + len(name))
         for ss, se in _sentences(text, body_s, body_e):
-            rates = [r for r in facts.percentages if ss <= r.span[0] and r.span[1] <= se
-                     and r.kind in ("cap", "support_rate")]
+            rates = [r for r in _within(facts.percentages, rate_starts, ss, se) if r.kind in ("cap", "support_rate")]
+            if not rates:
+                continue
             prev = ss
+            sentence = text[ss:se]
+            t = _TARGET_RE.match(sentence)
+            target = t["t"] if t else None
+            if target is None:
+                lead = sentence[:_fwd(sentence, 0, len(sentence), "，,")]
+                if lead != sentence and _TARGET_NOUN_RE.search(lead):
+                    target = lead
+            itype = next((n for n, rx in _INSTRUMENT_TYPES if rx.search(sentence if n == "interest_subsidy" else name)),
+                         None) or "support"
+            conds = _within(facts.conditions, cond_starts, ss, se)
             for r in rates:
-                sentence = text[ss:se]
-                t = _TARGET_RE.match(sentence)
-                target = t["t"] if t else None
-                if target is None:
-                    lead = sentence[:_fwd(sentence, 0, len(sentence), "，,")]
-                    if lead != sentence and _TARGET_NOUN_RE.search(lead):
-                        target = lead
                 local = text[prev:r.span[0]]
                 scope = ("overseas" if _OVERSEAS_RE.search(local) else
                          "domestic" if _DOMESTIC_RE.search(local) else None)
                 prev = r.span[1]
-                itype = next((n for n, rx in _INSTRUMENT_TYPES if rx.search(sentence if n == "interest_subsidy" else name)),
-                             None) or "support"
                 if r.value is not None:
                     low = r.value if r.operator not in ("<=", "<") else None
                     high = r.value if r.operator not in (">=", ">") else None
                 else:
                     low, high = r.low, r.high
-                conds = [c for c in facts.conditions if ss <= c.span[0] and c.span[1] <= se]
                 rules.append(Rule(new_id(), clause_id, "instrument", None, text[ss:se], (ss, se), name=name,
                                   name_span=name_span, instrument_type=itype, target=target, scope=scope,
                                   rate_low=low, rate_high=high, base=r.base, base_span=r.base_span,
-                                  conditions=conds))
+                                  conditions=list(conds)))
 
     for ss, se in _sentences(text, s, e):
         sentence = text[ss:se]

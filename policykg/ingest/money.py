@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
 from policykg.ingest.text import cn_numeral_to_int
@@ -387,9 +387,33 @@ def _qualify(text: str, prefix: Span | None, suffix: Span | None) -> tuple[str |
     return qualifier, op
 
 
+# the patterns look back at most this many characters before the range they search (a lookbehind,
+# "1月1日元旦"): searching a window that starts this far before it finds the same mentions
+_LOOK_BACK = 8
+
+
+def _window(text: str, start: int, end: int | None) -> tuple[str, int, int, int]:
+    """``text[base:end]`` and ``start``, ``end`` in it, and ``base``: the search costs the range, not the
+    document's prefix."""
+    end = len(text) if end is None else end
+    base = max(0, start - _LOOK_BACK)
+    return text[base:end], start - base, end - base, base
+
+
+def _shift(span: Span | None, base: int) -> Span | None:
+    return None if span is None else (span[0] + base, span[1] + base)
+
+
 def find_amounts(text: str, start: int = 0, end: int | None = None) -> list[AmountMention]:
     """Every money amount in ``text[start:end]``, in order; spans index into the whole ``text``."""
-    end = len(text) if end is None else end
+    window, start, end, base = _window(text, start, end)
+    found = _find_amounts(window, start, end)
+    if not base:
+        return found
+    return [replace(m, span=_shift(m.span, base), value_span=_shift(m.value_span, base)) for m in found]
+
+
+def _find_amounts(text: str, start: int, end: int) -> list[AmountMention]:
     folded = _fold(text[:end])
     raw: list[tuple[Span, Decimal, str, str, str | None]] = []  # value span, value, currency, unit, role
 
@@ -472,7 +496,16 @@ def find_amounts(text: str, start: int = 0, end: int | None = None) -> list[Amou
 
 def find_percentages(text: str, start: int = 0, end: int | None = None) -> list[RateMention]:
     """Every percentage in ``text[start:end]``, in order; spans index into the whole ``text``."""
-    end = len(text) if end is None else end
+    window, start, end, base = _window(text, start, end)
+    found = _find_percentages(window, start, end)
+    if not base:
+        return found
+    return [replace(m, span=_shift(m.span, base), value_span=_shift(m.value_span, base),
+                    prefix_span=_shift(m.prefix_span, base), suffix_span=_shift(m.suffix_span, base))
+            for m in found]
+
+
+def _find_percentages(text: str, start: int, end: int) -> list[RateMention]:
     folded = _fold(text[:end])
     out: list[RateMention] = []
     blocked = start

@@ -81,6 +81,7 @@ __all__ = [
 ]
 
 Span = tuple[int, int]
+_MB = 1024 * 1024
 
 
 # --------------------------------------------------------------------------------------------
@@ -230,16 +231,44 @@ def _reader_for(source: str) -> Reader:
 
 
 def parse_file(path: str | Path) -> ParsedDocument:
-    """Parse a policy document: ``.md``, ``.txt``, ``.html``/``.htm``, ``.docx`` or a text-based ``.pdf``."""
+    """Parse a policy document: ``.md``, ``.txt``, ``.html``/``.htm``, ``.docx`` or a text-based ``.pdf``.
+
+    A file over ``POLICYKG_MAX_DOCUMENT_MB`` is refused before it is read (see :func:`parse_bytes` for
+    the other limits)."""
+    from policykg.settings import get_settings
+
     path = Path(path)
     _reader_for(str(path))  # fail on an unsupported format before reading the file
+    limit = get_settings().max_document_mb
+    size = path.stat().st_size
+    if size > limit * _MB:
+        raise ParseError(f"refused {path.name}: the file has {size:,} bytes, over the limit of {limit:g} MB "
+                         "(if the document is genuine, raise POLICYKG_MAX_DOCUMENT_MB)",
+                         file=str(path), reason="too large", setting="POLICYKG_MAX_DOCUMENT_MB")
     return parse_bytes(path.read_bytes(), str(path))
 
 
 def parse_bytes(data: bytes, source: str) -> ParsedDocument:
-    """Parse a document's bytes; ``source`` names it (its suffix picks the format reader)."""
+    """Parse a document's bytes; ``source`` names it (its suffix picks the format reader).
+
+    Refused (:class:`ParseError`, ``reason="too large"``): bytes over ``POLICYKG_MAX_DOCUMENT_MB``, a
+    DOCX over the ZIP limits (:mod:`policykg.ingest.archive`), a text longer than
+    ``POLICYKG_MAX_DOCUMENT_CHARS`` once read."""
+    from policykg.settings import get_settings
+
+    settings = get_settings()
+    name = Path(source).name or source
+    if len(data) > settings.max_document_mb * _MB:
+        raise ParseError(f"refused {name}: the document has {len(data):,} bytes, over the limit of "
+                         f"{settings.max_document_mb:g} MB (if it is genuine, raise POLICYKG_MAX_DOCUMENT_MB)",
+                         file=source, reason="too large", setting="POLICYKG_MAX_DOCUMENT_MB")
     reader = _reader_for(source)
     raw = reader.read(data, source)
+    if len(raw) > settings.max_document_chars:
+        raise ParseError(f"refused {name}: its text has {len(raw):,} characters, over the limit of "
+                         f"{settings.max_document_chars:,} (if the document is genuine, raise "
+                         "POLICYKG_MAX_DOCUMENT_CHARS)", file=source, reason="too large",
+                         setting="POLICYKG_MAX_DOCUMENT_CHARS")
     return parse_text(raw, source=source, sha256=hashlib.sha256(data).hexdigest(), markdown=reader.markdown)
 
 

@@ -164,7 +164,7 @@ def ensure_taxonomy(backend: Backend) -> None:
 def _versions(backend: Backend, doc: ParsedDocument) -> list[dict[str, Any]]:
     """Other documents with the same number (or, when there is none, the same title)."""
     d = doc.document
-    res = backend.query("document_versions", {"doc_number": d.doc_number or "", "title": d.title})
+    res = backend.query("document_versions", {"doc_number": d.doc_number or "", "title": d.title or ""})
     return [r for r in res.records() if r["id"] != d.id]
 
 
@@ -212,15 +212,22 @@ def ingest_document(backend: Backend, doc: ParsedDocument, *, taxonomy: bool = T
 
 
 def ingest_paths(backend: Backend, paths: Iterable[Path | str]) -> list[dict[str, Any]]:
-    """Ingest each file; a file that fails is reported and the others still ingest."""
-    report = []
+    """Ingest each file; a file that fails is reported (``status`` "error", ``error`` the message,
+    ``reason`` a short cause such as "too large") and the others still ingest."""
+    report: list[dict[str, Any]] = []
     for path in paths:
         try:
             report.append(ingest_document(backend, parse_file(Path(path))))
         except PolicyKGError as exc:
-            report.append({"source": str(path), "status": "error", "error": exc.message})
+            report.append({"source": str(path), "status": "error", "error": exc.message,
+                           "reason": getattr(exc, "reason", None) or exc.code})
         except OSError as exc:
-            report.append({"source": str(path), "status": "error", "error": f"cannot read the file: {exc.strerror}"})
+            report.append({"source": str(path), "status": "error", "reason": "unreadable",
+                           "error": f"cannot read the file: {exc.strerror}"})
+        except Exception as exc:  # noqa: BLE001 - a failure nobody foresaw stops this file, not the batch
+            report.append({"source": str(path), "status": "error", "reason": "internal error",
+                           "error": f"internal error reading the file ({type(exc).__name__}: {str(exc)[:200]}); "
+                                    "please report it with the file"})
     return report
 
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from policykg.errors import ParseError
+from policykg.ingest.archive import check_zip
 from policykg.ingest.text import decode, match_numbering
 
 __all__ = ["md_escape", "read_docx", "read_html", "read_pdf"]
@@ -157,6 +158,9 @@ class _Children:
         self.children = children
 
 
+_Walk = Iterator[Iterator[Any]]
+
+
 class _HtmlText:
     def __init__(self) -> None:
         self.lines: list[tuple[str, bool, bool]] = []  # text, heading, hard break
@@ -164,7 +168,17 @@ class _HtmlText:
         self.heading = False
         self.ol_depth = 0
 
-    def ordered_list(self, ol: Any) -> None:
+    def run(self, node: Any) -> None:
+        """Walk ``node``. The walk is a tree of generators, each yielding the walks of its children, run
+        here on an explicit stack: nesting as deep as a page has costs memory, never Python's stack."""
+        stack: list[Iterator[Any]] = [self.walk(node)]
+        while stack:
+            try:
+                stack.append(next(stack[-1]))
+            except StopIteration:
+                stack.pop()
+
+    def ordered_list(self, ol: Any) -> _Walk:
         """An ``<ol>``: the numbers a browser draws are not in the text; write them out ("1." / "（1）", or
         "一、" for a CJK list style), unless an item already starts with its own numbering."""
         from bs4.element import Tag
@@ -179,7 +193,7 @@ class _HtmlText:
             if not isinstance(li, Tag):
                 continue
             if (li.name or "").lower() != "li":
-                self.walk_one(li)
+                yield self.walk(_Children([li]))
                 continue
             self.flush()
             text = li.get_text().strip()
@@ -191,13 +205,10 @@ class _HtmlText:
                 else:
                     label = f"（{n}）"
                 self.buf.append(label)
-            self.walk(li)
+            yield self.walk(li)
             self.flush()
             n += 1
         self.ol_depth -= 1
-
-    def walk_one(self, child: Any) -> None:
-        self.walk(_Children([child]))
 
     def flush(self, hard: bool = False) -> None:
         text = _collapse("".join(self.buf)).strip(" ")
@@ -205,7 +216,7 @@ class _HtmlText:
             self.lines.append((text, self.heading, hard))
         self.buf = []
 
-    def walk(self, node: Any) -> None:
+    def walk(self, node: Any) -> _Walk:
         from bs4.element import CData, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
         for child in node.children:
             if isinstance(child, (Comment, Declaration, Doctype, ProcessingInstruction)):
@@ -224,7 +235,7 @@ class _HtmlText:
                 self.flush()
                 continue
             if name == "ol":
-                self.ordered_list(child)
+                yield self.ordered_list(child)
                 continue
             if name == "pre":
                 self.flush()
@@ -235,29 +246,29 @@ class _HtmlText:
             if name in _HEADINGS:
                 self.flush()
                 self.heading = True
-                self.walk(child)
+                yield self.walk(child)
                 self.flush()
                 self.heading = False
                 continue
             if name in _CELLS:
                 if self.buf and "".join(self.buf).strip():
                     self.buf.append(" ")
-                self.walk(child)
+                yield self.walk(child)
                 if self.buf:
                     self.buf.append(" ")
                 continue
             if name == "tr":
                 self.flush()
                 cells = len(child.find_all(_CELLS, recursive=False))
-                self.walk(child)
+                yield self.walk(child)
                 self.flush(hard=cells > 1)
                 continue
             if name in _BLOCK:
                 self.flush()
-                self.walk(child)
+                yield self.walk(child)
                 self.flush()
                 continue
-            self.walk(child)  # inline
+            yield self.walk(child)  # inline
 
 
 def read_html(data: bytes, source: str) -> str:
@@ -273,7 +284,7 @@ def read_html(data: bytes, source: str) -> str:
         soup = BeautifulSoup(html, "html.parser")
     body = soup.body or soup
     walker = _HtmlText()
-    walker.walk(body)
+    walker.run(body)
     walker.flush()
     if not walker.lines:
         raise ParseError("empty input (the HTML page has no visible text)", file=source, reason="empty input")
@@ -287,9 +298,10 @@ def read_html(data: bytes, source: str) -> str:
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def _docx_heading(paragraph: Any) -> bool:
+def _docx_heading(numbering: _DocxNumbering, paragraph: Any) -> bool:
     try:
-        name = (paragraph.style.name or "") if paragraph.style is not None else ""
+        style = numbering.style(paragraph)
+        name = (style.name or "") if style is not None else ""
     except (KeyError, ValueError, AttributeError):
         return False
     return name == "Title" or name.startswith("Heading")
@@ -361,6 +373,7 @@ class _DocxNumbering:
         self.nums: dict[str, tuple[str, dict[int, int]]] = {}  # num id → (abstract id, start overrides)
         self.counters: dict[str, dict[int, int]] = {}
         self.overridden: set[str] = set()
+        self.styles: dict[str | None, Any] = {}  # style id → style (or the error looking it up raised)
         try:
             root = document.part.numbering_part.element
         except Exception:  # noqa: BLE001 - no numbering part
@@ -390,11 +403,24 @@ class _DocxNumbering:
             if a is not None:
                 self.nums[num.get(f"{_W}numId", "")] = (a.get(f"{_W}val", ""), overrides)
 
-    @staticmethod
-    def _num_pr(paragraph: Any) -> tuple[str, int] | None:
+    def style(self, paragraph: Any) -> Any:
+        """``paragraph.style``, looked up once per style id: python-docx looks through every style of
+        the document each time."""
+        key = paragraph._p.style
+        if key not in self.styles:
+            try:
+                self.styles[key] = paragraph.style
+            except Exception as exc:  # noqa: BLE001 - raised again below, to each caller, as before
+                self.styles[key] = exc
+        hit = self.styles[key]
+        if isinstance(hit, Exception):
+            raise hit
+        return hit
+
+    def _num_pr(self, paragraph: Any) -> tuple[str, int] | None:
         p_pr = paragraph._p.pPr
         num_pr = p_pr.find(f"{_W}numPr") if p_pr is not None else None
-        style = paragraph.style if num_pr is None else None
+        style = self.style(paragraph) if num_pr is None else None
         seen = 0
         while num_pr is None and style is not None and seen < 10:
             s_pr = style.element.find(f"{_W}pPr")
@@ -458,7 +484,7 @@ def _docx_blocks(container: Any, numbering: _DocxNumbering) -> Iterator[tuple[st
                 text = label + text
             for part in text.split("\n"):
                 if part.strip():
-                    yield part, _docx_heading(item), False
+                    yield part, _docx_heading(numbering, item), False
         elif isinstance(item, Table):
             for row in item.rows:
                 cells, seen = [], set()
@@ -490,9 +516,22 @@ def read_docx(data: bytes, source: str) -> str:
     if not data.startswith(b"PK"):
         raise ParseError(f"corrupt file: {_name(source)} is not a DOCX (a .docx is a ZIP package; this file is not one)",
                          file=source, reason="corrupt file")
+    check_zip(io.BytesIO(data), source, "DOCX")  # before python-docx decompresses anything
+    from policykg.settings import get_settings
+
+    limit = get_settings().max_document_chars
     try:
         document = docx.Document(io.BytesIO(data))
-        blocks = list(_docx_blocks(document, _DocxNumbering(document)))
+        blocks, chars = [], 0
+        for block in _docx_blocks(document, _DocxNumbering(document)):
+            blocks.append(block)
+            chars += len(block[0])
+            if chars > limit:  # stop reading here: the whole text would be refused anyway
+                raise ParseError(f"refused {_name(source)}: its text has more than {limit:,} characters, the "
+                                 "limit (if the document is genuine, raise POLICYKG_MAX_DOCUMENT_CHARS)",
+                                 file=source, reason="too large", setting="POLICYKG_MAX_DOCUMENT_CHARS")
+    except ParseError:
+        raise
     except Exception as exc:  # noqa: BLE001 - python-docx, zipfile and lxml raise many kinds
         what = "a broken ZIP package" if isinstance(exc, zipfile.BadZipFile) else f"{type(exc).__name__}: {exc}"
         raise ParseError(f"corrupt file: cannot read {_name(source)} as a DOCX ({what})", file=source, reason="corrupt file") from None

@@ -36,6 +36,7 @@ from typing import Any
 import yaml
 
 from policykg.errors import ParseError, SchemaError
+from policykg.ingest.archive import check_zip
 
 __all__ = [
     "KINDS",
@@ -528,6 +529,7 @@ def _open_workbook(path: Path) -> Any:
     except ImportError:  # pragma: no cover - openpyxl is a dependency
         raise ParseError(f"{path}: reading XLSX needs the openpyxl package (pip install openpyxl)",
                          file=str(path)) from None
+    check_zip(path, str(path), "XLSX")  # before openpyxl decompresses anything
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken file

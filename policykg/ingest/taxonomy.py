@@ -17,6 +17,8 @@ Instrument nodes (only schema-declared properties), SUBINDUSTRY_OF and PART_OF r
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -452,12 +454,23 @@ class Taxonomy:
                 cands.append((m.start(), after.end(), _HEADS[after.group(0)], after.start()))
                 claimed.append((m.start(), after.end()))
 
-        heads = [h for h in _HEAD_RE.finditer(text, start, end)
-                 if not any(a <= h.start() and h.end() <= b for a, b in claimed)]
+        # claimed spans by start with the furthest end so far, and their ends sorted: each head looks
+        # them up by bisection, so that a long text costs its length, not heads × quotations
+        claimed.sort()
+        claimed_starts = [a for a, _ in claimed]
+        reach = list(itertools.accumulate((b for _, b in claimed), max))
+        claimed_ends = sorted(b for _, b in claimed)
+
+        def inside_claimed(h: re.Match[str]) -> bool:
+            k = bisect.bisect_right(claimed_starts, h.start())
+            return k > 0 and reach[k - 1] >= h.end()
+
+        heads = [h for h in _HEAD_RE.finditer(text, start, end) if not inside_claimed(h)]
         prev_end = start
         for h in heads:
             # a phrase does not reach back over the previous head or a quoted name
-            left = max(start, h.start() - _WINDOW, prev_end, *(b for _, b in claimed if b <= h.start()))
+            k = bisect.bisect_right(claimed_ends, h.start())
+            left = max(start, h.start() - _WINDOW, prev_end, claimed_ends[k - 1] if k else start)
             prev_end = h.end()
             window = text[left:h.start()]
             # back to the last character that cannot be part of a name
@@ -478,13 +491,17 @@ class Taxonomy:
 
         out: list[dict[str, Any]] = []
         seen: set[Span] = set()
+        covered_starts = [a for a, _ in covered]
+        longest = max((b - a for a, b in covered), default=0)
         for s, e, kind, head in sorted(cands):
             if (s, e) in seen or normalise(text[s:e]) in self._generic:
                 continue
             # a known name inside the modifier explains an industry or tier phrase (智能物联产业,
             # 跨境电商类企业) but not a place, fund or programme named after it (人工智能小镇)
             named = kind in ("place", "fund", "programme")
-            if any(a < e and s < b and not (named and s <= a and b <= head) for a, b in covered):
+            # only a mention starting within ``longest`` before s can reach past s
+            near = covered[bisect.bisect_right(covered_starts, s - longest):bisect.bisect_left(covered_starts, e)]
+            if any(a < e and s < b and not (named and s <= a and b <= head) for a, b in near):
                 continue
             seen.add((s, e))
             out.append({"kind": kind, "quote": text[s:e], "span": (s, e)})
