@@ -50,6 +50,7 @@ CASES: dict[str, list[dict]] = {
     "document_rules": [{"documents": [DOC_ID, TEST_DOC]}, {"documents": [TEST_DOC]}],
     "industry_tree": [{}],
     "place_tree": [{}],
+    "tier_tree": [{}],
     "taxonomy_nodes": [{}],
     "enterprises_by_id": [{"ids": M + [ENTERPRISES[0]["id"], "nothing"]}],
     "enterprise_profile": [{"uscc": M[0]}, {"uscc": ENTERPRISES[1]["id"]}, {"uscc": "nothing"}],

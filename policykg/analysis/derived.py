@@ -679,7 +679,7 @@ def pool_of(snap: PolicySnapshot, m: Measure, c: Columns) -> np.ndarray | None:
     if industries:
         sel |= _any(c.industries, _mask(c.industry_ids, industries))
     if m.tiers:
-        sel |= _any(c.tiers, _mask(c.tier_ids, m.tiers))
+        sel |= _any(c.tiers, _mask(c.tier_ids, m.tier_scope))
     if places:
         sel |= _any(c.places, _mask(c.place_ids, places))
     return np.flatnonzero(sel)
@@ -699,7 +699,7 @@ def judge_measure(backend: Backend, snap: PolicySnapshot, m: Measure, c: Columns
             crit.append(np.where(_any(ind, _mask(c.industry_ids, m.industry_scope)), MET,
                                  np.where(_nonempty(ind), NOT, UNK)).astype(np.int8))
         if m.tiers:
-            crit.append(np.where(_any(c.tiers[idx], _mask(c.tier_ids, m.tiers)), MET, NOT).astype(np.int8))
+            crit.append(np.where(_any(c.tiers[idx], _mask(c.tier_ids, m.tier_scope)), MET, NOT).astype(np.int8))
         if m.places:
             pl = c.places[idx]
             crit.append(np.where(_any(pl, _mask(c.place_ids, m.place_scope)), MET,

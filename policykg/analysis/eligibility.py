@@ -8,8 +8,10 @@ match suffices (OR):
 ``industry``  the measure SUPPORTS some industry, and the enterprise is IN_INDUSTRY that industry or a
               narrower one (``SUBINDUSTRY_OF*``): a 生物医药 firm meets a measure for 生命健康, and the
               reason's path shows the step. A broader industry does not meet a narrower measure.
-``tier``      the measure TARGETS some tier, and the enterprise HAS_TIER one of them. Registries list
-              tier holders, so a firm without the tier does not hold it (not_met, never unknown).
+``tier``      the measure TARGETS some tier, and the enterprise HAS_TIER one of them or a narrower one
+              (``SUBTIER_OF*``, national definitions: a 高新技术企业 is a 科技型企业), the reason's path
+              showing the step. Registries list tier holders, so a firm without the tier does not hold it
+              (not_met, never unknown).
 ``place``     the measure APPLIES_IN some place, and the enterprise is LOCATED_IN (address or tax) that
               place or one inside it (``PART_OF*``).
 ``condition`` every typed Condition the measure HAS_CONDITION holds; conditions sharing an
@@ -285,7 +287,7 @@ def classify(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
         else:
             crit.append(("industry", "not_met", []) if prof.industries else ("industry", "unknown", ["industries"]))
     if m.tiers:
-        crit.append(("tier", "met" if not linked["tiers"].isdisjoint(m.tiers) else "not_met", []))
+        crit.append(("tier", "met" if not linked["tiers"].isdisjoint(m.tier_scope) else "not_met", []))
     if m.places:
         if not m.place_scope.isdisjoint(linked["places"]):
             crit.append(("place", "met", []))
@@ -309,7 +311,7 @@ def classify(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
 def _tree_paths(tree: Any, prof: Profile, m: Measure, ent: dict[str, Any], clause: dict[str, Any],
                 starts: list[dict[str, Any]], targets: Any, own_rel: str, measure_rel: str) -> list[tuple[dict, dict]]:
     """Paths enterprise -own_rel-> item (-tree edges->)* target <-measure_rel- measure, for every item of
-    the enterprise's that is, or lies within, one of the measure's targets (industries or places)."""
+    the enterprise's that is, or lies within, one of the measure's targets (industries, tiers or places)."""
     out = []
     for item in starts:
         for target in targets:
@@ -347,13 +349,12 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
                             "enterprise": [snap.industries.node(i["id"]) for i in prof.industries],
                             "message": "none of the enterprise's industries is (or lies within) one the measure supports"})
     if m.tiers:
-        held = [t for t in prof.tiers if t["id"] in m.tiers]
+        held = _tree_paths(snap.tiers, prof, m, ent, clause, prof.tiers, m.tiers, "HAS_TIER", "TARGETS")
         if held:
             reasons += [{"dimension": "tier", "status": "met", "year": t["year"], "issuer": t["detail"],
-                         "message": "the enterprise holds a tier the measure targets",
-                         "path": path([ent, node(t["id"], "Tier", t["name"]), clause],
-                                      [edge(prof.id, t["id"], "HAS_TIER"), edge(m.id, t["id"], "TARGETS")])}
-                        for t in held]
+                         "message": "the enterprise holds a tier the measure targets"
+                         + (" (a narrower one)" if len(p["nodes"]) > 3 else ""), "path": p}
+                        for t, p in held]
         else:
             reasons.append({"dimension": "tier", "status": "not_met",
                             "required": [snap.named(t, "Tier") for t in m.tiers],

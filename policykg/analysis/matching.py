@@ -2,7 +2,7 @@
 
 ``matching_enterprises`` (a measure in force)
     The candidate pool is every enterprise linked to something the measure names: IN_INDUSTRY one
-    of its industries or a narrower one, holding one of its tiers, or LOCATED_IN one of its places or
+    of its industries or a narrower one, holding one of its tiers or a narrower one, or LOCATED_IN one of its places or
     a place inside (``enterprises_linked``). Each candidate is judged by exactly the rules of
     :mod:`policykg.analysis.eligibility` (the same code as ``eligible-clauses``), so the two answers
     always agree. ``items`` are the firms that meet the measure, ranked by estimated support
@@ -132,7 +132,7 @@ def matching_enterprises(backend: Backend, clause_id: str, filters: Filters | No
     pool: list[str] = []
     if note is None:
         pool = [r["id"] for r in backend.query("enterprises_linked", {
-            "industries": sorted(industries), "tiers": m.tiers, "places": sorted(places)}).records()]
+            "industries": sorted(industries), "tiers": sorted(m.tier_scope), "places": sorted(places)}).records()]
     profiles = load_profiles(backend, pool, financials=snap.conditions_need_financials)
     groups: dict[str, list[tuple[tuple, Profile, dict[str, Any]]]] = {"met": [], "near": [], "unknown": []}
     for prof in profiles.values():

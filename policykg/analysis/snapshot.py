@@ -58,7 +58,8 @@ def path(nodes: list[dict[str, Any]], edges: list[dict[str, str]]) -> dict[str, 
 
 @dataclass
 class Tree:
-    """A taxonomy hierarchy (industries by SUBINDUSTRY_OF, places by PART_OF): nodes and parents."""
+    """A taxonomy hierarchy (industries by SUBINDUSTRY_OF, tiers by SUBTIER_OF, places by PART_OF): nodes
+    and parents."""
 
     label: str
     rel: str
@@ -184,6 +185,7 @@ class Measure:
     conditions: list[dict[str, Any]] = field(default_factory=list)
     evidence: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (type, target) -> quote, span
     industry_scope: frozenset[str] = frozenset()  # its industries and every narrower one
+    tier_scope: frozenset[str] = frozenset()  # its tiers and every narrower one
     place_scope: frozenset[str] = frozenset()  # its places and every place inside them
 
     @property
@@ -212,6 +214,7 @@ class PolicySnapshot:
     instruments: dict[str, list[dict[str, Any]]]  # instrument used by a measure -> its forms (itself if none)
     rules: dict[str, list[dict[str, Any]]]       # document id -> rules
     documents: dict[str, dict[str, Any]]
+    tiers: Tree = field(default_factory=lambda: Tree("Tier", "SUBTIER_OF"))
     #: eligibility's per-measure estimate plans (what does not depend on the enterprise), filled on use
     estimate_plans: dict[str, list[Any]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -223,6 +226,8 @@ class PolicySnapshot:
             return self.industries.node(nid)
         if nid in self.places.nodes:
             return self.places.node(nid)
+        if nid in self.tiers.nodes:
+            return self.tiers.node(nid)
         row = self.names.get(nid)
         if row:
             return node(nid, row["label"], row["name"])
@@ -247,6 +252,14 @@ def load_trees(backend: Backend) -> tuple[Tree, Tree]:
     industries.finish()
     places.finish()
     return industries, places
+
+
+def load_tier_tree(backend: Backend) -> Tree:
+    tiers = Tree("Tier", "SUBTIER_OF")
+    for r in backend.query("tier_tree").records():
+        tiers.add(r)
+    tiers.finish()
+    return tiers
 
 
 def check_document(backend: Backend, document: str | None) -> None:
@@ -310,11 +323,14 @@ def load_snapshot(backend: Backend, on: Any = None, document: str | None = None)
     for lst in rules.values():
         lst.sort(key=lambda r: r["id"])
     industries, places = load_trees(backend)
+    tiers = load_tier_tree(backend)
     for m in measures:
         m.industry_scope = frozenset(industries.descendants(m.industries))
+        m.tier_scope = frozenset(tiers.descendants(m.tiers))
         m.place_scope = frozenset(places.descendants(m.places))
     names = {r["id"]: r for r in backend.query("taxonomy_nodes").records()}
-    return PolicySnapshot(as_of, document or None, measures, industries, places, names, instruments, rules, documents)
+    return PolicySnapshot(as_of, document or None, measures, industries, places, names, instruments, rules, documents,
+                          tiers)
 
 
 class SnapshotCache:

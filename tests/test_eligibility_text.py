@@ -1,0 +1,105 @@
+"""Eligibility read from the seed's own sentences (issue 19): for each rule, firms a careful reader puts
+inside and outside a measure, with the sentence that decides quoted beside the test. Each answer is
+asserted live (``eligible_clauses``, ``matching_enterprises``) and through the derived index (the same
+answers from its precomputed statuses), on both backends."""
+
+from __future__ import annotations
+
+import json
+
+from policykg.analysis import derived, matching
+from policykg.analysis.eligibility import eligible_clauses
+from policykg.analysis.snapshot import load_snapshot
+from policykg.graph.base import GraphBatch
+from policykg.ingest.policy import ingest_seed
+
+ON = "2025-06-01"
+
+
+def _id(n: int) -> str:
+    return f"91330108TESTE{n:04d}X"
+
+
+def load(backend, firms: dict[int, dict]) -> str:
+    """The seed ingested for real, then invented firms (测试): ``{n: {industries, places, tiers, programmes}}``.
+    Returns the seed document's id."""
+    seed = ingest_seed(backend)[0]["document"]
+    batch = GraphBatch()
+    for n, f in firms.items():
+        batch.add_node("Enterprise", {"id": _id(n), "name": f"测试企业{n}", "founded": "2018-01-01",
+                                      "registered_capital": 10_000_000.0, "currency": "CNY",
+                                      "registered_capital_cny": 10_000_000, "employees": 50})
+        for ind in f.get("industries", []):
+            batch.add_rel("IN_INDUSTRY", "Enterprise", _id(n), "Industry", ind)
+        for place in f.get("places", ["place-binjiang"]):
+            batch.add_rel("LOCATED_IN", "Enterprise", _id(n), "Place", place, kind="address")
+        for tier in f.get("tiers", []):
+            batch.add_rel("HAS_TIER", "Enterprise", _id(n), "Tier", tier, year=2024, issuer="测试区科技局")
+        for prog in f.get("programmes", []):
+            batch.add_rel("SELECTED_IN", "Enterprise", _id(n), "Programme", prog, category="A类", year=2023)
+    backend.write(batch)
+    return seed
+
+
+def dump(x) -> str:
+    return json.dumps(x, sort_keys=True, ensure_ascii=False)
+
+
+def statuses(backend, firms, clause_id: str) -> dict[int, str]:
+    """Each firm's status for the measure, live; and the same through the derived index, whose matching
+    answers (met, near misses, unknown) and per-firm eligible clauses must equal the live ones."""
+    snap = load_snapshot(backend, ON)
+    idx = derived.build(backend, ON, render=False)
+    assert idx is not None
+    live = {n: next(r for r in eligible_clauses(backend, _id(n), snapshot=snap)["items"]
+                    if r["clause"]["id"] == clause_id) for n in firms}
+    for n in firms:
+        assert dump(derived.DerivedCache.eligible_from(idx, backend, _id(n), snap)) == dump(
+            eligible_clauses(backend, _id(n), snapshot=snap)), n
+    for m in snap.measures:
+        want = matching.matching_enterprises(backend, m.id, snapshot=snap, limit=1000, near_limit=1000)
+        got = matching.matching_enterprises(backend, m.id, snapshot=snap, index=idx, limit=1000, near_limit=1000)
+        assert dump(got) == dump(want), m.id
+    want = matching.matching_enterprises(backend, clause_id, snapshot=snap, limit=1000, near_limit=1000)
+    met = {i["enterprise"]["id"] for i in want["items"]}
+    assert met == {_id(n) for n, r in live.items() if r["status"] == "met"}, clause_id
+    return {n: r["status"] for n, r in live.items()}
+
+
+def reason(result: dict, dimension: str) -> dict:
+    return next(x for x in result["reasons"] if x["dimension"] == dimension and x["status"] == "met")
+
+
+def item(backend, n: int, clause_id: str) -> dict:
+    return next(r for r in eligible_clauses(backend, _id(n), ON)["items"] if r["clause"]["id"] == clause_id)
+
+
+# --- tiers: hierarchies that are national definitions (issue 19, part 3) ------------------------
+TIER_FIRMS = {
+    1: {"tiers": ["tier-high-new-tech"]},        # 高新技术企业 only
+    2: {"tiers": ["tier-tech-sme"]},             # 科技型中小企业 only
+    3: {"tiers": ["tier-tech-enterprise"]},      # the broader tier only
+    4: {"tiers": ["tier-headquarters-rd"]},      # 研发型总部
+    5: {"tiers": ["tier-gazelle"]},              # a tier outside both families
+}
+
+
+def test_a_measure_for_a_broader_tier_reaches_holders_of_narrower_ones(backend):
+    seed = load(backend, TIER_FIRMS)
+    # Measure 1: "每年安排预算不少于2亿元，用于科技型企业培育。" — 高新技术企业 and 科技型中小企业 are
+    # 科技型企业 (《高新技术企业认定管理办法》, 《科技型中小企业评价办法》).
+    m1 = f"{seed}:m1"
+    assert statuses(backend, TIER_FIRMS, m1) == {1: "met", 2: "met", 3: "met", 4: "not_met", 5: "not_met"}
+    p = reason(item(backend, 1, m1), "tier")["path"]
+    assert [n["id"] for n in p["nodes"]] == [_id(1), "tier-high-new-tech", "tier-tech-enterprise", m1]
+    assert [e["type"] for e in p["edges"]] == ["HAS_TIER", "SUBTIER_OF", "TARGETS"]
+    # Measure 21: "鼓励科技型中小企业通过发行债券…进行融资" — a broader tier does not meet a narrower measure.
+    assert statuses(backend, TIER_FIRMS, f"{seed}:m21") == {1: "not_met", 2: "met", 3: "not_met", 4: "not_met",
+                                                            5: "not_met"}
+    # Measure 13: "加强总部企业引进培育…按规模型总部、研发型总部、上市企业总部、其他总部等分类给予全方位支持"
+    # and measure 23: "对达到一定规模、发展势头良好的上市企业、总部企业、专精特新企业等…优先保障企业发展空间".
+    for n in (13, 23):
+        assert statuses(backend, TIER_FIRMS, f"{seed}:m{n}")[4] == "met", n
+    p = reason(item(backend, 4, f"{seed}:m23"), "tier")["path"]
+    assert [e["type"] for e in p["edges"]] == ["HAS_TIER", "SUBTIER_OF", "TARGETS"]
+
