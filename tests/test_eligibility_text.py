@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import json
 
-from policykg.analysis import derived, matching
+from fastapi.testclient import TestClient
+
+from policykg.analysis import browse, derived, matching
 from policykg.analysis.eligibility import eligible_clauses
 from policykg.analysis.snapshot import load_snapshot
+from policykg.api.app import create_app
 from policykg.graph.base import GraphBatch
 from policykg.ingest.policy import ingest_seed
 
@@ -102,4 +105,49 @@ def test_a_measure_for_a_broader_tier_reaches_holders_of_narrower_ones(backend):
         assert statuses(backend, TIER_FIRMS, f"{seed}:m{n}")[4] == "met", n
     p = reason(item(backend, 4, f"{seed}:m23"), "tier")["path"]
     assert [e["type"] for e in p["edges"]] == ["HAS_TIER", "SUBTIER_OF", "TARGETS"]
+
+
+# --- groups the text defines (issue 19, part 2) ---------------------------------------------------
+GROUP_FIRMS = {
+    11: {"industries": ["ind-integrated-circuits"]},  # a member of 战略性新兴产业 (附则 2)
+    12: {"industries": ["ind-quantum-sensing"]},      # a member of 未来产业 (目标任务)
+    13: {"industries": ["ind-biomedicine"]},          # narrower than 生命健康, a member of 战略性新兴产业
+    14: {"industries": ["ind-e-commerce"]},           # named in neither list
+    15: {"industries": ["ind-modern-services"]},
+}
+
+
+def test_a_measure_for_a_group_reaches_the_members_the_text_lists(backend):
+    seed = load(backend, GROUP_FIRMS)
+    # Measure 16: "聚焦战略性新兴产业和未来产业，吸引产业关键技术、前沿引领技术和应用基础项目"; the seed says
+    # which industries those are — 附则 2: "智能物联、新一代信息技术、人工智能、集成电路、数据要素、高端装备
+    # 制造、生命健康、文化创意、新能源、节能环保、新材料等战略性新兴产业和高技术产业" and 目标任务: "未来网络、
+    # 通用人工智能、类脑智能、人形机器人、智能网联汽车、低空经济、量子传感、零磁医疗装备和新型储能等未来产业".
+    m16 = f"{seed}:m16"
+    assert statuses(backend, GROUP_FIRMS, m16) == {11: "met", 12: "met", 13: "met", 14: "not_met", 15: "not_met"}
+    p = reason(item(backend, 11, m16), "industry")["path"]
+    assert [n["id"] for n in p["nodes"]] == [_id(11), "ind-integrated-circuits", "ind-strategic-emerging", m16]
+    assert [e["type"] for e in p["edges"]] == ["IN_INDUSTRY", "MEMBER_OF", "SUPPORTS"]
+    p = reason(item(backend, 13, m16), "industry")["path"]
+    assert [e["type"] for e in p["edges"]] == ["IN_INDUSTRY", "SUBINDUSTRY_OF", "MEMBER_OF", "SUPPORTS"]
+    # each membership keeps the document and the words it was read from
+    rows = backend.read_cypher(
+        "MATCH (a:Industry)-[r:MEMBER_OF]->(g:Industry) WHERE a.id = $a "
+        "RETURN g.id AS gid, r.source_doc AS doc, r.quote AS quote ORDER BY gid", {"a": "ind-integrated-circuits"}).records()
+    assert [r["gid"] for r in rows] == ["ind-high-tech", "ind-strategic-emerging"]
+    assert all(r["doc"] == seed and r["quote"].startswith("智能物联、新一代信息技术")
+               and r["quote"].endswith("等战略性新兴产业和高技术产业") for r in rows)
+    future = backend.read_cypher("MATCH (a:Industry)-[r:MEMBER_OF]->(g:Industry {id: 'ind-future'}) "
+                                 "RETURN a.id AS aid").records()
+    assert len(future) == 9 and "ind-quantum-sensing" in {r["aid"] for r in future}
+    # a list whose head is no industry of the taxonomy defines nothing: "集成电路、…、绿色能源等新兴产业"
+    assert not backend.read_cypher("MATCH (a:Industry {id: 'ind-intelligent-computing'})-[r:MEMBER_OF]->(g) "
+                                   "RETURN g.id AS gid").records()
+    # the clause list by industry shows measure 16 for 集成电路 (a broader industry: the group it is in)
+    listed = {i["id"]: i["industry_match"] for i in browse.clauses(backend, industry="ind-integrated-circuits", on=ON)["items"]}
+    assert listed[m16] == "broader"
+    with TestClient(create_app(backend.settings, backend=backend)) as client:
+        body = client.get("/api/clauses", params={"industry": "ind-integrated-circuits"}).json()
+        assert m16 in {i["id"] for i in body["items"]}
+        client.app.state.derived.stop()
 

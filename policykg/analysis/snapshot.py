@@ -58,27 +58,35 @@ def path(nodes: list[dict[str, Any]], edges: list[dict[str, str]]) -> dict[str, 
 
 @dataclass
 class Tree:
-    """A taxonomy hierarchy (industries by SUBINDUSTRY_OF, tiers by SUBTIER_OF, places by PART_OF): nodes
-    and parents."""
+    """A taxonomy hierarchy (industries by SUBINDUSTRY_OF and MEMBER_OF, tiers by SUBTIER_OF, places by
+    PART_OF): nodes and parents, each link with its relationship type (``rel`` unless the row names one)."""
 
     label: str
     rel: str
     nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
     parents: dict[str, list[str]] = field(default_factory=dict)
     children: dict[str, list[str]] = field(default_factory=dict)
+    #: (narrower, broader) -> the relationship type of the link
+    rels: dict[tuple[str, str], str] = field(default_factory=dict)
     #: chain() answers, kept: a snapshot's trees do not change once finished
     _chains: dict[tuple[str, str], tuple[str, ...] | None] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, row: dict[str, Any]) -> None:
         nid = row["id"]
         if nid not in self.nodes:
-            self.nodes[nid] = {k: v for k, v in row.items() if k != "parent"}
+            self.nodes[nid] = {k: v for k, v in row.items() if k not in ("parent", "rel")}
             self.parents.setdefault(nid, [])
             self.children.setdefault(nid, [])
         parent = row.get("parent")
         if parent and parent not in self.parents[nid]:
             self.parents[nid].append(parent)
             self.children.setdefault(parent, []).append(nid)
+        if parent:
+            rel = row.get("rel") or self.rel
+            if rel == self.rel:  # a link the tree's own type also states is shown as that one
+                self.rels[(nid, parent)] = rel
+            else:
+                self.rels.setdefault((nid, parent), rel)
 
     def finish(self) -> None:
         for lst in list(self.parents.values()) + list(self.children.values()):
@@ -142,7 +150,7 @@ class Tree:
 
     def chain_path(self, chain: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
         nodes = [self.node(n) for n in chain]
-        edges = [edge(a, b, self.rel) for a, b in zip(chain, chain[1:], strict=False)]
+        edges = [edge(a, b, self.rels.get((a, b), self.rel)) for a, b in zip(chain, chain[1:], strict=False)]
         return nodes, edges
 
     def tree(self, extra: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:

@@ -3,6 +3,12 @@ instruments named in each clause and section, and the instruments its annex defi
 
 What the text says (quote, span) stays beside what it maps to (taxonomy id, name). A candidate
 mention that matches no entry is kept under ``unlinked``, never dropped.
+
+Groups the text defines: a list of industries closed by 等 and the names of one or more industries,
+``A、B和C等<group>(和<group>)`` followed by punctuation (未来网络、…和新型储能等未来产业，; 智能物联、…、
+新材料等战略性新兴产业和高技术产业。), makes each listed industry a member of each named group
+(``groups``: ``{member, group, quote, span}``, the span covering the list and the groups). A list whose
+head word is not an industry of the taxonomy (…等新兴产业, …等重点领域) defines nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +26,43 @@ FIELDS = {"industry": "industries", "tier": "tiers", "place": "places", "program
           "fund": "funds", "instrument": "instruments"}
 
 
+#: what joins two items of a list, and two group names
+_LIST_JOINS = frozenset({"、", "和", "及", "与", "以及"})
+_GROUP_JOINS = frozenset({"和", "及", "与", "以及", "、"})
+#: what may follow the group names: the end of the phrase
+_AFTER_GROUP = frozenset("，,。；;：:）)")
+
+
+def groups(text: str, industries: list[Any]) -> list[dict[str, Any]]:
+    """The group memberships a range's text defines (see the module doc), from its industry mentions in
+    text order (each with ``id`` and ``span``)."""
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    ms = sorted(industries, key=lambda m: m["span"][0])
+    k = 0
+    while k < len(ms):
+        first = k
+        while k + 1 < len(ms) and text[ms[k]["span"][1]:ms[k + 1]["span"][0]] in _LIST_JOINS:
+            k += 1
+        if k + 1 < len(ms) and k > first and text[ms[k]["span"][1]:ms[k + 1]["span"][0]] == "等":
+            heads = [k + 1]
+            while heads[-1] + 1 < len(ms) and \
+                    text[ms[heads[-1]]["span"][1]:ms[heads[-1] + 1]["span"][0]] in _GROUP_JOINS:
+                heads.append(heads[-1] + 1)
+            end = ms[heads[-1]]["span"][1]
+            if end >= len(text) or text[end] in _AFTER_GROUP:
+                s = ms[first]["span"][0]
+                for member in ms[first:k + 1]:
+                    for h in heads:
+                        key = (member["id"], ms[h]["id"])
+                        if key[0] != key[1] and key not in seen:
+                            seen.add(key)
+                            out.append({"member": key[0], "group": key[1], "quote": text[s:end], "span": [s, end]})
+            k = heads[-1]
+        k += 1
+    return out
+
+
 def _mentions(taxonomy: Taxonomy, text: str, start: int, end: int) -> dict[str, list[dict[str, Any]]]:
     found: dict[str, list[dict[str, Any]]] = {f: [] for f in FIELDS.values()}
     linked = taxonomy.link(text, start, end)
@@ -29,6 +72,7 @@ def _mentions(taxonomy: Taxonomy, text: str, start: int, end: int) -> dict[str, 
         {"kind": u["kind"], "quote": u["quote"], "span": list(u["span"])}
         for u in taxonomy.unlinked(text, start, end, linked=linked)
     ]
+    found["groups"] = groups(text, found["industries"])
     return found
 
 
