@@ -151,3 +151,47 @@ def test_a_measure_for_a_group_reaches_the_members_the_text_lists(backend):
         assert m16 in {i["id"] for i in body["items"]}
         client.app.state.derived.stop()
 
+
+# --- programmes as criteria (issue 19, part 4) ------------------------------------------------------
+PROGRAMME_FIRMS = {
+    21: {"industries": ["ind-integrated-circuits"], "programmes": ["prog-5050"]},
+    22: {"industries": ["ind-integrated-circuits"]},                   # the industry, never selected
+    23: {"industries": ["ind-ai"], "programmes": ["prog-qinglian"]},
+    24: {"industries": ["ind-e-commerce"], "programmes": ["prog-5050"]},  # selected, outside the 重点领域
+    25: {"tiers": ["tier-leading-enterprise"], "programmes": ["prog-leading-enterprise-leap"]},
+    26: {"tiers": ["tier-leading-enterprise"]},                        # a 领军企业 not listed in the plan
+    27: {"industries": ["ind-ai"], "programmes": ["prog-tiantang-silicon-valley-talent"]},
+}
+
+
+def test_selection_in_a_programme_is_a_criterion_where_the_measure_says_so(backend):
+    seed = load(backend, PROGRAMME_FIRMS)
+    # Measure 19: "对“5050”政策、“青链”行动的入选人才创新项目给予政策扶持" (in its 重点领域 集成电路、人工智能…):
+    # only selectees; "持续迭代实施“5050”政策" alone would not have made it a criterion.
+    m19 = f"{seed}:m19"
+    got = statuses(backend, PROGRAMME_FIRMS, m19)
+    assert {n for n, s in got.items() if s == "met"} == {21, 23}
+    assert got[22] == got[24] == got[27] == "not_met"
+    r22 = item(backend, 22, m19)
+    assert r22["failed"] == ["programme"] and r22["near_miss"]
+    p = reason(item(backend, 21, m19), "programme")["path"]
+    assert [n["id"] for n in p["nodes"]] == [_id(21), "prog-5050", m19]
+    assert [e["type"] for e in p["edges"]] == ["SELECTED_IN", "REQUIRES_SELECTION"]
+    # Measure 12: "对列入“领军企业跨越发展计划”的，支持企业持续创新…" — the plan's listing is required.
+    m12 = f"{seed}:m12"
+    got = statuses(backend, PROGRAMME_FIRMS, m12)
+    assert {n for n, s in got.items() if s == "met"} == {25}
+    assert item(backend, 26, m12)["failed"] == ["programme"]
+    # Measure 18: "迭代推进天堂硅谷人才行动政策…聚焦“315”科技创新体系等领域" names programmes as context:
+    # selection in one is shown, and decides nothing.
+    r18 = item(backend, 27, f"{seed}:m18")
+    assert r18["status"] == "unknown"
+    info = [x for x in r18["reasons"] if x["dimension"] == "programme"]
+    assert [x["status"] for x in info] == ["info"]
+    # the words each criterion was read from
+    rows = backend.read_cypher("MATCH (c:Clause)-[r:REQUIRES_SELECTION]->(g:Programme) "
+                               "RETURN c.id AS cid, g.id AS gid, r.quote AS quote").records()
+    assert sorted((r["cid"], r["gid"], r["quote"]) for r in rows) == [
+        (m12, "prog-leading-enterprise-leap", "列入“领军企业跨越发展计划”的"),
+        (m19, "prog-5050", "“5050”政策、“青链”行动的入选"),
+        (m19, "prog-qinglian", "“5050”政策、“青链”行动的入选")]

@@ -2,7 +2,7 @@
 
 Eligibility of one enterprise for one measure in force
 ------------------------------------------------------
-A measure states up to four *criteria*; each one it states is required (AND), and within one any
+A measure states up to five *criteria*; each one it states is required (AND), and within one any
 match suffices (OR):
 
 ``industry``  the measure SUPPORTS some industry, and the enterprise is IN_INDUSTRY that industry or a
@@ -14,6 +14,9 @@ match suffices (OR):
               (not_met, never unknown).
 ``place``     the measure APPLIES_IN some place, and the enterprise is LOCATED_IN (address or tax) that
               place or one inside it (``PART_OF*``).
+``programme`` the measure REQUIRES_SELECTION in some programme (its own words make selection the
+              criterion: 对列入“领军企业跨越发展计划”的, …的入选人才创新项目), and the enterprise was
+              SELECTED_IN one of them. Selection lists are registries too: not selected is not_met.
 ``condition`` every typed Condition the measure HAS_CONDITION holds; conditions sharing an
               ``alternative_group`` are alternatives (any one suffices), see :func:`check_condition`.
 
@@ -22,8 +25,9 @@ A criterion is ``unknown`` when the enterprise's data lacks what it needs: no in
 ``["revenue_cny"]``). The measure's status is ``not_met`` if any criterion is not met, else
 ``unknown`` if any is unknown, else ``met``. A measure that states no criterion at all is
 ``unknown`` with a reason saying so: whether a firm qualifies must be read from its text.
-Programmes a measure REFERS_TO are shown (``dimension: programme``, ``status: info``) when the firm was
-SELECTED_IN them, but decide nothing (measure 18 refers to provincial frames, not selections).
+Programmes a measure only REFERS_TO (no selection in its words) are shown (``dimension: programme``,
+``status: info``) when the firm was SELECTED_IN them, but decide nothing (measure 18 refers to
+provincial frames, not selections).
 A measure is a *near miss* for a firm when exactly one criterion (or one condition group) is not
 met and at least one other is met; ``failed`` names it.
 
@@ -107,9 +111,10 @@ class Profile:
 
     @cached_property
     def linked(self) -> dict[str, frozenset[str]]:
-        """The ids of its industries, places and tiers (read once the links are complete: by classify)."""
+        """The ids of its industries, places, tiers and programmes (read once the links are complete: by classify)."""
         return {"industries": frozenset(x["id"] for x in self.industries),
-                "places": frozenset(x["id"] for x in self.places), "tiers": frozenset(x["id"] for x in self.tiers)}
+                "places": frozenset(x["id"] for x in self.places), "tiers": frozenset(x["id"] for x in self.tiers),
+                "programmes": frozenset(x["id"] for x in self.programmes)}
 
     def node(self) -> dict[str, Any]:
         return node(self.id, "Enterprise", self.props.get("name"))
@@ -293,6 +298,8 @@ def classify(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
             crit.append(("place", "met", []))
         else:
             crit.append(("place", "not_met", []) if prof.places else ("place", "unknown", ["place"]))
+    if m.selections:
+        crit.append(("programme", "met" if not linked["programmes"].isdisjoint(m.selections) else "not_met", []))
     groups = check_conditions(prof, m.conditions, snap.as_of) if m.conditions else []
     for g in groups:
         crit.append((f"condition:{g['group']}", g["status"], g["missing"]))
@@ -374,6 +381,19 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
             reasons.append({"dimension": "place", "status": "not_met", "required": _required(snap.places, m.places),
                             "enterprise": [snap.places.node(p["id"]) for p in prof.places],
                             "message": "the enterprise is located in none of the places the measure applies in"})
+    if m.selections:
+        chosen = [p for p in prof.programmes if p["id"] in m.selections]
+        if chosen:
+            reasons += [{"dimension": "programme", "status": "met", "category": p["detail"], "year": p["year"],
+                         "message": "the enterprise was selected in a programme the measure is for",
+                         "path": path([ent, node(p["id"], "Programme", p["name"]), clause],
+                                      [edge(prof.id, p["id"], "SELECTED_IN"), edge(m.id, p["id"], "REQUIRES_SELECTION")])}
+                        for p in chosen]
+        else:
+            reasons.append({"dimension": "programme", "status": "not_met",
+                            "required": [snap.named(p, "Programme") for p in m.selections],
+                            "enterprise": [node(p["id"], "Programme", p["name"]) for p in prof.programmes],
+                            "message": "the enterprise was selected in none of the programmes the measure is for"})
     for g in decided["groups"]:
         for alt in g["alternatives"]:
             cond = next(c for c in m.conditions if c["id"] == alt["condition"]["id"])
@@ -381,7 +401,7 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
                             "group_status": g["status"], **{k: v for k, v in alt.items() if k != "status"},
                             "path": _cond_path(clause, cond)})
     for prog in prof.programmes:
-        if prog["id"] in m.programmes:
+        if prog["id"] in m.programmes and prog["id"] not in m.selections:
             reasons.append({"dimension": "programme", "status": "info", "category": prog["detail"],
                             "year": prog["year"],
                             "message": "the enterprise was selected in a programme the measure refers to "
@@ -391,8 +411,8 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
                                           edge(m.id, prog["id"], "REFERS_TO")])})
     if not m.checkable:
         reasons.insert(0, {"dimension": "none", "status": "unknown",
-                           "message": "the measure states no machine-checkable criterion (industry, tier, place or "
-                                      "condition): whether the enterprise qualifies must be judged from its text"})
+                           "message": "the measure states no machine-checkable criterion (industry, tier, place, "
+                                      "programme or condition): whether the enterprise qualifies must be judged from its text"})
     received = [{"grant": g["id"], "year": g["year"], "amount_cny": g["amount_cny"],
                  "path": path([ent, node(g["id"], "Grant", g["id"]), clause],
                               [edge(prof.id, g["id"], "RECEIVED"), edge(g["id"], m.id, "GRANTED_UNDER")])}

@@ -23,7 +23,8 @@ from policykg.errors import ValidationError
 from policykg.graph.base import Backend
 
 #: relationship type of a measure's link -> the criterion (dimension) it states
-CRITERIA = {"SUPPORTS": "industries", "TARGETS": "tiers", "APPLIES_IN": "places", "USES_INSTRUMENT": "instruments"}
+CRITERIA = {"SUPPORTS": "industries", "TARGETS": "tiers", "APPLIES_IN": "places", "REQUIRES_SELECTION": "selections",
+            "USES_INSTRUMENT": "instruments"}
 
 
 def today() -> dt.date:
@@ -188,6 +189,7 @@ class Measure:
     tiers: list[str] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
     programmes: list[str] = field(default_factory=list)
+    selections: list[str] = field(default_factory=list)  # programmes a beneficiary must be selected in
     funds: list[str] = field(default_factory=list)
     instruments: list[str] = field(default_factory=list)
     conditions: list[dict[str, Any]] = field(default_factory=list)
@@ -198,7 +200,7 @@ class Measure:
 
     @property
     def checkable(self) -> bool:
-        return bool(self.industries or self.tiers or self.places or self.conditions)
+        return bool(self.industries or self.tiers or self.places or self.selections or self.conditions)
 
     def summary(self) -> dict[str, Any]:
         return {"id": self.id, "label": self.label, "number": self.number, "title": self.title,
@@ -298,7 +300,7 @@ def load_snapshot(backend: Backend, on: Any = None, document: str | None = None)
         if r["type"] == "USES_INSTRUMENT":
             used_instruments.add(r["id"])
     for m in measures:
-        for attr in ("industries", "tiers", "places", "programmes", "funds", "instruments"):
+        for attr in ("industries", "tiers", "places", "programmes", "selections", "funds", "instruments"):
             getattr(m, attr).sort()
     instruments: dict[str, list[dict[str, Any]]] = {}
     if used_instruments:

@@ -103,6 +103,12 @@ class _Writer:
                 self.batch.add_rel("MEMBER_OF", "Industry", g["member"], "Industry", g["group"],
                                    **_evidence(self.doc, g["span"]))
 
+    def selections(self, clause: Any) -> None:
+        """REQUIRES_SELECTION for each programme a measure's beneficiaries must be selected in (link.selections)."""
+        for m in _get(clause, "selections") or []:
+            self.batch.add_rel("REQUIRES_SELECTION", "Clause", _get(clause, "id"), "Programme", m["id"],
+                               **_evidence(self.doc, m["span"]))
+
     def rules(self) -> None:
         for rule in self.doc.rules:
             if rule.kind == "instrument":
@@ -162,6 +168,8 @@ def to_batch(doc: ParsedDocument) -> GraphBatch:
         w.facts("Clause", c.id, c)
         w.mentions("Clause", c.id, c, typed=c.kind == "measure")
         w.groups(c)
+        if c.kind == "measure":
+            w.selections(c)
     w.rules()
     return batch
 
