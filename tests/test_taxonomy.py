@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 import yaml
@@ -25,6 +26,7 @@ from policykg.ingest.taxonomy import (
     parse_taxonomy,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 ONE = ["智能物联"]
 FIVE = ["集成电路", "智能计算", "高端装备", "生命健康", "绿色能源"]
 N = ["未来网络", "通用人工智能", "类脑智能", "人形机器人", "智能网联汽车", "低空经济", "量子传感", "零磁医疗装备", "新型储能"]
@@ -126,6 +128,20 @@ def test_parents_exist_without_cycles(tax):
     assert parent["新一代人工智能"] == "人工智能"
     assert parent["物联网"] == "智能物联"
     assert [b.name for b in tax.broader("ind-cross-border-e-commerce")] == ["新电商", "电子商务"]
+
+
+def test_tier_parents_are_the_national_definitions(tax):
+    """科技型中小企业 and 高新技术企业 are 科技型企业 (《科技型中小企业评价办法》, 《高新技术企业认定管理
+    办法》); measure 13's four kinds are 总部企业. No other tier has a parent, and each link's source is
+    cited in the file beside it."""
+    parent = {e.id: e.parent for e in tax.entries("tier") if e.parent}
+    assert parent == {"tier-tech-sme": "tier-tech-enterprise", "tier-high-new-tech": "tier-tech-enterprise",
+                      "tier-headquarters-scale": "tier-headquarters", "tier-headquarters-rd": "tier-headquarters",
+                      "tier-headquarters-listed": "tier-headquarters", "tier-headquarters-other": "tier-headquarters"}
+    assert [b.name for b in tax.broader("tier-high-new-tech")] == ["科技型企业"]
+    text = (ROOT / "policykg" / "data" / "taxonomy.yaml").read_text(encoding="utf-8")
+    for source in ("国科发政〔2017〕115号", "国科发火〔2016〕32号", "按…等分类"):
+        assert source in text, source
 
 
 def test_places_and_the_layout_without_invented_members(tax):
@@ -399,7 +415,8 @@ def test_to_batch_validates_against_the_schema(tax):
             validate_node(schema, label, row)
             ids.setdefault(label, set()).add(row["id"])
     assert sum(len(v) for v in ids.values()) == len(tax.entries())
-    assert set(batch.relationships) == {("SUBINDUSTRY_OF", "Industry", "Industry"), ("PART_OF", "Place", "Place")}
+    assert set(batch.relationships) == {("SUBINDUSTRY_OF", "Industry", "Industry"), ("SUBTIER_OF", "Tier", "Tier"),
+                                        ("PART_OF", "Place", "Place")}
     for (rel, a, b), rows in batch.relationships.items():
         for row in rows:
             validate_rel(schema, rel, a, b, row)
@@ -427,7 +444,8 @@ def _entry(data: dict, eid: str) -> dict:
     lambda d: _entry(d, "place-binjiang").update(part_of="place-smart-manufacturing-supply-town"),
     lambda d: _entry(d, "ind-intelligent-iot").update(group="key"),
     lambda d: _entry(d, "ind-intelligent-iot").update(colour="red"),                   # not in the schema
-    lambda d: _entry(d, "tier-gazelle").update(parent="tier-listed"),                   # not for tiers
+    lambda d: _entry(d, "tier-gazelle").update(parent="ind-ai"),                        # not a tier
+    lambda d: _entry(d, "tier-tech-enterprise").update(parent="tier-tech-sme"),         # a cycle of tiers
     lambda d: _entry(d, "place-layout-1p3v5t").update(members=["place-nowhere"]),
     lambda d: d["tiers"].append(dict(d["tiers"][0])),                                  # id twice
     lambda d: _entry(d, "inst-rd-support").update(rate_high=30),

@@ -669,19 +669,35 @@ class MeasureIndex:
         return self.met.nbytes + self.near.nbytes + self.unknown.nbytes
 
 
+def selected_in(c: Columns, programmes: list[str]) -> np.ndarray:
+    """Whether each enterprise was SELECTED_IN any of ``programmes`` (from the link rows), a boolean array."""
+    def compute() -> np.ndarray:
+        lk = c.links
+        wanted = set(programmes)
+        codes = [int(k) for k in lk.targets.codes_of("SELECTED_IN") if lk.targets[int(k)][1] in wanted]
+        out = np.zeros(c.n, dtype=bool)
+        rows = np.flatnonzero(np.isin(lk.target, codes)) if codes else np.zeros(0, dtype=np.int64)
+        out[np.searchsorted(lk.ptr, rows, side="right") - 1] = True
+        return out
+
+    return c.mask_cache(("selected_in", frozenset(programmes)), compute)
+
+
 def pool_of(snap: PolicySnapshot, m: Measure, c: Columns) -> np.ndarray | None:
     """Positions of the measure's candidate pool (enterprises_linked); None when it has no pool."""
     industries = snap.industries.descendants(m.industries) if m.industries else set()
     places = snap.places.descendants(m.places) if m.places else set()
-    if not (industries or m.tiers or places):
+    if not (industries or m.tiers or places or m.selections):
         return None
     sel = np.zeros(c.n, dtype=bool)
     if industries:
         sel |= _any(c.industries, _mask(c.industry_ids, industries))
     if m.tiers:
-        sel |= _any(c.tiers, _mask(c.tier_ids, m.tiers))
+        sel |= _any(c.tiers, _mask(c.tier_ids, m.tier_scope))
     if places:
         sel |= _any(c.places, _mask(c.place_ids, places))
+    if m.selections:
+        sel |= selected_in(c, m.selections)
     return np.flatnonzero(sel)
 
 
@@ -699,11 +715,13 @@ def judge_measure(backend: Backend, snap: PolicySnapshot, m: Measure, c: Columns
             crit.append(np.where(_any(ind, _mask(c.industry_ids, m.industry_scope)), MET,
                                  np.where(_nonempty(ind), NOT, UNK)).astype(np.int8))
         if m.tiers:
-            crit.append(np.where(_any(c.tiers[idx], _mask(c.tier_ids, m.tiers)), MET, NOT).astype(np.int8))
+            crit.append(np.where(_any(c.tiers[idx], _mask(c.tier_ids, m.tier_scope)), MET, NOT).astype(np.int8))
         if m.places:
             pl = c.places[idx]
             crit.append(np.where(_any(pl, _mask(c.place_ids, m.place_scope)), MET,
                                  np.where(_nonempty(pl), NOT, UNK)).astype(np.int8))
+        if m.selections:
+            crit.append(np.where(selected_in(c, m.selections)[idx], MET, NOT).astype(np.int8))
         if m.conditions:
             crit.extend(group_codes(c, idx, m.conditions, snap.as_of))
         stack = np.vstack(crit)

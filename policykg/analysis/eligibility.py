@@ -2,16 +2,21 @@
 
 Eligibility of one enterprise for one measure in force
 ------------------------------------------------------
-A measure states up to four *criteria*; each one it states is required (AND), and within one any
+A measure states up to five *criteria*; each one it states is required (AND), and within one any
 match suffices (OR):
 
 ``industry``  the measure SUPPORTS some industry, and the enterprise is IN_INDUSTRY that industry or a
               narrower one (``SUBINDUSTRY_OF*``): a 生物医药 firm meets a measure for 生命健康, and the
               reason's path shows the step. A broader industry does not meet a narrower measure.
-``tier``      the measure TARGETS some tier, and the enterprise HAS_TIER one of them. Registries list
-              tier holders, so a firm without the tier does not hold it (not_met, never unknown).
+``tier``      the measure TARGETS some tier, and the enterprise HAS_TIER one of them or a narrower one
+              (``SUBTIER_OF*``, national definitions: a 高新技术企业 is a 科技型企业), the reason's path
+              showing the step. Registries list tier holders, so a firm without the tier does not hold it
+              (not_met, never unknown).
 ``place``     the measure APPLIES_IN some place, and the enterprise is LOCATED_IN (address or tax) that
               place or one inside it (``PART_OF*``).
+``programme`` the measure REQUIRES_SELECTION in some programme (its own words make selection the
+              criterion: 对列入“领军企业跨越发展计划”的, …的入选人才创新项目), and the enterprise was
+              SELECTED_IN one of them. Selection lists are registries too: not selected is not_met.
 ``condition`` every typed Condition the measure HAS_CONDITION holds; conditions sharing an
               ``alternative_group`` are alternatives (any one suffices), see :func:`check_condition`.
 
@@ -20,8 +25,9 @@ A criterion is ``unknown`` when the enterprise's data lacks what it needs: no in
 ``["revenue_cny"]``). The measure's status is ``not_met`` if any criterion is not met, else
 ``unknown`` if any is unknown, else ``met``. A measure that states no criterion at all is
 ``unknown`` with a reason saying so: whether a firm qualifies must be read from its text.
-Programmes a measure REFERS_TO are shown (``dimension: programme``, ``status: info``) when the firm was
-SELECTED_IN them, but decide nothing (measure 18 refers to provincial frames, not selections).
+Programmes a measure only REFERS_TO (no selection in its words) are shown (``dimension: programme``,
+``status: info``) when the firm was SELECTED_IN them, but decide nothing (measure 18 refers to
+provincial frames, not selections).
 A measure is a *near miss* for a firm when exactly one criterion (or one condition group) is not
 met and at least one other is met; ``failed`` names it.
 
@@ -105,9 +111,10 @@ class Profile:
 
     @cached_property
     def linked(self) -> dict[str, frozenset[str]]:
-        """The ids of its industries, places and tiers (read once the links are complete: by classify)."""
+        """The ids of its industries, places, tiers and programmes (read once the links are complete: by classify)."""
         return {"industries": frozenset(x["id"] for x in self.industries),
-                "places": frozenset(x["id"] for x in self.places), "tiers": frozenset(x["id"] for x in self.tiers)}
+                "places": frozenset(x["id"] for x in self.places), "tiers": frozenset(x["id"] for x in self.tiers),
+                "programmes": frozenset(x["id"] for x in self.programmes)}
 
     def node(self) -> dict[str, Any]:
         return node(self.id, "Enterprise", self.props.get("name"))
@@ -285,12 +292,14 @@ def classify(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
         else:
             crit.append(("industry", "not_met", []) if prof.industries else ("industry", "unknown", ["industries"]))
     if m.tiers:
-        crit.append(("tier", "met" if not linked["tiers"].isdisjoint(m.tiers) else "not_met", []))
+        crit.append(("tier", "met" if not linked["tiers"].isdisjoint(m.tier_scope) else "not_met", []))
     if m.places:
         if not m.place_scope.isdisjoint(linked["places"]):
             crit.append(("place", "met", []))
         else:
             crit.append(("place", "not_met", []) if prof.places else ("place", "unknown", ["place"]))
+    if m.selections:
+        crit.append(("programme", "met" if not linked["programmes"].isdisjoint(m.selections) else "not_met", []))
     groups = check_conditions(prof, m.conditions, snap.as_of) if m.conditions else []
     for g in groups:
         crit.append((f"condition:{g['group']}", g["status"], g["missing"]))
@@ -309,7 +318,7 @@ def classify(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
 def _tree_paths(tree: Any, prof: Profile, m: Measure, ent: dict[str, Any], clause: dict[str, Any],
                 starts: list[dict[str, Any]], targets: Any, own_rel: str, measure_rel: str) -> list[tuple[dict, dict]]:
     """Paths enterprise -own_rel-> item (-tree edges->)* target <-measure_rel- measure, for every item of
-    the enterprise's that is, or lies within, one of the measure's targets (industries or places)."""
+    the enterprise's that is, or lies within, one of the measure's targets (industries, tiers or places)."""
     out = []
     for item in starts:
         for target in targets:
@@ -347,13 +356,12 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
                             "enterprise": [snap.industries.node(i["id"]) for i in prof.industries],
                             "message": "none of the enterprise's industries is (or lies within) one the measure supports"})
     if m.tiers:
-        held = [t for t in prof.tiers if t["id"] in m.tiers]
+        held = _tree_paths(snap.tiers, prof, m, ent, clause, prof.tiers, m.tiers, "HAS_TIER", "TARGETS")
         if held:
             reasons += [{"dimension": "tier", "status": "met", "year": t["year"], "issuer": t["detail"],
-                         "message": "the enterprise holds a tier the measure targets",
-                         "path": path([ent, node(t["id"], "Tier", t["name"]), clause],
-                                      [edge(prof.id, t["id"], "HAS_TIER"), edge(m.id, t["id"], "TARGETS")])}
-                        for t in held]
+                         "message": "the enterprise holds a tier the measure targets"
+                         + (" (a narrower one)" if len(p["nodes"]) > 3 else ""), "path": p}
+                        for t, p in held]
         else:
             reasons.append({"dimension": "tier", "status": "not_met",
                             "required": [snap.named(t, "Tier") for t in m.tiers],
@@ -373,6 +381,19 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
             reasons.append({"dimension": "place", "status": "not_met", "required": _required(snap.places, m.places),
                             "enterprise": [snap.places.node(p["id"]) for p in prof.places],
                             "message": "the enterprise is located in none of the places the measure applies in"})
+    if m.selections:
+        chosen = [p for p in prof.programmes if p["id"] in m.selections]
+        if chosen:
+            reasons += [{"dimension": "programme", "status": "met", "category": p["detail"], "year": p["year"],
+                         "message": "the enterprise was selected in a programme the measure is for",
+                         "path": path([ent, node(p["id"], "Programme", p["name"]), clause],
+                                      [edge(prof.id, p["id"], "SELECTED_IN"), edge(m.id, p["id"], "REQUIRES_SELECTION")])}
+                        for p in chosen]
+        else:
+            reasons.append({"dimension": "programme", "status": "not_met",
+                            "required": [snap.named(p, "Programme") for p in m.selections],
+                            "enterprise": [node(p["id"], "Programme", p["name"]) for p in prof.programmes],
+                            "message": "the enterprise was selected in none of the programmes the measure is for"})
     for g in decided["groups"]:
         for alt in g["alternatives"]:
             cond = next(c for c in m.conditions if c["id"] == alt["condition"]["id"])
@@ -380,7 +401,7 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
                             "group_status": g["status"], **{k: v for k, v in alt.items() if k != "status"},
                             "path": _cond_path(clause, cond)})
     for prog in prof.programmes:
-        if prog["id"] in m.programmes:
+        if prog["id"] in m.programmes and prog["id"] not in m.selections:
             reasons.append({"dimension": "programme", "status": "info", "category": prog["detail"],
                             "year": prog["year"],
                             "message": "the enterprise was selected in a programme the measure refers to "
@@ -390,8 +411,8 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
                                           edge(m.id, prog["id"], "REFERS_TO")])})
     if not m.checkable:
         reasons.insert(0, {"dimension": "none", "status": "unknown",
-                           "message": "the measure states no machine-checkable criterion (industry, tier, place or "
-                                      "condition): whether the enterprise qualifies must be judged from its text"})
+                           "message": "the measure states no machine-checkable criterion (industry, tier, place, "
+                                      "programme or condition): whether the enterprise qualifies must be judged from its text"})
     received = [{"grant": g["id"], "year": g["year"], "amount_cny": g["amount_cny"],
                  "path": path([ent, node(g["id"], "Grant", g["id"]), clause],
                               [edge(prof.id, g["id"], "RECEIVED"), edge(g["id"], m.id, "GRANTED_UNDER")])}

@@ -2,8 +2,8 @@
 
 ``matching_enterprises`` (a measure in force)
     The candidate pool is every enterprise linked to something the measure names: IN_INDUSTRY one
-    of its industries or a narrower one, holding one of its tiers, or LOCATED_IN one of its places or
-    a place inside (``enterprises_linked``). Each candidate is judged by exactly the rules of
+    of its industries or a narrower one, holding one of its tiers or a narrower one, or LOCATED_IN one of its places or
+    a place inside, or SELECTED_IN a programme it is for (``enterprises_linked``). Each candidate is judged by exactly the rules of
     :mod:`policykg.analysis.eligibility` (the same code as ``eligible-clauses``), so the two answers
     always agree. ``items`` are the firms that meet the measure, ranked by estimated support
     (highest first), then registered capital (CNY), then USCC; ``near_misses`` fail exactly one
@@ -120,19 +120,21 @@ def matching_enterprises(backend: Backend, clause_id: str, filters: Filters | No
     industries = snap.industries.descendants(m.industries) if m.industries else set()
     places = snap.places.descendants(m.places) if m.places else set()
     note = None
-    if industries or m.tiers or places:
+    if industries or m.tiers or places or m.selections:
         pass  # a candidate pool: enterprises_linked
     elif m.conditions:
-        note = "the measure names no industry, tier or place, only conditions: there is no candidate pool to match"
+        note = ("the measure names no industry, tier, place or programme, only conditions: there is no candidate "
+                "pool to match")
     else:
-        note = "the measure states no machine-checkable criterion (industry, tier, place or condition)"
+        note = "the measure states no machine-checkable criterion (industry, tier, place, programme or condition)"
     mi = index.measures.get(m.id) if index is not None else None
     if mi is not None:
         return _from_index(backend, snap, m, filters, place_filter, note, index, mi, limit, offset, near_limit)
     pool: list[str] = []
     if note is None:
         pool = [r["id"] for r in backend.query("enterprises_linked", {
-            "industries": sorted(industries), "tiers": m.tiers, "places": sorted(places)}).records()]
+            "industries": sorted(industries), "tiers": sorted(m.tier_scope), "places": sorted(places),
+            "programmes": m.selections}).records()]
     profiles = load_profiles(backend, pool, financials=snap.conditions_need_financials)
     groups: dict[str, list[tuple[tuple, Profile, dict[str, Any]]]] = {"met": [], "near": [], "unknown": []}
     for prof in profiles.values():
@@ -169,6 +171,7 @@ def _answer(snap: PolicySnapshot, m: Any, filters: Filters, note: str | None, ca
     criteria = {"industries": [snap.industries.node(i) for i in m.industries],
                 "tiers": [snap.named(t, "Tier") for t in m.tiers],
                 "places": [snap.places.node(p) for p in m.places],
+                "programmes": [snap.named(p, "Programme") for p in m.selections],
                 "conditions": [{k: c.get(k) for k in ("id", "field", "operator", "value", "unit", "alternative_group",
                                                       "quote")} for c in m.conditions]}
     return {"clause": m.summary(), "as_of": snap.as_of.isoformat(), "criteria": criteria,
@@ -227,7 +230,7 @@ def matching_enterprises_json(backend: Backend, clause_id: str, filters: Filters
     if mi is None:
         return None
     place_filter = filters.check(snapshot.places, _tier_ids(snapshot.names))
-    if not (m.industries or m.tiers or m.places):
+    if not (m.industries or m.tiers or m.places or m.selections):
         return None  # no pool: nothing to look up, the live answer is immediate
     key = (clause_id, tuple(sorted(filters.to_dict().items())), limit, offset, near_limit)
     text = index.answers.get(key)

@@ -23,7 +23,8 @@ from policykg.errors import ValidationError
 from policykg.graph.base import Backend
 
 #: relationship type of a measure's link -> the criterion (dimension) it states
-CRITERIA = {"SUPPORTS": "industries", "TARGETS": "tiers", "APPLIES_IN": "places", "USES_INSTRUMENT": "instruments"}
+CRITERIA = {"SUPPORTS": "industries", "TARGETS": "tiers", "APPLIES_IN": "places", "REQUIRES_SELECTION": "selections",
+            "USES_INSTRUMENT": "instruments"}
 
 
 def today() -> dt.date:
@@ -58,26 +59,35 @@ def path(nodes: list[dict[str, Any]], edges: list[dict[str, str]]) -> dict[str, 
 
 @dataclass
 class Tree:
-    """A taxonomy hierarchy (industries by SUBINDUSTRY_OF, places by PART_OF): nodes and parents."""
+    """A taxonomy hierarchy (industries by SUBINDUSTRY_OF and MEMBER_OF, tiers by SUBTIER_OF, places by
+    PART_OF): nodes and parents, each link with its relationship type (``rel`` unless the row names one)."""
 
     label: str
     rel: str
     nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
     parents: dict[str, list[str]] = field(default_factory=dict)
     children: dict[str, list[str]] = field(default_factory=dict)
+    #: (narrower, broader) -> the relationship type of the link
+    rels: dict[tuple[str, str], str] = field(default_factory=dict)
     #: chain() answers, kept: a snapshot's trees do not change once finished
     _chains: dict[tuple[str, str], tuple[str, ...] | None] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, row: dict[str, Any]) -> None:
         nid = row["id"]
         if nid not in self.nodes:
-            self.nodes[nid] = {k: v for k, v in row.items() if k != "parent"}
+            self.nodes[nid] = {k: v for k, v in row.items() if k not in ("parent", "rel")}
             self.parents.setdefault(nid, [])
             self.children.setdefault(nid, [])
         parent = row.get("parent")
         if parent and parent not in self.parents[nid]:
             self.parents[nid].append(parent)
             self.children.setdefault(parent, []).append(nid)
+        if parent:
+            rel = row.get("rel") or self.rel
+            if rel == self.rel:  # a link the tree's own type also states is shown as that one
+                self.rels[(nid, parent)] = rel
+            else:
+                self.rels.setdefault((nid, parent), rel)
 
     def finish(self) -> None:
         for lst in list(self.parents.values()) + list(self.children.values()):
@@ -141,7 +151,7 @@ class Tree:
 
     def chain_path(self, chain: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
         nodes = [self.node(n) for n in chain]
-        edges = [edge(a, b, self.rel) for a, b in zip(chain, chain[1:], strict=False)]
+        edges = [edge(a, b, self.rels.get((a, b), self.rel)) for a, b in zip(chain, chain[1:], strict=False)]
         return nodes, edges
 
     def tree(self, extra: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
@@ -179,16 +189,18 @@ class Measure:
     tiers: list[str] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
     programmes: list[str] = field(default_factory=list)
+    selections: list[str] = field(default_factory=list)  # programmes a beneficiary must be selected in
     funds: list[str] = field(default_factory=list)
     instruments: list[str] = field(default_factory=list)
     conditions: list[dict[str, Any]] = field(default_factory=list)
     evidence: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (type, target) -> quote, span
     industry_scope: frozenset[str] = frozenset()  # its industries and every narrower one
+    tier_scope: frozenset[str] = frozenset()  # its tiers and every narrower one
     place_scope: frozenset[str] = frozenset()  # its places and every place inside them
 
     @property
     def checkable(self) -> bool:
-        return bool(self.industries or self.tiers or self.places or self.conditions)
+        return bool(self.industries or self.tiers or self.places or self.selections or self.conditions)
 
     def summary(self) -> dict[str, Any]:
         return {"id": self.id, "label": self.label, "number": self.number, "title": self.title,
@@ -212,6 +224,7 @@ class PolicySnapshot:
     instruments: dict[str, list[dict[str, Any]]]  # instrument used by a measure -> its forms (itself if none)
     rules: dict[str, list[dict[str, Any]]]       # document id -> rules
     documents: dict[str, dict[str, Any]]
+    tiers: Tree = field(default_factory=lambda: Tree("Tier", "SUBTIER_OF"))
     #: eligibility's per-measure estimate plans (what does not depend on the enterprise), filled on use
     estimate_plans: dict[str, list[Any]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -223,6 +236,8 @@ class PolicySnapshot:
             return self.industries.node(nid)
         if nid in self.places.nodes:
             return self.places.node(nid)
+        if nid in self.tiers.nodes:
+            return self.tiers.node(nid)
         row = self.names.get(nid)
         if row:
             return node(nid, row["label"], row["name"])
@@ -247,6 +262,14 @@ def load_trees(backend: Backend) -> tuple[Tree, Tree]:
     industries.finish()
     places.finish()
     return industries, places
+
+
+def load_tier_tree(backend: Backend) -> Tree:
+    tiers = Tree("Tier", "SUBTIER_OF")
+    for r in backend.query("tier_tree").records():
+        tiers.add(r)
+    tiers.finish()
+    return tiers
 
 
 def check_document(backend: Backend, document: str | None) -> None:
@@ -277,7 +300,7 @@ def load_snapshot(backend: Backend, on: Any = None, document: str | None = None)
         if r["type"] == "USES_INSTRUMENT":
             used_instruments.add(r["id"])
     for m in measures:
-        for attr in ("industries", "tiers", "places", "programmes", "funds", "instruments"):
+        for attr in ("industries", "tiers", "places", "programmes", "selections", "funds", "instruments"):
             getattr(m, attr).sort()
     instruments: dict[str, list[dict[str, Any]]] = {}
     if used_instruments:
@@ -310,11 +333,14 @@ def load_snapshot(backend: Backend, on: Any = None, document: str | None = None)
     for lst in rules.values():
         lst.sort(key=lambda r: r["id"])
     industries, places = load_trees(backend)
+    tiers = load_tier_tree(backend)
     for m in measures:
         m.industry_scope = frozenset(industries.descendants(m.industries))
+        m.tier_scope = frozenset(tiers.descendants(m.tiers))
         m.place_scope = frozenset(places.descendants(m.places))
     names = {r["id"]: r for r in backend.query("taxonomy_nodes").records()}
-    return PolicySnapshot(as_of, document or None, measures, industries, places, names, instruments, rules, documents)
+    return PolicySnapshot(as_of, document or None, measures, industries, places, names, instruments, rules, documents,
+                          tiers)
 
 
 class SnapshotCache:

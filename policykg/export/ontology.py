@@ -100,8 +100,8 @@ PROPERTY_ZH = {
 
 RELATIONSHIP_ZH = {
     "HAS_SECTION": "包含章节", "HAS_CLAUSE": "包含条款", "SUPPORTS": "支持产业", "TARGETS": "面向梯队",
-    "APPLIES_IN": "适用地域", "USES_INSTRUMENT": "采用扶持方式", "REFERS_TO": "提及计划或基金", "MENTIONS": "提到",
-    "SUBINDUSTRY_OF": "属于上位产业", "PART_OF": "隶属于", "IN_INDUSTRY": "所属产业", "LOCATED_IN": "位于",
+    "APPLIES_IN": "适用地域", "USES_INSTRUMENT": "采用扶持方式", "REFERS_TO": "提及计划或基金", "REQUIRES_SELECTION": "须入选计划", "MENTIONS": "提到",
+    "SUBINDUSTRY_OF": "属于上位产业", "SUBTIER_OF": "属于上位梯队", "MEMBER_OF": "文件列为成员", "PART_OF": "隶属于", "IN_INDUSTRY": "所属产业", "LOCATED_IN": "位于",
     "HAS_TIER": "获评梯队", "MADE": "作出投资", "INVESTED_IN": "投向企业", "SELECTED_IN": "入选计划",
     "REPORTED": "报告财务数据", "RECEIVED": "获得资助", "GRANTED_UNDER": "依据条款资助", "STATES": "规定",
     "HAS_CONDITION": "附带条件", "HAS_RULE": "规定规则", "SUPERSEDES": "取代",

@@ -3,10 +3,23 @@ instruments named in each clause and section, and the instruments its annex defi
 
 What the text says (quote, span) stays beside what it maps to (taxonomy id, name). A candidate
 mention that matches no entry is kept under ``unlinked``, never dropped.
+
+Groups the text defines: a list of industries closed by 等 and the names of one or more industries,
+``A、B和C等<group>(和<group>)`` followed by punctuation (未来网络、…和新型储能等未来产业，; 智能物联、…、
+新材料等战略性新兴产业和高技术产业。), makes each listed industry a member of each named group
+(``groups``: ``{member, group, quote, span}``, the span covering the list and the groups). A list whose
+head word is not an industry of the taxonomy (…等新兴产业, …等重点领域) defines nothing.
+
+Selections: a programme named as what a beneficiary was selected in — a selection verb before the
+programme names (列入“领军企业跨越发展计划”的, 入选…的) or after them (“5050”政策、“青链”行动的入选人才
+创新项目), within one sentence — is a criterion of the measure (``selections``: ``{id, name, quote,
+span}``, the span covering the names and the verb). A programme named otherwise (持续迭代实施“5050”政策,
+聚焦“315”科技创新体系) is context, and stays a mere reference.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from policykg.ingest.taxonomy import Taxonomy, load_taxonomy
@@ -20,6 +33,84 @@ FIELDS = {"industry": "industries", "tier": "tiers", "place": "places", "program
           "fund": "funds", "instrument": "instruments"}
 
 
+#: what joins two items of a list, and two group names
+_LIST_JOINS = frozenset({"、", "和", "及", "与", "以及"})
+_GROUP_JOINS = frozenset({"和", "及", "与", "以及", "、"})
+#: what may follow the group names: the end of the phrase
+_AFTER_GROUP = frozenset("，,。；;：:）)")
+
+
+def groups(text: str, industries: list[Any]) -> list[dict[str, Any]]:
+    """The group memberships a range's text defines (see the module doc), from its industry mentions in
+    text order (each with ``id`` and ``span``)."""
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    ms = sorted(industries, key=lambda m: m["span"][0])
+    k = 0
+    while k < len(ms):
+        first = k
+        while k + 1 < len(ms) and text[ms[k]["span"][1]:ms[k + 1]["span"][0]] in _LIST_JOINS:
+            k += 1
+        if k + 1 < len(ms) and k > first and text[ms[k]["span"][1]:ms[k + 1]["span"][0]] == "等":
+            heads = [k + 1]
+            while heads[-1] + 1 < len(ms) and \
+                    text[ms[heads[-1]]["span"][1]:ms[heads[-1] + 1]["span"][0]] in _GROUP_JOINS:
+                heads.append(heads[-1] + 1)
+            end = ms[heads[-1]]["span"][1]
+            if end >= len(text) or text[end] in _AFTER_GROUP:
+                s = ms[first]["span"][0]
+                for member in ms[first:k + 1]:
+                    for h in heads:
+                        key = (member["id"], ms[h]["id"])
+                        if key[0] != key[1] and key not in seen:
+                            seen.add(key)
+                            out.append({"member": key[0], "group": key[1], "quote": text[s:end], "span": [s, end]})
+            k = heads[-1]
+        k += 1
+    return out
+
+
+_SENTENCE_END = re.compile(r"[。；;！？!?]")
+_PLACEHOLDER = "\x00"  # a programme name in a sentence (never a character of the normalised text)
+_NAME = "[“「\"]?\x00[”」\"]?"  # quote marks around a name are its own
+_NAMES = rf"{_NAME}(?:[、和及与或]{_NAME})*"
+#: a selection verb before the names (…的 / a beneficiary noun after them), or after them
+_SELECTED = re.compile(rf"(?:列入|入选|纳入|获评|评为|认定为){_NAMES}(?:的|企业|人才|项目|团队)|{_NAMES}的?(?:入选|获评)")
+
+
+def selections(text: str, start: int, end: int, programmes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The programmes ``text[start:end]`` names as what a beneficiary was selected in (see the module doc),
+    from its programme mentions (each with ``id``, ``name`` and ``span``); the first such phrase of each is
+    its evidence."""
+    out: dict[str, dict[str, Any]] = {}
+    ms = sorted(programmes, key=lambda m: m["span"][0])
+    bounds = [start, *(x.end() for x in _SENTENCE_END.finditer(text, start, end)), end]
+    for s, e in zip(bounds, bounds[1:], strict=False):
+        inside = [m for m in ms if s <= m["span"][0] and m["span"][1] <= e]
+        if not inside:
+            continue
+        # the sentence with each name as one placeholder; where[k]: the text offset of masked[k]
+        masked, where, pos = [], [], s
+        for m in inside:
+            masked.append(text[pos:m["span"][0]])
+            where.extend(range(pos, m["span"][0]))
+            masked.append(_PLACEHOLDER)
+            where.append(m["span"][0])
+            pos = m["span"][1]
+        masked.append(text[pos:e])
+        where.extend(range(pos, e))
+        flat = "".join(masked)
+        ends = {m["span"][0]: m["span"][1] for m in inside}
+        for hit in _SELECTED.finditer(flat):
+            a = where[hit.start()]
+            last = hit.end() - 1
+            b = ends.get(where[last], where[last] + 1) if flat[last] == _PLACEHOLDER else where[last] + 1
+            for m in inside:
+                if a <= m["span"][0] < b and m["id"] not in out:
+                    out[m["id"]] = {"id": m["id"], "name": m["name"], "quote": text[a:b], "span": [a, b]}
+    return list(out.values())
+
+
 def _mentions(taxonomy: Taxonomy, text: str, start: int, end: int) -> dict[str, list[dict[str, Any]]]:
     found: dict[str, list[dict[str, Any]]] = {f: [] for f in FIELDS.values()}
     linked = taxonomy.link(text, start, end)
@@ -29,6 +120,8 @@ def _mentions(taxonomy: Taxonomy, text: str, start: int, end: int) -> dict[str, 
         {"kind": u["kind"], "quote": u["quote"], "span": list(u["span"])}
         for u in taxonomy.unlinked(text, start, end, linked=linked)
     ]
+    found["groups"] = groups(text, found["industries"])
+    found["selections"] = selections(text, start, end, found["programmes"])
     return found
 
 

@@ -124,6 +124,8 @@ class Mentions:
     funds: list[dict[str, Any]] = field(default_factory=list)
     instruments: list[dict[str, Any]] = field(default_factory=list)
     unlinked: list[dict[str, Any]] = field(default_factory=list)
+    groups: list[dict[str, Any]] = field(default_factory=list)  # industries the text makes members of a group
+    selections: list[dict[str, Any]] = field(default_factory=list)  # programmes a beneficiary must be selected in
 
 
 @dataclass

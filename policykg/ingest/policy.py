@@ -43,6 +43,7 @@ class _Writer:
         self.doc = doc
         self.batch = GraphBatch()
         self.conditions: dict[tuple, str] = {}
+        self.members: set[tuple[str, str]] = set()
 
     @property
     def doc_id(self) -> str:
@@ -94,6 +95,20 @@ class _Writer:
                 seen.add((rel_type, m["id"]))
                 self.batch.add_rel(rel_type, owner_label, owner_id, label, m["id"], **_evidence(self.doc, m["span"]))
 
+    def groups(self, item: Any) -> None:
+        """MEMBER_OF for each group membership the text defines (link.groups), the first one its evidence."""
+        for g in _get(item, "groups") or []:
+            if (g["member"], g["group"]) not in self.members:
+                self.members.add((g["member"], g["group"]))
+                self.batch.add_rel("MEMBER_OF", "Industry", g["member"], "Industry", g["group"],
+                                   **_evidence(self.doc, g["span"]))
+
+    def selections(self, clause: Any) -> None:
+        """REQUIRES_SELECTION for each programme a measure's beneficiaries must be selected in (link.selections)."""
+        for m in _get(clause, "selections") or []:
+            self.batch.add_rel("REQUIRES_SELECTION", "Clause", _get(clause, "id"), "Programme", m["id"],
+                               **_evidence(self.doc, m["span"]))
+
     def rules(self) -> None:
         for rule in self.doc.rules:
             if rule.kind == "instrument":
@@ -140,6 +155,7 @@ def to_batch(doc: ParsedDocument) -> GraphBatch:
             batch.add_rel("HAS_SECTION", "PolicyDocument", d.id, "Section", s.id)
         w.facts("Section", s.id, s)
         w.mentions("Section", s.id, s, typed=False)
+        w.groups(s)
     for c in doc.clauses:
         batch.add_node("Clause", {
             "id": c.id, "document": d.id, "section": c.section, "label": c.label, "number": c.number,
@@ -151,6 +167,9 @@ def to_batch(doc: ParsedDocument) -> GraphBatch:
             batch.add_rel("HAS_CLAUSE", "Section", c.section, "Clause", c.id)
         w.facts("Clause", c.id, c)
         w.mentions("Clause", c.id, c, typed=c.kind == "measure")
+        w.groups(c)
+        if c.kind == "measure":
+            w.selections(c)
     w.rules()
     return batch
 

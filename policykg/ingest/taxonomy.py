@@ -12,7 +12,7 @@ This module loads them and offers three things to the rest of the ingest:
   …区块, …合作区, …合作园) that name nothing in the taxonomy: candidates for new entries.
 
 :meth:`Taxonomy.to_batch` gives the graph rows: Industry, Place, Tier, Programme, Fund and
-Instrument nodes (only schema-declared properties), SUBINDUSTRY_OF and PART_OF relationships.
+Instrument nodes (only schema-declared properties), SUBINDUSTRY_OF, SUBTIER_OF and PART_OF relationships.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ _SECTIONS = {"industries": "industry", "places": "place", "tiers": "tier", "prog
              "funds": "fund", "instruments": "instrument"}
 _COMMON = ("id", "name", "name_en", "synonyms")
 #: fields that shape the graph (relationships) rather than being node properties
-_STRUCTURAL = {"industry": {"parent"}, "place": {"part_of", "members"}}
+_STRUCTURAL = {"industry": {"parent"}, "tier": {"parent"}, "place": {"part_of", "members"}}
 _GROUPS = ("1", "5", "N", "sector")
 _ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -296,6 +296,8 @@ class Taxonomy:
 
         for e in self._by_kind["industry"]:
             follow(e, "parent", "known industry")
+        for e in self._by_kind["tier"]:
+            follow(e, "parent", "known tier")
         for e in self._by_kind["place"]:
             follow(e, "part_of", "known place")
             for m in e.members:
@@ -322,11 +324,11 @@ class Taxonomy:
         return id in self._by_id
 
     def broader(self, id: str) -> list[Entry]:
-        """The broader entries, nearest first: an industry's parents, a place's part_of closure."""
+        """The broader entries, nearest first: an industry's or a tier's parents, a place's part_of closure."""
         e = self._by_id.get(id)
         if e is None:
             return []
-        key = "parent" if e.kind == "industry" else "part_of"
+        key = "part_of" if e.kind == "place" else "parent"
         out: list[Entry] = []
         todo = list(_ids(e.fields.get(key)))
         while todo:
@@ -509,13 +511,17 @@ class Taxonomy:
 
     # --- graph -------------------------------------------------------------------------------
     def to_batch(self) -> GraphBatch:
-        """Nodes for every entry, SUBINDUSTRY_OF (narrower → broader) and PART_OF (place → larger)."""
+        """Nodes for every entry, SUBINDUSTRY_OF and SUBTIER_OF (narrower → broader) and PART_OF (place →
+        larger)."""
         batch = GraphBatch()
         for e in self._entries:
             batch.add_node(e.label, e.to_node())
         for e in self._by_kind["industry"]:
             if e.parent:
                 batch.add_rel("SUBINDUSTRY_OF", "Industry", e.id, "Industry", e.parent)
+        for e in self._by_kind["tier"]:
+            if e.parent:
+                batch.add_rel("SUBTIER_OF", "Tier", e.id, "Tier", e.parent)
         pairs: list[tuple[str, str]] = []
         for e in self._by_kind["place"]:
             pairs.extend((e.id, up) for up in e.part_of)
