@@ -195,3 +195,72 @@ def test_selection_in_a_programme_is_a_criterion_where_the_measure_says_so(backe
         (m12, "prog-leading-enterprise-leap", "列入“领军企业跨越发展计划”的"),
         (m19, "prog-5050", "“5050”政策、“青链”行动的入选"),
         (m19, "prog-qinglian", "“5050”政策、“青链”行动的入选")]
+
+
+# --- the role of each mention (issue 19, part 5) ----------------------------------------------------
+ROLE_FIRMS = {
+    31: {"industries": ["ind-smart-manufacturing"]},                                   # in the district
+    32: {"industries": ["ind-smart-manufacturing"], "places": ["place-smart-manufacturing-supply-town"]},
+    33: {"industries": ["ind-e-commerce"]},                                             # outside measure 6
+    34: {"industries": ["ind-e-commerce"], "tiers": ["tier-foreign-trade"]},           # a 外贸企业, another trade
+    35: {"industries": ["ind-cross-border-e-commerce"]},                               # the example, no tier
+    36: {"tiers": ["tier-foreign-trade"]},                                             # no industry on record
+    37: {"industries": ["ind-modern-services"]},                                        # neither
+    38: {"tiers": ["tier-high-new-tech"], "places": ["place-jiangbei-block"]},
+    39: {"tiers": ["tier-high-new-tech"]},                                             # in 滨江, not the block
+    40: {"industries": ["ind-intelligent-computing"]},
+}
+
+
+def api_statuses(backend, clause_id: str, firms) -> dict[int, str]:
+    """Each firm's status for the measure through ``GET /api/enterprises/{uscc}/eligible-clauses``."""
+    out = {}
+    with TestClient(create_app(backend.settings, backend=backend)) as client:
+        for n in firms:
+            body = client.get(f"/api/enterprises/{_id(n)}/eligible-clauses", params={"on": ON, "limit": 100}).json()
+            out[n] = next(i["status"] for i in body["items"] if i["clause"]["id"] == clause_id)
+        client.app.state.derived.stop()
+    return out
+
+
+def test_only_criteria_and_scope_decide_a_place_to_build_or_an_example_does_not(backend):
+    seed = load(backend, ROLE_FIRMS)
+    # Measure 6: "加快建设智造供给小镇…加快滨富特别合作区、滨萧特别合作园建设" — places it will build, not where a
+    # beneficiary must be: a 智能制造 firm anywhere in the district meets it.
+    m6 = f"{seed}:m6"
+    got = statuses(backend, ROLE_FIRMS, m6)
+    assert (got[31], got[32], got[33]) == ("met", "met", "not_met")
+    assert api_statuses(backend, m6, (31, 32, 33)) == {31: "met", 32: "met", 33: "not_met"}
+    info = [x for x in item(backend, 32, m6)["reasons"] if x["dimension"] == "place"]
+    assert [(x["status"], x["role"], x["words"]) for x in info] == [("info", "context", "建设智造供给小镇")]
+    assert [e["type"] for e in info[0]["path"]["edges"]] == ["LOCATED_IN", "APPLIES_IN"]
+    # Measure 17: "围绕从事货物贸易、跨境电子商务、服务贸易等行业的外贸企业" — an open list of what the 外贸企业 do:
+    # a 外贸企业 meets it whatever its trade, and a 跨境电商 firm is one of the examples.
+    m17 = f"{seed}:m17"
+    got = statuses(backend, ROLE_FIRMS, m17)
+    assert (got[34], got[35], got[36], got[37]) == ("met", "met", "met", "not_met")
+    assert api_statuses(backend, m17, (34, 35, 36, 37)) == {34: "met", 35: "met", 36: "met", 37: "not_met"}
+    r35 = reason(item(backend, 35, m17), "tier")
+    assert r35["role"] == "example" and r35["words"] == "从事货物贸易、跨境电子商务、服务贸易等行业的外贸企业"
+    assert [e["type"] for e in r35["path"]["edges"]] == ["IN_INDUSTRY", "SUPPORTS"]
+    assert item(backend, 37, m17)["failed"] == ["tier"]
+    # Measure 20: "支持江北区块产业集聚，对符合鼓励类产业导向的科技型企业给予…" — the block is the scope.
+    m20 = f"{seed}:m20"
+    got = statuses(backend, ROLE_FIRMS, m20)
+    assert (got[38], got[39]) == ("met", "not_met")
+    assert item(backend, 39, m20)["failed"] == ["place"]
+    # Measure 5: "重点支持高性能计算芯片和计算存储服务器…全力打造全省计算产业高地" — 智能计算 is supported.
+    m5 = f"{seed}:m5"
+    got = statuses(backend, ROLE_FIRMS, m5)
+    assert got[40] == "met" and got[37] == "not_met"
+    assert api_statuses(backend, m5, (40, 37)) == {40: "met", 37: "not_met"}
+    # each role is stored with the words it was read from
+    rows = backend.read_cypher(
+        "MATCH (c:Clause)-[r:APPLIES_IN|SUPPORTS|TARGETS]->(x) WHERE c.id IN $ids "
+        "RETURN c.id AS cid, x.id AS xid, r.role AS role, r.role_words AS words", {"ids": [m6, m17, m20]}).records()
+    got = {(r["cid"], r["xid"]): (r["role"], r["words"]) for r in rows}
+    assert got[(m6, "place-binfu-zone")] == ("context", "滨富特别合作区、滨萧特别合作园建设")
+    assert got[(m6, "ind-smart-manufacturing")][0] == "criterion"
+    assert got[(m17, "ind-cross-border-e-commerce")] == ("example", "从事货物贸易、跨境电子商务、服务贸易等行业的外贸企业")
+    assert got[(m17, "tier-foreign-trade")][0] == "criterion"
+    assert got[(m20, "place-jiangbei-block")] == ("scope", "固巢留凤优化江北区块")

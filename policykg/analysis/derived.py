@@ -694,6 +694,8 @@ def pool_of(snap: PolicySnapshot, m: Measure, c: Columns) -> np.ndarray | None:
         sel |= _any(c.industries, _mask(c.industry_ids, industries))
     if m.tiers:
         sel |= _any(c.tiers, _mask(c.tier_ids, m.tier_scope))
+    if m.example_scope:
+        sel |= _any(c.industries, _mask(c.industry_ids, m.example_scope))
     if places:
         sel |= _any(c.places, _mask(c.place_ids, places))
     if m.selections:
@@ -715,7 +717,11 @@ def judge_measure(backend: Backend, snap: PolicySnapshot, m: Measure, c: Columns
             crit.append(np.where(_any(ind, _mask(c.industry_ids, m.industry_scope)), MET,
                                  np.where(_nonempty(ind), NOT, UNK)).astype(np.int8))
         if m.tiers:
-            crit.append(np.where(_any(c.tiers[idx], _mask(c.tier_ids, m.tier_scope)), MET, NOT).astype(np.int8))
+            # an industry the measure gives as an example of what its tier does meets the tier criterion too
+            held = _any(c.tiers[idx], _mask(c.tier_ids, m.tier_scope))
+            if m.example_scope:
+                held |= _any(c.industries[idx], _mask(c.industry_ids, m.example_scope))
+            crit.append(np.where(held, MET, NOT).astype(np.int8))
         if m.places:
             pl = c.places[idx]
             crit.append(np.where(_any(pl, _mask(c.place_ids, m.place_scope)), MET,

@@ -292,7 +292,8 @@ def classify(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
         else:
             crit.append(("industry", "not_met", []) if prof.industries else ("industry", "unknown", ["industries"]))
     if m.tiers:
-        crit.append(("tier", "met" if not linked["tiers"].isdisjoint(m.tier_scope) else "not_met", []))
+        met = not linked["tiers"].isdisjoint(m.tier_scope) or not linked["industries"].isdisjoint(m.example_scope)
+        crit.append(("tier", "met" if met else "not_met", []))
     if m.places:
         if not m.place_scope.isdisjoint(linked["places"]):
             crit.append(("place", "met", []))
@@ -334,6 +335,30 @@ def _required(tree: Any, ids: list[str]) -> list[dict[str, Any]]:
     return [tree.node(i) for i in ids]
 
 
+#: a context link's type -> (the enterprise's own link, its dimension, the profile's list)
+_CONTEXT = {"SUPPORTS": ("IN_INDUSTRY", "industry", "industries"), "TARGETS": ("HAS_TIER", "tier", "tiers"),
+            "APPLIES_IN": ("LOCATED_IN", "place", "places")}
+
+
+def _context(snap: PolicySnapshot, m: Measure, prof: Profile, ent: dict[str, Any],
+             clause: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the measure names as context (a place to build) and the enterprise is linked to: shown, with the
+    words that make it context, deciding nothing."""
+    out = []
+    for rel, target in m.context:
+        own, dimension, attr = _CONTEXT[rel]
+        for x in getattr(prof, attr):
+            if x["id"] == target:
+                out.append({"dimension": dimension, "status": "info", "role": "context",
+                            "words": m.evidence[(rel, target)]["role_words"],
+                            "message": "the measure names this as context (e.g. a place it will build), "
+                                       "not as a condition: it decides nothing",
+                            "path": path([ent, snap.named(target), clause],
+                                         [edge(prof.id, target, own), edge(m.id, target, rel)])})
+                break
+    return out
+
+
 def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
     """The status of one measure for one enterprise (:func:`classify`), with the reasons: graph paths for
     what is met, what the measure requires and the enterprise has for what is not."""
@@ -357,11 +382,19 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
                             "message": "none of the enterprise's industries is (or lies within) one the measure supports"})
     if m.tiers:
         held = _tree_paths(snap.tiers, prof, m, ent, clause, prof.tiers, m.tiers, "HAS_TIER", "TARGETS")
+        does = [] if held or not m.examples else _tree_paths(
+            snap.industries, prof, m, ent, clause, prof.industries, m.examples, "IN_INDUSTRY", "SUPPORTS")
         if held:
             reasons += [{"dimension": "tier", "status": "met", "year": t["year"], "issuer": t["detail"],
                          "message": "the enterprise holds a tier the measure targets"
                          + (" (a narrower one)" if len(p["nodes"]) > 3 else ""), "path": p}
                         for t, p in held]
+        elif does:
+            reasons += [{"dimension": "tier", "status": "met", "role": "example",
+                         "words": m.evidence[("SUPPORTS", p["nodes"][-2]["id"])]["role_words"],
+                         "message": "the enterprise works in an industry the measure gives as an example of what "
+                                    "the enterprises it targets do (an open list: any one suffices)", "path": p}
+                        for _, p in does]
         else:
             reasons.append({"dimension": "tier", "status": "not_met",
                             "required": [snap.named(t, "Tier") for t in m.tiers],
@@ -409,6 +442,7 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
                             "path": path([ent, node(prog["id"], "Programme", prog["name"]), clause],
                                          [edge(prof.id, prog["id"], "SELECTED_IN"),
                                           edge(m.id, prog["id"], "REFERS_TO")])})
+    reasons += _context(snap, m, prof, ent, clause)
     if not m.checkable:
         reasons.insert(0, {"dimension": "none", "status": "unknown",
                            "message": "the measure states no machine-checkable criterion (industry, tier, place, "

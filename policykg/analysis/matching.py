@@ -133,7 +133,7 @@ def matching_enterprises(backend: Backend, clause_id: str, filters: Filters | No
     pool: list[str] = []
     if note is None:
         pool = [r["id"] for r in backend.query("enterprises_linked", {
-            "industries": sorted(industries), "tiers": sorted(m.tier_scope), "places": sorted(places),
+            "industries": sorted(industries | m.example_scope), "tiers": sorted(m.tier_scope), "places": sorted(places),
             "programmes": m.selections}).records()]
     profiles = load_profiles(backend, pool, financials=snap.conditions_need_financials)
     groups: dict[str, list[tuple[tuple, Profile, dict[str, Any]]]] = {"met": [], "near": [], "unknown": []}

@@ -25,6 +25,9 @@ from policykg.graph.base import Backend
 #: relationship type of a measure's link -> the criterion (dimension) it states
 CRITERIA = {"SUPPORTS": "industries", "TARGETS": "tiers", "APPLIES_IN": "places", "REQUIRES_SELECTION": "selections",
             "USES_INSTRUMENT": "instruments"}
+#: a link's role that states no criterion of its own -> where the measure keeps it (None or another role: a
+#: criterion, or scope for a place)
+NOT_CRITERIA = {"example": "examples", "context": "context"}
 
 
 def today() -> dt.date:
@@ -190,6 +193,10 @@ class Measure:
     places: list[str] = field(default_factory=list)
     programmes: list[str] = field(default_factory=list)
     selections: list[str] = field(default_factory=list)  # programmes a beneficiary must be selected in
+    #: industries an open list gives as examples of what a targeted tier does (从事A、B等行业的X): each one
+    #: meets the tier criterion as the tier itself does
+    examples: list[str] = field(default_factory=list)
+    context: list[tuple[str, str]] = field(default_factory=list)  # (type, id) named as context: decides nothing
     funds: list[str] = field(default_factory=list)
     instruments: list[str] = field(default_factory=list)
     conditions: list[dict[str, Any]] = field(default_factory=list)
@@ -197,6 +204,7 @@ class Measure:
     industry_scope: frozenset[str] = frozenset()  # its industries and every narrower one
     tier_scope: frozenset[str] = frozenset()  # its tiers and every narrower one
     place_scope: frozenset[str] = frozenset()  # its places and every place inside them
+    example_scope: frozenset[str] = frozenset()  # its example industries and every narrower one
 
     @property
     def checkable(self) -> bool:
@@ -291,16 +299,21 @@ def load_snapshot(backend: Backend, on: Any = None, document: str | None = None)
         m = by_id[r["clause"]]
         if r["type"] == "REFERS_TO":
             attr = "programmes" if r["label"] == "Programme" else "funds"
+        elif r.get("role") in NOT_CRITERIA:
+            attr = NOT_CRITERIA[r["role"]] if r["type"] == "SUPPORTS" or r["role"] == "context" else CRITERIA[r["type"]]
         else:
             attr = CRITERIA[r["type"]]
         lst = getattr(m, attr)
-        if r["id"] not in lst:
-            lst.append(r["id"])
-        m.evidence[(r["type"], r["id"])] = {"quote": r["quote"], "span": [r["span_start"], r["span_end"]]}
+        item = r["id"] if attr != "context" else (r["type"], r["id"])
+        if item not in lst:
+            lst.append(item)
+        m.evidence[(r["type"], r["id"])] = {"quote": r["quote"], "span": [r["span_start"], r["span_end"]],
+                                            "role": r.get("role") or "criterion", "role_words": r.get("role_words")}
         if r["type"] == "USES_INSTRUMENT":
             used_instruments.add(r["id"])
     for m in measures:
-        for attr in ("industries", "tiers", "places", "programmes", "selections", "funds", "instruments"):
+        for attr in ("industries", "tiers", "places", "programmes", "selections", "funds", "instruments", "examples",
+                     "context"):
             getattr(m, attr).sort()
     instruments: dict[str, list[dict[str, Any]]] = {}
     if used_instruments:
@@ -338,6 +351,7 @@ def load_snapshot(backend: Backend, on: Any = None, document: str | None = None)
         m.industry_scope = frozenset(industries.descendants(m.industries))
         m.tier_scope = frozenset(tiers.descendants(m.tiers))
         m.place_scope = frozenset(places.descendants(m.places))
+        m.example_scope = frozenset(industries.descendants(m.examples)) if m.tiers else frozenset()
     names = {r["id"]: r for r in backend.query("taxonomy_nodes").records()}
     return PolicySnapshot(as_of, document or None, measures, industries, places, names, instruments, rules, documents,
                           tiers)

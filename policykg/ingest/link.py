@@ -122,6 +122,7 @@ def _mentions(taxonomy: Taxonomy, text: str, start: int, end: int) -> dict[str, 
     ]
     found["groups"] = groups(text, found["industries"])
     found["selections"] = selections(text, start, end, found["programmes"])
+    roles(text, start, end, found)
     return found
 
 
@@ -162,3 +163,74 @@ def link_document(doc: ParsedDocument, taxonomy: Taxonomy | None = None) -> Pars
         if rule.kind == "instrument":
             rule.instrument = instrument_for(taxonomy, rule)
     return doc
+
+
+# --- the role of each mention in a measure -------------------------------------------------------
+#: what a place is built into: the place after one of these verbs, or a list of places before 建设
+_BUILD_BEFORE = re.compile(r"(?:建设|打造|建成|培育)[“「\"]?$")
+_BUILD_AFTER = re.compile(r"[”」\"]?(?:建设|打造|建成)")
+#: a list of examples and its head: 从事A、B、C等行业的X (the items need not be in the taxonomy)
+_EXAMPLES = re.compile(r"(?:从事|涉及|包括|面向)([^，,。；;：:（）()]{2,80}?)等(?:行业|领域|产业|业务)的")
+#: where the words a mention is read from stop, for a criterion or scope
+_PHRASE_END = re.compile(r"[，,。；;：:！？!?]")
+#: roles by strength: one relationship per target keeps the strongest role its mentions have
+ROLE_RANK = {"criterion": 0, "scope": 0, "example": 1, "context": 2}
+
+
+def _phrase(text: str, start: int, end: int, s: int, e: int) -> tuple[int, int]:
+    """The span of the phrase (between punctuation) around ``text[s:e]``, within ``[start, end)``."""
+    a = max([start] + [x.end() for x in _PHRASE_END.finditer(text, start, s)])
+    b = next((x.start() for x in _PHRASE_END.finditer(text, e, end)), end)
+    return a, b
+
+
+def _runs(text: str, ms: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Mentions in text order grouped into lists (A、B和C: nothing but a list join between two)."""
+    runs: list[list[dict[str, Any]]] = []
+    for m in sorted(ms, key=lambda m: m["span"][0]):
+        if runs and text[runs[-1][-1]["span"][1]:m["span"][0]] in _LIST_JOINS:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    return runs
+
+
+def roles(text: str, start: int, end: int, found: dict[str, list[dict[str, Any]]]) -> None:
+    """Give each industry, tier and place mention of a measure ``text[start:end]`` a ``role`` and the
+    ``role_words`` (with ``role_span``) it was read from, in place:
+
+    - a place is ``scope`` (where a beneficiary must be: 支持江北区块产业集聚), unless it is the object of
+      building — 建设/打造/建成/培育 before it (加快建设智造供给小镇) or 建设 after its list
+      (加快滨富特别合作区、滨萧特别合作园建设) — then ``context`` (a place to build, no condition);
+    - industries listed as examples of a tier, 从事A、B、C等行业的X with X a tier, are ``example``: an open
+      list of what X does, each one an alternative to the tier criterion, never a condition of its own
+      (the tier X is a ``criterion`` read from the same words);
+    - every other industry and tier is a ``criterion`` (who may receive).
+    """
+    for kind in ("industries", "tiers"):
+        for m in found[kind]:
+            a, b = _phrase(text, start, end, *m["span"])
+            m.update(role="criterion", role_words=text[a:b], role_span=[a, b])
+    for run in _runs(text, found["places"]):
+        first, last = run[0]["span"][0], run[-1]["span"][1]
+        before = _BUILD_BEFORE.search(text, max(start, first - 3), first)
+        after = _BUILD_AFTER.match(text, last, end)
+        for m in run:
+            if before is not None:
+                stop = last + 1 if last < end and text[last] in "”」\"" and before.group(0)[-1] in "“「\"" else last
+                m.update(role="context", role_words=text[before.start():stop], role_span=[before.start(), stop])
+            elif after is not None:
+                m.update(role="context", role_words=text[first:after.end()], role_span=[first, after.end()])
+            else:
+                a, b = _phrase(text, start, end, *m["span"])
+                m.update(role="scope", role_words=text[a:b], role_span=[a, b])
+    tiers = {m["span"][0]: m for m in found["tiers"]}
+    for hit in _EXAMPLES.finditer(text, start, end):
+        head = tiers.get(hit.end())
+        if head is None:
+            continue  # 从事A等行业的企业: no tier heads the list, the industries stay criteria
+        words = [hit.start(), head["span"][1]]
+        head.update(role="criterion", role_words=text[words[0]:words[1]], role_span=words)
+        for m in found["industries"]:
+            if hit.start(1) <= m["span"][0] and m["span"][1] <= hit.end(1):
+                m.update(role="example", role_words=text[words[0]:words[1]], role_span=words)

@@ -14,6 +14,7 @@ from typing import Any
 
 from policykg.errors import PolicyKGError
 from policykg.graph.base import Backend, GraphBatch
+from policykg.ingest.link import ROLE_RANK
 from policykg.ingest.parse import ParsedDocument, parse_bytes, parse_file
 from policykg.ingest.taxonomy import load_taxonomy
 
@@ -34,6 +35,8 @@ def _get(item: Any, name: str) -> Any:
 MEASURE_RELS = {"industries": ("SUPPORTS", "Industry"), "tiers": ("TARGETS", "Tier"),
                 "places": ("APPLIES_IN", "Place"), "programmes": ("REFERS_TO", "Programme"),
                 "funds": ("REFERS_TO", "Fund"), "instruments": ("USES_INSTRUMENT", "Instrument")}
+#: the mentions of a measure that carry a role (link.roles): who may receive, where, or mere context
+ROLE_FIELDS = frozenset({"industries", "tiers", "places"})
 
 
 class _Writer:
@@ -88,12 +91,20 @@ class _Writer:
     def mentions(self, owner_label: str, owner_id: str, item: Any, typed: bool) -> None:
         seen: set[tuple[str, str]] = set()
         for field, (rel, label) in MEASURE_RELS.items():
-            for m in _get(item, field) or []:
+            ms = _get(item, field) or []
+            if typed and field in ROLE_FIELDS:
+                # a target's role is the strongest its mentions have (a place built here and supported
+                # there is scope); the first mention with that role is its evidence
+                ms = sorted(ms, key=lambda m: ROLE_RANK.get(m.get("role", "criterion"), 0))
+            for m in ms:
                 rel_type = rel if typed else "MENTIONS"
                 if (rel_type, m["id"]) in seen:
                     continue  # one relationship per target: the first mention is its evidence
                 seen.add((rel_type, m["id"]))
-                self.batch.add_rel(rel_type, owner_label, owner_id, label, m["id"], **_evidence(self.doc, m["span"]))
+                role = {"role": m["role"], "role_words": m.get("role_words")} \
+                    if typed and field in ROLE_FIELDS and m.get("role") else {}
+                self.batch.add_rel(rel_type, owner_label, owner_id, label, m["id"], **_evidence(self.doc, m["span"]),
+                                   **role)
 
     def groups(self, item: Any) -> None:
         """MEMBER_OF for each group membership the text defines (link.groups), the first one its evidence."""

@@ -1,0 +1,84 @@
+"""The role of each mention in a measure (link.roles, issue 19 part 5), as a rule over the sentence's words:
+each rule on the seed sentence that decides and on sentences of the genre written as another district would."""
+
+from __future__ import annotations
+
+from policykg.ingest.link import roles
+from policykg.ingest.policy import seed_document
+
+
+def found(text: str, **kinds: list[str]) -> dict[str, list[dict]]:
+    """Mentions for ``kinds`` (industries=[quote, ...]), each quote's first occurrence, id = the quote."""
+    out: dict[str, list[dict]] = {"industries": [], "tiers": [], "places": []}
+    for kind, quotes in kinds.items():
+        for q in quotes:
+            s = text.index(q)
+            out[kind].append({"id": q, "quote": q, "span": [s, s + len(q)]})
+    roles(text, 0, len(text), out)
+    return out
+
+
+def role_of(f: dict, kind: str) -> dict[str, tuple[str, str]]:
+    return {m["id"]: (m["role"], m["role_words"]) for m in f[kind]}
+
+
+def seed_clause(number: int):
+    return next(c for c in seed_document().clauses if c.kind == "measure" and c.number == number)
+
+
+def test_a_place_to_build_is_context_and_a_place_a_beneficiary_is_in_is_scope():
+    # Measure 6: "加快建设智造供给小镇，…加快滨富特别合作区、滨萧特别合作园建设。"
+    got = {m["id"]: (m["role"], m["role_words"]) for m in seed_clause(6).places}
+    assert got == {"place-smart-manufacturing-supply-town": ("context", "建设智造供给小镇"),
+                   "place-binfu-zone": ("context", "滨富特别合作区、滨萧特别合作园建设"),
+                   "place-binxiao-park": ("context", "滨富特别合作区、滨萧特别合作园建设")}
+    # Measure 20: "支持江北区块楼宇提升服务质效…支持江北区块产业集聚…打造江北区块科技人才蓄水池": the
+    # block is where the beneficiaries are; one mention (打造江北区块…) reads as a place to build
+    jb = [(m["role"], m["role_words"]) for m in seed_clause(20).places]
+    assert ("scope", "支持江北区块产业集聚") in jb and ("context", "打造江北区块") in jb
+    # another district's phrasing
+    text = "加快建设未来科技城数字经济园，推进临平新城、大江东新城建设，支持钱塘新区企业开展技术改造。"
+    got = role_of(found(text, places=["未来科技城数字经济园", "临平新城", "大江东新城", "钱塘新区"]), "places")
+    assert got == {"未来科技城数字经济园": ("context", "建设未来科技城数字经济园"),
+                   "临平新城": ("context", "临平新城、大江东新城建设"),
+                   "大江东新城": ("context", "临平新城、大江东新城建设"),
+                   "钱塘新区": ("scope", "支持钱塘新区企业开展技术改造")}
+    text = "对落户余杭经济开发区的企业给予房租补贴；着力打造“杭州云谷”，培育萧山科创中心。"
+    got = role_of(found(text, places=["余杭经济开发区", "杭州云谷", "萧山科创中心"]), "places")
+    assert got["余杭经济开发区"] == ("scope", "对落户余杭经济开发区的企业给予房租补贴")
+    assert got["杭州云谷"] == ("context", "打造“杭州云谷”")
+    assert got["萧山科创中心"] == ("context", "培育萧山科创中心")
+
+
+def test_industries_listed_as_examples_of_a_tier_are_examples_and_the_tier_is_the_criterion():
+    # Measure 17: "围绕从事货物贸易、跨境电子商务、服务贸易等行业的外贸企业"
+    c = seed_clause(17)
+    words = "从事货物贸易、跨境电子商务、服务贸易等行业的外贸企业"
+    assert [(m["id"], m["role"], m["role_words"]) for m in c.industries] == [
+        ("ind-cross-border-e-commerce", "example", words)]
+    assert [(m["id"], m["role"], m["role_words"]) for m in c.tiers] == [("tier-foreign-trade", "criterion", words)]
+    # another district's phrasing
+    text = "对从事软件开发、信息技术服务、数字内容等行业的软件企业，按其研发投入给予补助。"
+    f = found(text, industries=["软件开发", "信息技术服务", "数字内容"], tiers=["软件企业"])
+    words = "从事软件开发、信息技术服务、数字内容等行业的软件企业"
+    assert role_of(f, "industries") == {k: ("example", words) for k in ("软件开发", "信息技术服务", "数字内容")}
+    assert role_of(f, "tiers") == {"软件企业": ("criterion", words)}
+    text = "面向从事生物医药、医疗器械等领域的专精特新企业，给予研发资助。"
+    f = found(text, industries=["生物医药", "医疗器械"], tiers=["专精特新企业"])
+    assert {r for r, _ in role_of(f, "industries").values()} == {"example"}
+    # no tier heads the list (…的企业): the industries stay criteria, any one of them suffices
+    text = "对从事集成电路、人工智能等行业的企业给予支持。"
+    f = found(text, industries=["集成电路", "人工智能"])
+    assert {r for r, _ in role_of(f, "industries").values()} == {"criterion"}
+    # an industry outside the list is a criterion still
+    text = "支持新能源产业发展，对从事储能、光伏等行业的高新技术企业给予奖励。"
+    f = found(text, industries=["新能源", "储能", "光伏"], tiers=["高新技术企业"])
+    assert role_of(f, "industries")["新能源"] == ("criterion", "支持新能源产业发展")
+    assert role_of(f, "industries")["光伏"][0] == "example"
+
+
+def test_intelligent_computing_is_named_in_measure_5():
+    # Measure 5: "全力打造全省计算产业高地、算力成本洼地" — 计算产业 is 智能计算 (one of the "5")
+    c = seed_clause(5)
+    assert "ind-intelligent-computing" in {m["id"] for m in c.industries}
+    assert not [u for u in c.unlinked if u["quote"] == "计算产业"]
