@@ -34,7 +34,8 @@ CASES: dict[str, list[dict]] = {
     "neighbours": [{"ids": [DOC_ID, "ind-iot", "fund-kc"]}, {"ids": []}, {"ids": ["nothing-here"]}],
     "nodes_by_id": [{"ids": [DOC_ID, "ind-iot", ENTERPRISES[1]["id"], "inv-1", "nothing"]}],
     # Paths chosen to be unique, so that both engines must find the same one.
-    "shortest_path": [{"source": f"{DOC_ID}:m5", "target": DOC_ID}, {"source": "ind-pharma", "target": "ind-bio"},
+    # (m8, not m5: measure 5 now supports 智能计算, which the goals section also names — two paths of 3)
+    "shortest_path": [{"source": f"{DOC_ID}:m8", "target": DOC_ID}, {"source": "ind-pharma", "target": "ind-bio"},
                       {"source": "fund-kc", "target": ENTERPRISES[2]["id"]}, {"source": DOC_ID, "target": "place-layout"},
                       {"source": "ind-iot", "target": "nothing"}],
     # policykg.analysis: matching, gaps, budget, browsing

@@ -370,7 +370,6 @@ def test_unlinked_on_the_seed(tax, seed):
     assert [(u["kind"], u["quote"]) for u in found] == [
         ("tier", "科技型初创企业"),
         ("programme", "创新链产业链深度融合行动"),
-        ("industry", "计算产业"),
         ("tier", "高成长企业"),
         ("industry", "高新产业"),
         ("tier", "江北孵化企业"),
