@@ -209,6 +209,7 @@ ROLE_FIRMS = {
     38: {"tiers": ["tier-high-new-tech"], "places": ["place-jiangbei-block"]},
     39: {"tiers": ["tier-high-new-tech"]},                                             # in 滨江, not the block
     40: {"industries": ["ind-intelligent-computing"]},
+    41: {"industries": ["ind-culture"], "places": ["place-binfu-zone"]},                # outside 滨江
 }
 
 
@@ -234,6 +235,13 @@ def test_only_criteria_and_scope_decide_a_place_to_build_or_an_example_does_not(
     info = [x for x in item(backend, 32, m6)["reasons"] if x["dimension"] == "place"]
     assert [(x["status"], x["role"], x["words"]) for x in info] == [("info", "context", "建设智造供给小镇")]
     assert [e["type"] for e in info[0]["path"]["edges"]] == ["LOCATED_IN", "APPLIES_IN"]
+    body = matching.matching_enterprises(backend, m6, on=ON)
+    assert [(x["id"], x["words"]) for x in body["criteria"]["context"]] == [
+        ("place-binfu-zone", "滨富特别合作区、滨萧特别合作园建设"), ("place-binxiao-park", "滨富特别合作区、滨萧特别合作园建设"),
+        ("place-smart-manufacturing-supply-town", "建设智造供给小镇")]
+    assert body["criteria"]["places"] == []
+    # Measure 8: "形成具有国际影响力的数字创意滨江品牌" — a goal; the measure names no place a firm must be in.
+    assert statuses(backend, ROLE_FIRMS, f"{seed}:m8")[41] == "met"
     # Measure 17: "围绕从事货物贸易、跨境电子商务、服务贸易等行业的外贸企业" — an open list of what the 外贸企业 do:
     # a 外贸企业 meets it whatever its trade, and a 跨境电商 firm is one of the examples.
     m17 = f"{seed}:m17"
@@ -244,6 +252,9 @@ def test_only_criteria_and_scope_decide_a_place_to_build_or_an_example_does_not(
     assert r35["role"] == "example" and r35["words"] == "从事货物贸易、跨境电子商务、服务贸易等行业的外贸企业"
     assert [e["type"] for e in r35["path"]["edges"]] == ["IN_INDUSTRY", "SUPPORTS"]
     assert item(backend, 37, m17)["failed"] == ["tier"]
+    crit = matching.matching_enterprises(backend, m17, on=ON)["criteria"]
+    assert [t["id"] for t in crit["tiers"]] == ["tier-foreign-trade"] and crit["industries"] == []
+    assert [x["id"] for x in crit["examples"]] == ["ind-cross-border-e-commerce"]
     # Measure 20: "支持江北区块产业集聚，对符合鼓励类产业导向的科技型企业给予…" — the block is the scope.
     m20 = f"{seed}:m20"
     got = statuses(backend, ROLE_FIRMS, m20)
@@ -254,6 +265,9 @@ def test_only_criteria_and_scope_decide_a_place_to_build_or_an_example_does_not(
     got = statuses(backend, ROLE_FIRMS, m5)
     assert got[40] == "met" and got[37] == "not_met"
     assert api_statuses(backend, m5, (40, 37)) == {40: "met", 37: "not_met"}
+    listed = {i["id"]: i["industry_match"] for i in browse.clauses(backend, industry="ind-intelligent-computing",
+                                                                  on=ON)["items"]}
+    assert listed.get(m5) == "direct", listed
     # each role is stored with the words it was read from
     rows = backend.read_cypher(
         "MATCH (c:Clause)-[r:APPLIES_IN|SUPPORTS|TARGETS]->(x) WHERE c.id IN $ids "

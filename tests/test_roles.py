@@ -35,7 +35,12 @@ def test_a_place_to_build_is_context_and_a_place_a_beneficiary_is_in_is_scope():
     # Measure 20: "支持江北区块楼宇提升服务质效…支持江北区块产业集聚…打造江北区块科技人才蓄水池": the
     # block is where the beneficiaries are; one mention (打造江北区块…) reads as a place to build
     jb = [(m["role"], m["role_words"]) for m in seed_clause(20).places]
-    assert ("scope", "支持江北区块产业集聚") in jb and ("context", "打造江北区块") in jb
+    assert ("scope", "支持江北区块产业集聚") in jb and ("context", "打造江北区块科技人才蓄水池") in jb
+    # Measure 8: "形成具有国际影响力的数字创意滨江品牌" — a goal, not where a beneficiary must be
+    assert [(m["role"], m["role_words"]) for m in seed_clause(8).places] == [
+        ("context", "形成具有国际影响力的数字创意滨江品牌")]
+    # Measure 7: "立足高新区（滨江）生命健康产业基础" — where the industry it supports is
+    assert [m["role"] for m in seed_clause(7).places] == ["scope"]
     # another district's phrasing
     text = "加快建设未来科技城数字经济园，推进临平新城、大江东新城建设，支持钱塘新区企业开展技术改造。"
     got = role_of(found(text, places=["未来科技城数字经济园", "临平新城", "大江东新城", "钱塘新区"]), "places")
@@ -48,6 +53,12 @@ def test_a_place_to_build_is_context_and_a_place_a_beneficiary_is_in_is_scope():
     assert got["余杭经济开发区"] == ("scope", "对落户余杭经济开发区的企业给予房租补贴")
     assert got["杭州云谷"] == ("context", "打造“杭州云谷”")
     assert got["萧山科创中心"] == ("context", "培育萧山科创中心")
+    # a place where beneficiaries act or are, though a goal verb comes first
+    text = "支持企业在钱塘新区建设研发中心，培育一批扎根临平的龙头企业，建设富阳银湖科技城。"
+    got = role_of(found(text, places=["钱塘新区", "临平", "富阳银湖科技城"]), "places")
+    assert got == {"钱塘新区": ("scope", "支持企业在钱塘新区建设研发中心"),
+                   "临平": ("scope", "培育一批扎根临平的龙头企业"),
+                   "富阳银湖科技城": ("context", "建设富阳银湖科技城")}
 
 
 def test_industries_listed_as_examples_of_a_tier_are_examples_and_the_tier_is_the_criterion():

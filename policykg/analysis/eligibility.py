@@ -11,7 +11,9 @@ match suffices (OR):
 ``tier``      the measure TARGETS some tier, and the enterprise HAS_TIER one of them or a narrower one
               (``SUBTIER_OF*``, national definitions: a 高新技术企业 is a 科技型企业), the reason's path
               showing the step. Registries list tier holders, so a firm without the tier does not hold it
-              (not_met, never unknown).
+              (not_met, never unknown). Industries the measure lists as examples of what the tier does
+              (从事货物贸易、跨境电子商务、服务贸易等行业的外贸企业: SUPPORTS with ``role: example``) meet it
+              too: an open list is any-of, and never excludes a holder of the tier, whatever its trade.
 ``place``     the measure APPLIES_IN some place, and the enterprise is LOCATED_IN (address or tax) that
               place or one inside it (``PART_OF*``).
 ``programme`` the measure REQUIRES_SELECTION in some programme (its own words make selection the
@@ -19,6 +21,11 @@ match suffices (OR):
               SELECTED_IN one of them. Selection lists are registries too: not selected is not_met.
 ``condition`` every typed Condition the measure HAS_CONDITION holds; conditions sharing an
               ``alternative_group`` are alternatives (any one suffices), see :func:`check_condition`.
+
+Only a link whose role (``role`` on SUPPORTS / TARGETS / APPLIES_IN, read by ``link.roles``) is a
+criterion or a scope is one of these criteria; a ``context`` link (a place the measure will build:
+加快建设智造供给小镇) decides nothing, and is shown (``status: info``, with its ``words``) when the firm is
+linked to it.
 
 A criterion is ``unknown`` when the enterprise's data lacks what it needs: no industry at all
 (``missing: ["industries"]``), no place (``["place"]``), a condition's field null (e.g.

@@ -172,6 +172,12 @@ def _answer(snap: PolicySnapshot, m: Any, filters: Filters, note: str | None, ca
                 "tiers": [snap.named(t, "Tier") for t in m.tiers],
                 "places": [snap.places.node(p) for p in m.places],
                 "programmes": [snap.named(p, "Programme") for p in m.selections],
+                # what decides nothing on its own, with the words that say so: an example meets the tier
+                # criterion as the tier does; context (a place to build) decides nothing
+                "examples": [{**snap.industries.node(i), "words": m.evidence[("SUPPORTS", i)]["role_words"]}
+                             for i in m.examples],
+                "context": [{**snap.named(x), "relationship": rel, "words": m.evidence[(rel, x)]["role_words"]}
+                            for rel, x in m.context],
                 "conditions": [{k: c.get(k) for k in ("id", "field", "operator", "value", "unit", "alternative_group",
                                                       "quote")} for c in m.conditions]}
     return {"clause": m.summary(), "as_of": snap.as_of.isoformat(), "criteria": criteria,

@@ -15,6 +15,10 @@ programme names (列入“领军企业跨越发展计划”的, 入选…的) or
 创新项目), within one sentence — is a criterion of the measure (``selections``: ``{id, name, quote,
 span}``, the span covering the names and the verb). A programme named otherwise (持续迭代实施“5050”政策,
 聚焦“315”科技创新体系) is context, and stays a mere reference.
+
+Roles (:func:`roles`): each industry, tier and place mention of a measure is a ``criterion`` (who may
+receive), a ``scope`` (where a beneficiary must be), an ``example`` (an industry of an open list of what a
+targeted tier does) or ``context`` (a place to build), with the words the role was read from.
 """
 
 from __future__ import annotations
@@ -166,9 +170,13 @@ def link_document(doc: ParsedDocument, taxonomy: Taxonomy | None = None) -> Pars
 
 
 # --- the role of each mention in a measure -------------------------------------------------------
-#: what a place is built into: the place after one of these verbs, or a list of places before 建设
-_BUILD_BEFORE = re.compile(r"(?:建设|打造|建成|培育)[“「\"]?$")
-_BUILD_AFTER = re.compile(r"[”」\"]?(?:建设|打造|建成)")
+#: a place to build or a goal: within the object of one of these verbs, or a list of places that 建设 ends
+_GOAL_VERB = re.compile(r"建设|打造|建成|培育|形成")
+_BUILD_AFTER = re.compile(r"[”」\"]?(?:建设|打造|建成)(?=[，,。；;：:！？!?]|$)")
+#: who receives, or where a beneficiary acts: after one of these, or with one of these nouns heading the object,
+#: a place is where beneficiaries are (培育一批扎根临平的龙头企业), not a place to build
+_BENEFICIARY_MARK = re.compile(r"支持|鼓励|对|给予|扶持|面向|针对|落户|入驻|在")
+_BENEFICIARY_NOUN = re.compile(r"(?:企业|单位|机构|主体|人才|团队|项目)$")  # the head of the object
 #: a list of examples and its head: 从事A、B、C等行业的X (the items need not be in the taxonomy)
 _EXAMPLES = re.compile(r"(?:从事|涉及|包括|面向)([^，,。；;：:（）()]{2,80}?)等(?:行业|领域|产业|业务)的")
 #: where the words a mention is read from stop, for a criterion or scope
@@ -199,9 +207,10 @@ def roles(text: str, start: int, end: int, found: dict[str, list[dict[str, Any]]
     """Give each industry, tier and place mention of a measure ``text[start:end]`` a ``role`` and the
     ``role_words`` (with ``role_span``) it was read from, in place:
 
-    - a place is ``scope`` (where a beneficiary must be: 支持江北区块产业集聚), unless it is the object of
-      building — 建设/打造/建成/培育 before it (加快建设智造供给小镇) or 建设 after its list
-      (加快滨富特别合作区、滨萧特别合作园建设) — then ``context`` (a place to build, no condition);
+    - a place is ``scope`` (where a beneficiary must be: 支持江北区块产业集聚), unless it is in the object of
+      building or of a goal — after 建设/打造/建成/培育/形成 in its phrase, with no beneficiary between
+      (加快建设智造供给小镇, 形成…数字创意滨江品牌; not 培育一批扎根临平的龙头企业), or a list that 建设 ends
+      (加快滨富特别合作区、滨萧特别合作园建设; not 在钱塘新区建设研发中心) — then ``context`` (no condition);
     - industries listed as examples of a tier, 从事A、B、C等行业的X with X a tier, are ``example``: an open
       list of what X does, each one an alternative to the tier criterion, never a condition of its own
       (the tier X is a ``criterion`` read from the same words);
@@ -213,12 +222,14 @@ def roles(text: str, start: int, end: int, found: dict[str, list[dict[str, Any]]
             m.update(role="criterion", role_words=text[a:b], role_span=[a, b])
     for run in _runs(text, found["places"]):
         first, last = run[0]["span"][0], run[-1]["span"][1]
-        before = _BUILD_BEFORE.search(text, max(start, first - 3), first)
+        a, b = _phrase(text, start, end, first, last)
+        verbs = list(_GOAL_VERB.finditer(text, a, first))
+        before = verbs[-1] if verbs and not _BENEFICIARY_MARK.search(text, verbs[-1].end(), first) \
+            and not _BENEFICIARY_NOUN.search(text[last:b]) else None
         after = _BUILD_AFTER.match(text, last, end)
         for m in run:
             if before is not None:
-                stop = last + 1 if last < end and text[last] in "”」\"" and before.group(0)[-1] in "“「\"" else last
-                m.update(role="context", role_words=text[before.start():stop], role_span=[before.start(), stop])
+                m.update(role="context", role_words=text[before.start():b], role_span=[before.start(), b])
             elif after is not None:
                 m.update(role="context", role_words=text[first:after.end()], role_span=[first, after.end()])
             else:
