@@ -36,7 +36,7 @@ import pyarrow.csv as pacsv
 
 from policykg.graph.base import GraphBatch, dedupe
 from policykg.ingest import uscc as _uscc
-from policykg.ingest.tabular import Record, Table
+from policykg.ingest.tabular import Record, Table, control_class
 
 __all__ = ["FAST_KINDS", "Bulk", "arrow_chunks", "fast_records", "tables_for"]
 
@@ -246,8 +246,7 @@ def _enterprise_block(loader: Any, t: Table, part: pa.Table, cols: dict[Any, Any
             yield _Row(first_line + i, part, i, fields), cv.code[i], cv.payload(i)
 
 
-#: RE2: the characters load._CONTROL names (a record holding one is rejected there)
-_CONTROL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}\x{fffe}\x{ffff}]"
+_CONTROL_RE2 = control_class(re2=True)  # a row holding one goes to the per-record validator
 
 
 def _suspect_bytes(col: pa.Array) -> bool:

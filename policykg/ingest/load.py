@@ -48,7 +48,7 @@ from policykg.errors import PolicyKGError, QueryError, QueryTimeout, ValidationE
 from policykg.graph.base import Backend, GraphBatch
 from policykg.ingest import uscc as _uscc
 from policykg.ingest.money import CURRENCIES, parse_amount, to_cny
-from policykg.ingest.tabular import Format, Record, Table, find_tables
+from policykg.ingest.tabular import Format, Record, Table, control_class, find_tables
 
 __all__ = ["CHUNK", "LoadReport", "TableReport", "fund_id", "load_paths"]
 
@@ -73,9 +73,7 @@ _CLAUSE_ID = re.compile(r"(doc-[0-9a-f]{12}):\S+")
 _TRUE = frozenset({"true", "yes", "y", "1", "是", "t", "已上市", "上市", "√"})
 _FALSE = frozenset({"false", "no", "n", "0", "否", "f", "未上市", "×"})
 _CURRENCY = {unicodedata.normalize("NFKC", k).upper(): v for k, v in CURRENCIES.items()}
-#: characters a loaded value may not hold: the C0 and C1 controls and DEL (tab, line feed and carriage
-#: return excepted) and the two non-characters XML 1.0 forbids; the record is rejected, not cleaned
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_CONTROL = re.compile(control_class())  # a record holding one is rejected, not cleaned
 #: how a spreadsheet may read a cell as a formula (OWASP, CSV injection)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -60,6 +60,15 @@ TYPES = ("text", "uscc", "date", "amount", "money-unit", "currency", "int", "boo
 SUFFIXES = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 REJECTS_SUFFIX = ".rejects.csv"
 HEADER_SCAN = 10  # rows looked at for the header
+#: characters a loaded value may not hold: the C0 and C1 controls and DEL (tab, line feed and carriage
+#: return excepted) and the two non-characters XML 1.0 forbids; a record holding one is rejected, not cleaned
+CONTROL_RANGES = ((0x00, 0x08), (0x0B, 0x0C), (0x0E, 0x1F), (0x7F, 0x9F), (0xFFFE, 0xFFFF))
+
+
+def control_class(re2: bool = False) -> str:
+    """:data:`CONTROL_RANGES` as a regex character class, for Python's ``re`` or (``re2``) Arrow's RE2."""
+    esc = (lambda c: f"\\x{{{c:x}}}") if re2 else (lambda c: f"\\U{c:08x}")
+    return "[" + "".join(f"{esc(a)}-{esc(b)}" for a, b in CONTROL_RANGES) + "]"
 #: the csv module's per-field limit while reading tables: a cell longer than the loader accepts is
 #: read whole and rejected with its reason (the module's own limit would end the load)
 CSV_FIELD_LIMIT = 1 << 30
