@@ -390,7 +390,7 @@ def _uscc_col(loader: Any, fmt: Any, col: pa.Array | None, n: int, reject: type)
 def _amount(loader: Any, fmt: Any, cols: dict[Any, Any], n: int, name: str, reject: type
             ) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
     """(value, currency, value in yuan) of an amount column with its row's unit and currency."""
-    from policykg.ingest.load import _cny
+    from policykg.ingest.load import whole_cny
 
     units = loader.units
 
@@ -399,7 +399,7 @@ def _amount(loader: Any, fmt: Any, cols: dict[Any, Any], n: int, name: str, reje
         cur = loader.currency(cur_raw, "currency", fmt)
         amt = loader.amount(raw, name, fmt, units.get(name) or row_unit, cur)
         v, c = amt if amt else (None, cur)
-        return v, c, _cny(v, c) if v is not None else None
+        return v, c, whole_cny(v, c) if v is not None else None
 
     values, bad, uniq, inverse = _memo2([cols.get(name), cols.get("unit"), cols.get("currency")], n, one, reject)
     # each distinct amount's part of an id hash (load._hash: value, then currency)
@@ -515,10 +515,10 @@ def _located(codes: pa.Array, places: pa.Array, taxes: pa.Array) -> dict[tuple[s
 
 
 def _enterprises(loader: Any, t: Table, cols: dict[Any, Any], n: int) -> _Converted:
-    from policykg.ingest.load import _Reject
+    from policykg.ingest.load import RecordRejected
 
     fmt = t.fmt
-    R = _Reject
+    R = RecordRejected
     cv = _Converted(n)
     code, bad = _uscc_col(loader, fmt, cols.get("uscc"), n, R)
     cv.code, cv.code_bad = code, bad.copy()
@@ -537,14 +537,14 @@ def _enterprises(loader: Any, t: Table, cols: dict[Any, Any], n: int) -> _Conver
 
     memo("founded", [cols.get("founded")], lambda r: loader.date(r, "founded", fmt))
     units = loader.units
-    from policykg.ingest.load import _cny
+    from policykg.ingest.load import whole_cny
 
     def amount(raw: Any, unit_raw: Any, cur_raw: Any) -> tuple[Any, Any, Any]:
         row_unit = loader.unit(unit_raw, "unit", fmt)
         cur = loader.currency(cur_raw, "currency", fmt)
         amt = loader.amount(raw, "registered_capital", fmt, units.get("registered_capital") or row_unit, cur)
         v, c = amt if amt else (None, cur)
-        return v, c, _cny(v, c) if v is not None else None
+        return v, c, whole_cny(v, c) if v is not None else None
 
     memo("cap", [cols.get("registered_capital"), cols.get("unit"), cols.get("currency")], amount)
     memo("employees", [cols.get("employees")], lambda r: loader.integer(r, "employees", fmt))
@@ -585,10 +585,10 @@ def _enterprises(loader: Any, t: Table, cols: dict[Any, Any], n: int) -> _Conver
 
 
 def _investments(loader: Any, t: Table, cols: dict[Any, Any], n: int) -> tuple[list, list, np.ndarray]:
-    from policykg.ingest.load import _Reject
+    from policykg.ingest.load import RecordRejected
 
     fmt = t.fmt
-    R = _Reject
+    R = RecordRejected
     fund = _text(loader, cols.get("fund"), n)
     bad = np.fromiter((x is None for x in fund), dtype=bool, count=n)
     code, b = _uscc_col(loader, fmt, cols.get("uscc"), n, R)
@@ -618,10 +618,10 @@ def _investments(loader: Any, t: Table, cols: dict[Any, Any], n: int) -> tuple[l
 
 
 def _selections(loader: Any, t: Table, cols: dict[Any, Any], n: int) -> tuple[list, list, np.ndarray]:
-    from policykg.ingest.load import _Reject
+    from policykg.ingest.load import RecordRejected
 
     fmt = t.fmt
-    R = _Reject
+    R = RecordRejected
     code, bad = _uscc_col(loader, fmt, cols.get("uscc"), n, R)
 
     def prog(r: Any) -> str:
@@ -639,10 +639,10 @@ def _selections(loader: Any, t: Table, cols: dict[Any, Any], n: int) -> tuple[li
 
 
 def _grants(loader: Any, t: Table, cols: dict[Any, Any], n: int) -> tuple[list, list, np.ndarray]:
-    from policykg.ingest.load import _CLAUSE_ID, _Reject
+    from policykg.ingest.load import _CLAUSE_ID, RecordRejected
 
     fmt = t.fmt
-    R = _Reject
+    R = RecordRejected
     code, bad = _uscc_col(loader, fmt, cols.get("uscc"), n, R)
 
     def clause_of(r: Any) -> str:

@@ -78,7 +78,7 @@ _CONTROL = re.compile(control_class())  # a record holding one is rejected, not 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cny(value: float | None, currency: str | None) -> int | None:
+def whole_cny(value: float | None, currency: str | None) -> int | None:
     """Whole yuan (money.to_cny), with a fast path for whole numbers."""
     if value is None or currency != "CNY":
         return None
@@ -87,7 +87,7 @@ def _cny(value: float | None, currency: str | None) -> int | None:
     return to_cny(value, currency)
 
 
-class _Reject(Exception):
+class RecordRejected(Exception):
     """A record is rejected: ``field`` (a column name, or "") and ``reason``."""
 
     def __init__(self, field: str, reason: str):
@@ -610,10 +610,10 @@ class _Loader:
                         raise ValueError
                     d = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             except ValueError:
-                raise _Reject(col, f"{fmt.describe(col)}: {s!r} is not a date (write 2024-03-01, 2024/3/1 "
+                raise RecordRejected(col, f"{fmt.describe(col)}: {s!r} is not a date (write 2024-03-01, 2024/3/1 "
                                    "or 2024年3月1日)") from None
         if d > self.today:
-            raise _Reject(col, f"{fmt.describe(col)}: {d.isoformat()} is in the future")
+            raise RecordRejected(col, f"{fmt.describe(col)}: {d.isoformat()} is in the future")
         return d
 
     @staticmethod
@@ -625,10 +625,10 @@ class _Loader:
         else:
             m = _YEAR_RE.fullmatch(str(raw).strip())
             if not m:
-                raise _Reject(col, f"{fmt.describe(col)}: {raw!r} is not a year (write 2024)")
+                raise RecordRejected(col, f"{fmt.describe(col)}: {raw!r} is not a year (write 2024)")
             y = int(m.group(1))
         if not 1900 <= y <= 2100:
-            raise _Reject(col, f"{fmt.describe(col)}: {y} is not a plausible year (1900-2100)")
+            raise RecordRejected(col, f"{fmt.describe(col)}: {y} is not a plausible year (1900-2100)")
         return y
 
     @staticmethod
@@ -636,7 +636,7 @@ class _Loader:
         if raw is None or raw == "":
             return None
         if isinstance(raw, bool):
-            raise _Reject(col, f"{fmt.describe(col)}: {raw!r} is not a whole number")
+            raise RecordRejected(col, f"{fmt.describe(col)}: {raw!r} is not a whole number")
         if isinstance(raw, int):
             v = raw
         elif isinstance(raw, float) and raw.is_integer():
@@ -646,11 +646,11 @@ class _Loader:
             m = _INT_RE.fullmatch(s)
             if not m:
                 if s.startswith("-") and _INT_RE.fullmatch(s[1:]):
-                    raise _Reject(col, f"{fmt.describe(col)}: {raw!r} is negative")
-                raise _Reject(col, f"{fmt.describe(col)}: {raw!r} is not a whole number")
+                    raise RecordRejected(col, f"{fmt.describe(col)}: {raw!r} is negative")
+                raise RecordRejected(col, f"{fmt.describe(col)}: {raw!r} is not a whole number")
             v = int(m.group(1))
         if v < 0:
-            raise _Reject(col, f"{fmt.describe(col)}: {raw!r} is negative")
+            raise RecordRejected(col, f"{fmt.describe(col)}: {raw!r} is negative")
         return v
 
     @staticmethod
@@ -666,7 +666,7 @@ class _Loader:
             return False
         if not s:
             return None
-        raise _Reject(col, f"{fmt.describe(col)}: {raw!r} is not true or false (write true/false, 是/否)")
+        raise RecordRejected(col, f"{fmt.describe(col)}: {raw!r} is not true or false (write true/false, 是/否)")
 
     @staticmethod
     def currency(raw: Any, col: str, fmt: Format) -> str | None:
@@ -677,7 +677,7 @@ class _Loader:
             return None
         code = _CURRENCY.get(s)
         if code is None:
-            raise _Reject(col, f"{fmt.describe(col)}: unknown currency {raw!r} (known: CNY/人民币, USD/美元, HKD/港元, "
+            raise RecordRejected(col, f"{fmt.describe(col)}: unknown currency {raw!r} (known: CNY/人民币, USD/美元, HKD/港元, "
                                "EUR/欧元, JPY/日元, GBP/英镑)")
         return code
 
@@ -686,7 +686,7 @@ class _Loader:
         if s is None:
             return None
         if self._unit(s) is None:
-            raise _Reject(col, f"{fmt.describe(col)}: {s!r} is not a money unit (write 元, 万元, 亿元 or 万美元)")
+            raise RecordRejected(col, f"{fmt.describe(col)}: {s!r} is not a money unit (write 元, 万元, 亿元 or 万美元)")
         return s
 
     def _unit(self, unit: str) -> tuple[float, str | None] | None:
@@ -726,9 +726,9 @@ class _Loader:
         try:
             a = parse_amount(s, default_unit=unit, default_currency=currency or "CNY")
         except ValueError as exc:
-            raise _Reject(col, f"{fmt.describe(col)}: {exc}") from None
+            raise RecordRejected(col, f"{fmt.describe(col)}: {exc}") from None
         if currency is not None and a.currency != currency:
-            raise _Reject(col, f"{fmt.describe(col)}: {raw!r} is in {a.currency} but the currency column says "
+            raise RecordRejected(col, f"{fmt.describe(col)}: {raw!r} is in {a.currency} but the currency column says "
                                f"{currency}")
         return a.value, a.currency
 
@@ -748,7 +748,7 @@ class _Loader:
     def resolve_or_reject(self, kind: str, text: str, col: str, fmt: Format) -> str:
         rid = self.resolve(kind, text)
         if rid is None:
-            raise _Reject(col, f"{fmt.describe(col)}: unknown {_WHAT[kind]} {text!r} (not a name, synonym, code or "
+            raise RecordRejected(col, f"{fmt.describe(col)}: unknown {_WHAT[kind]} {text!r} (not a name, synonym, code or "
                                "id in the taxonomy)")
         return rid
 
@@ -806,13 +806,13 @@ class _Loader:
                 bits += [None] * (3 - len(bits))
                 try:
                     got = self._tier_entry(bits[0], bits[1], bits[2], col, fmt)
-                except _Reject as r:
-                    got = (r.field, r.reason, _Reject)
+                except RecordRejected as r:
+                    got = (r.field, r.reason, RecordRejected)
                 cache[key] = got
             if got is None:
                 continue
-            if got[2] is _Reject:
-                raise _Reject(got[0], got[1])
+            if got[2] is RecordRejected:
+                raise RecordRejected(got[0], got[1])
             self._best_tier(best, got)
         return tuple(sorted(best.values()))
 
@@ -830,19 +830,19 @@ class _Loader:
 
     def uscc(self, raw: Any, col: str, fmt: Format) -> str:
         if raw is None or raw == "":
-            raise _Reject(col, f"{fmt.describe(col)} is empty (it is required)")
+            raise RecordRejected(col, f"{fmt.describe(col)} is empty (it is required)")
         s = raw.strip() if isinstance(raw, str) else str(raw)
         if _uscc.is_valid(s):
             return s
         try:
             return _uscc.parse(s)
         except ValueError as exc:
-            raise _Reject(col, str(exc)) from None
+            raise RecordRejected(col, str(exc)) from None
 
     @staticmethod
     def required(value: Any, col: str, fmt: Format) -> Any:
         if value is None:
-            raise _Reject(col, f"{fmt.describe(col)} is empty (it is required)")
+            raise RecordRejected(col, f"{fmt.describe(col)} is empty (it is required)")
         return value
 
     def check_cells(self, rec: Record, fmt: Format) -> None:
@@ -853,11 +853,11 @@ class _Loader:
                 col = key if isinstance(key, str) else key[0]
                 where = fmt.describe(col) if col in fmt.columns else col
                 if len(text) > self.max_chars:
-                    raise _Reject(col, f"{where}: {len(text):,} characters, more than the {self.max_chars:,} a cell "
+                    raise RecordRejected(col, f"{where}: {len(text):,} characters, more than the {self.max_chars:,} a cell "
                                        "may hold (POLICYKG_MAX_CELL_CHARS)")
                 m = _CONTROL.search(text)
                 if m:
-                    raise _Reject(col, f"{where}: control character U+{ord(m.group()):04X} at character "
+                    raise RecordRejected(col, f"{where}: control character U+{ord(m.group()):04X} at character "
                                        f"{m.start() + 1}: the record is rejected, not cleaned (remove it at the source)")
 
     # --- validators: Record -> (key, fingerprint, payload) --------------------------------
@@ -899,19 +899,19 @@ class _Loader:
                 if undated_year is None:
                     undated_year = self.year(v.get("year"), "year", fmt)
                     if undated_year is None:
-                        raise _Reject(key, f"{fmt.describe(key)}: which year? Add a year (年度) column or name "
+                        raise RecordRejected(key, f"{fmt.describe(key)}: which year? Add a year (年度) column or name "
                                            f"the column {key}_2024")
                 base, year = key, undated_year
             if isinstance(raw, str) and row_unit is None and key not in units and _PLAIN_NUMBER.fullmatch(raw):
                 f = float(raw)
-                cny = int(f) if f.is_integer() else _cny(f, "CNY")
+                cny = int(f) if f.is_integer() else whole_cny(f, "CNY")
             else:
                 amt = self.amount(raw, base, fmt, units.get(key) or row_unit, None)
                 if amt is None:
                     continue
-                cny = _cny(amt[0], amt[1])
+                cny = whole_cny(amt[0], amt[1])
                 if cny is None:
-                    raise _Reject(base, f"{fmt.describe(base)}: {raw!r} is in {amt[1]}; figures are kept in yuan and "
+                    raise RecordRejected(base, f"{fmt.describe(base)}: {raw!r} is in {amt[1]}; figures are kept in yuan and "
                                         "no exchange rate is assumed: give it in CNY")
             slot = figures.get(year)
             if slot is None:
@@ -919,7 +919,7 @@ class _Loader:
             slot[0 if base == "revenue" else 1] = cny
         fin = tuple((y, r, d) for y, (r, d) in sorted(figures.items()))
         cap_v, cap_cur = cap if cap else (None, cur)
-        payload = (code, name, founded, cap_v, cap_cur, _cny(cap_v, cap_cur) if cap_v is not None else None,
+        payload = (code, name, founded, cap_v, cap_cur, whole_cny(cap_v, cap_cur) if cap_v is not None else None,
                    employees, listed, ticker, synthetic, industries, place_id, tax_id, tiers, fin)
         return code, payload
 
@@ -933,7 +933,7 @@ class _Loader:
         cur = self.currency(v.get("currency"), "currency", fmt)
         size = self.amount(v.get("size"), "size", fmt, units.get("size") or row_unit, cur)
         size_v, size_cur = size if size else (None, cur)
-        payload = (fid, name, size_v, size_cur, _cny(size_v, size_cur) if size_v is not None else None,
+        payload = (fid, name, size_v, size_cur, whole_cny(size_v, size_cur) if size_v is not None else None,
                    self.text(v.get("manager")), self.text(v.get("kind")))
         return fid, payload
 
@@ -959,7 +959,7 @@ class _Loader:
         rnd = self.text(v.get("round"))
         a_v, a_cur = amt if amt else (None, cur)
         iid = self.text(v.get("id")) or "inv-" + _hash(fid, code, date, rnd, a_v, a_cur)
-        payload = (iid, fid, fund, code, a_v, a_cur, _cny(a_v, a_cur) if a_v is not None else None, date, rnd)
+        payload = (iid, fid, fund, code, a_v, a_cur, whole_cny(a_v, a_cur) if a_v is not None else None, date, rnd)
         return iid, payload
 
     def v_selection(self, rec: Record, t: Table) -> tuple[tuple, tuple]:
@@ -979,7 +979,7 @@ class _Loader:
         code = self.uscc(v.get("uscc"), "uscc", fmt)
         clause = self.required(self.text(v.get("clause")), "clause", fmt)
         if not _CLAUSE_ID.fullmatch(clause):
-            raise _Reject("clause", f"{fmt.describe('clause')}: {clause!r} is not a clause id (a clause's graph id "
+            raise RecordRejected("clause", f"{fmt.describe('clause')}: {clause!r} is not a clause id (a clause's graph id "
                                     "looks like doc-0123456789ab:m14)")
         row_unit = self.unit(v.get("unit"), "unit", fmt)
         cur = self.currency(v.get("currency"), "currency", fmt)
@@ -987,7 +987,7 @@ class _Loader:
         year = self.year(v.get("year"), "year", fmt)
         a_v, a_cur = amt if amt else (None, cur)
         gid = self.text(v.get("id")) or "grant-" + _hash(code, clause, year, a_v, a_cur)
-        payload = (gid, code, clause, a_v, a_cur, _cny(a_v, a_cur) if a_v is not None else None, year)
+        payload = (gid, code, clause, a_v, a_cur, whole_cny(a_v, a_cur) if a_v is not None else None, year)
         return gid, payload
 
     # --- references -----------------------------------------------------------------------
@@ -1104,7 +1104,7 @@ class _Loader:
                     try:
                         self.check_cells(rec, fmt)
                         key, payload = validate(rec, t)
-                    except _Reject as r:
+                    except RecordRejected as r:
                         reject(rec, r.field, r.reason)
                     else:
                         chunk.append((rec, key, payload))
