@@ -627,8 +627,8 @@ class EmbeddedBackend(Backend):
             conn.set_query_timeout(int(timeout * 1000))
             self._run(conn, "BEGIN TRANSACTION READ ONLY")
             try:
-                stmt = self._prepare_user(conn, text)
-                plan = self._run(conn, self._prepare_user(conn, "EXPLAIN " + text), params)
+                stmt = guard.prepare_ladybug(conn, text)
+                plan = self._run(conn, guard.prepare_ladybug(conn, "EXPLAIN " + text), params)
                 guard.check_ladybug_plan("\n".join(str(v) for row in plan.rows for v in row))
                 return self._run(conn, stmt, params, max_rows=max_rows)
             finally:
@@ -637,26 +637,6 @@ class EmbeddedBackend(Backend):
                     self._run(conn, "ROLLBACK")
                 except QueryError:
                     pass
-
-    @staticmethod
-    def _prepare_user(conn: ladybug.Connection, text: str) -> Any:
-        """A user's statement prepared, which parses and binds it as exactly one statement; the engine
-        refuses several ("We do not support prepare multiple statements"), and a write in a read-only
-        transaction or database."""
-        try:
-            with warnings.catch_warnings():  # prepare() is deprecated in Ladybug 0.22 (pinned), not gone
-                warnings.simplefilter("ignore", DeprecationWarning)
-                stmt = conn.prepare(text)
-            msg = "" if stmt.is_success() else stmt.get_error_message()
-        except RuntimeError as exc:
-            msg = str(exc)
-        if "multiple statements" in msg:
-            raise guard.refuse("more than one statement (the engine parsed several)")
-        if "read-only transaction" in msg or "read-only database" in msg:
-            raise guard.refuse(f"the engine counts the statement as a write ({msg})")
-        if msg:
-            raise QueryError(f"Ladybug: {msg}")
-        return stmt
 
     def close(self) -> None:
         if self._closed:

@@ -19,10 +19,11 @@ asked for.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from policykg.errors import ReadOnlyViolation
+from policykg.errors import QueryError, ReadOnlyViolation
 
 
 def refuse(reason: str) -> ReadOnlyViolation:
@@ -164,6 +165,26 @@ def check_ladybug_plan(plan: str) -> None:
     if deepest > LADYBUG_MAX_SKIP:
         raise refuse(f"SKIP {deepest} is deeper than the embedded engine can take safely ({LADYBUG_MAX_SKIP}); "
                      "page with a WHERE on the ordering key instead")
+
+
+def prepare_ladybug(conn: Any, text: str) -> Any:
+    """A user's statement prepared on a Ladybug connection, which parses and binds it as exactly one
+    statement; the engine refuses several ("We do not support prepare multiple statements"), and a write
+    in a read-only transaction or database."""
+    try:
+        with warnings.catch_warnings():  # prepare() is deprecated in Ladybug 0.22 (pinned), not gone
+            warnings.simplefilter("ignore", DeprecationWarning)
+            stmt = conn.prepare(text)
+        msg = "" if stmt.is_success() else stmt.get_error_message()
+    except RuntimeError as exc:
+        msg = str(exc)
+    if "multiple statements" in msg:
+        raise refuse("more than one statement (the engine parsed several)")
+    if "read-only transaction" in msg or "read-only database" in msg:
+        raise refuse(f"the engine counts the statement as a write ({msg})")
+    if msg:
+        raise QueryError(f"Ladybug: {msg}")
+    return stmt
 
 
 # --- Neo4j -----------------------------------------------------------------------------------------
