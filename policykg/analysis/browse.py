@@ -17,8 +17,9 @@ around the first match with ``highlights`` as spans within the snippet.
 Clause filters (``GET /api/clauses``)
 -------------------------------------
 ``industry``: measures supporting the industry, a narrower one, or a broader one (a measure for
-人工智能 applies to a 通用人工智能 firm); each item says how (``industry_match``: direct | narrower |
-broader). ``tier``: measures targeting it. ``place``: measures applying in it, in a place inside it,
+人工智能 applies to a 通用人工智能 firm; one for 未来产业 to the members its document names); each item
+says how (``industry_match``: direct | narrower | broader). ``tier``: the same over the tier hierarchy
+(a measure for 科技型企业 reaches a 高新技术企业: ``tier_match: broader``). ``place``: measures applying in it, in a place inside it,
 or in a larger place containing it. ``q``: every term of the query in the text (a parsed clause's text begins with its title).
 """
 
@@ -159,17 +160,15 @@ def clauses(backend: Backend, industry: str | None = None, tier: str | None = No
     for m in snap.measures:
         item = _clause_item(snap, m)
         if industry:
-            inds = set(m.industries)
-            if industry in inds:
-                item["industry_match"] = "direct"
-            elif inds & snap.industries.descendants([industry]):
-                item["industry_match"] = "narrower"
-            elif inds & snap.industries.ancestors(industry):
-                item["industry_match"] = "broader"
-            else:
+            how = _match(snap.industries, industry, m.industries, m.document)
+            if how is None:
                 continue
-        if tier and tier not in m.tiers:
-            continue
+            item["industry_match"] = how
+        if tier:
+            how = _match(snap.tiers, tier, m.tiers, m.document)
+            if how is None:
+                continue
+            item["tier_match"] = how
         if place:
             related = snap.places.descendants([place]) | snap.places.ancestors(place)
             if not related & set(m.places):
@@ -180,6 +179,18 @@ def clauses(backend: Backend, industry: str | None = None, tier: str | None = No
                 continue
         items.append(item)
     return {"as_of": snap.as_of.isoformat(), "document": snap.document, "items": items}
+
+
+def _match(tree: Any, wanted: str, named: list[str], document: str) -> str | None:
+    """How a measure naming ``named`` relates to the entry ``wanted``, as the measure's document reads the
+    tree: direct, narrower (it names a narrower entry), broader (a broader one: it reaches ``wanted``), or None."""
+    if wanted in named:
+        return "direct"
+    if set(named) & tree.descendants([wanted], document):
+        return "narrower"
+    if set(named) & tree.ancestors(wanted, document):
+        return "broader"
+    return None
 
 
 def clause_detail(backend: Backend, clause_id: str, on: Any = None,

@@ -768,7 +768,7 @@ def _judge_python(backend: Backend, snap: PolicySnapshot, m: Measure, c: Columns
 
 def taxonomy_counts(c: Columns, snap: PolicySnapshot, depth: int = 6) -> list[dict[str, Any]]:
     """The rows of ``taxonomy_enterprise_counts`` from the index's link rows: distinct enterprises per tier
-    (HAS_TIER), per programme (SELECTED_IN) and per place they are LOCATED_IN or inside (PART_OF, up to
+    they hold or that is broader (HAS_TIER, SUBTIER_OF up to ``depth`` steps), per programme (SELECTED_IN) and per place they are LOCATED_IN or inside (PART_OF, up to
     ``depth`` steps, over the place tree of the snapshot, which holds every Place and PART_OF). Counted
     here because the query's distinct counts over the whole registry need more of Ladybug's buffer pool
     than serving has."""
@@ -784,7 +784,8 @@ def taxonomy_counts(c: Columns, snap: PolicySnapshot, depth: int = 6) -> list[di
         if not len(rows):
             continue
         if rel == "HAS_TIER":
-            groups.setdefault(("Tier", xid), []).append(rows)
+            for q in _within(snap.tiers, xid, "parents", depth):
+                groups.setdefault(("Tier", q), []).append(rows)
         elif rel == "SELECTED_IN":
             groups.setdefault(("Programme", xid), []).append(rows)
         elif rel == "LOCATED_IN":

@@ -25,8 +25,9 @@ Gap codes (``gaps``, each ``{code, message, ...details}``):
                           (``value`` and ``median`` given).
 
 Tiers and places: every tier and place of the taxonomy, with the measures that TARGET it / APPLY IN it
-(for places also in a place inside it; ``covered_by`` lists measures applying in a larger place),
-where the documents name it (MENTIONS), and its enterprises (places: located in it or inside it).
+or a narrower tier / a place inside it (``covered_by`` lists measures targeting a broader tier —
+科技型企业 for 高新技术企业 — or applying in a larger place), where the documents name it (MENTIONS), and
+its enterprises (holders of it or of a narrower tier; places: located in it or inside it).
 Codes: ``named_not_targeted`` (the documents name it but no measure targets it), ``no_clause`` (no
 measure targets it), ``no_enterprises`` (a measure targets it but no enterprise holds or is there).
 
@@ -101,10 +102,11 @@ def gaps(backend: Backend, document: str | None = None, on: Any = None,
     general = [m.id for m in snap.measures if not m.industries]
     rows = []
     for i in targets_:
-        scope = tree.descendants([i])
-        broader = tree.ancestors(i) - {i}
-        dedicated = [m for m in snap.measures if scope & set(m.industries)]
-        inherited = [m.id for m in snap.measures if m not in dedicated and broader & set(m.industries)]
+        # each measure read with its own document's groups (未来网络…等未来产业 holds where it is written)
+        scopes = {m.id: tree.descendants([i], m.document) & set(m.industries) for m in snap.measures}
+        dedicated = [m for m in snap.measures if scopes[m.id]]
+        inherited = [m.id for m in snap.measures
+                     if m not in dedicated and (tree.ancestors(i, m.document) - {i}) & set(m.industries)]
         fl = sorted(funds.get(i, []), key=lambda f: (-f["investments"], f["id"]))
         n_ent = enterprises.get(i, 0)
         budget = sum(_annual(m) for m in dedicated)
@@ -112,7 +114,7 @@ def gaps(backend: Backend, document: str | None = None, on: Any = None,
             "id": i, "name": tree.name(i), "name_en": tree.nodes[i].get("name_en"), "group": tree.nodes[i].get("group"),
             "key_industry": bool(tree.nodes[i].get("key_industry")),
             "clauses": [{"id": m.id, "label": m.label, "title": m.title, "doc_number": m.doc_number,
-                         "supports": sorted(scope & set(m.industries)), "budget_floor_cny": m.budget_floor_cny}
+                         "supports": sorted(scopes[m.id]), "budget_floor_cny": m.budget_floor_cny}
                         for m in dedicated],
             "inherited_clauses": inherited, "general_clauses": len(general),
             "budget_floor_cny": budget, "funds": fl, "investments": sum(f["investments"] for f in fl),
@@ -140,11 +142,13 @@ def gaps(backend: Backend, document: str | None = None, on: Any = None,
     counts = {(r["label"], r["id"]): r["enterprises"] for r in agg["taxonomy_enterprise_counts"]}
     tiers = []
     for t in sorted(i for i, r in snap.names.items() if r["label"] == "Tier"):
-        clauses = [m.id for m in snap.measures if t in m.tiers]
+        below, above = snap.tiers.descendants([t]), snap.tiers.ancestors(t) - {t}
+        clauses = [m.id for m in snap.measures if below & set(m.tiers)]
+        covered = [m.id for m in snap.measures if m.id not in clauses and above & set(m.tiers)]
         named = mentions.get(t, [])
         n_ent = counts.get(("Tier", t), 0)
-        row = {"id": t, "name": snap.names[t]["name"], "clauses": clauses, "named_in": named,
-               "enterprises": n_ent, "gaps": []}
+        row = {"id": t, "name": snap.names[t]["name"], "parents": snap.tiers.parents.get(t, []), "clauses": clauses,
+               "covered_by": covered, "named_in": named, "enterprises": n_ent, "gaps": []}
         _entry_gaps(row, clauses, named, n_ent, "targets")
         tiers.append(row)
     places = []

@@ -63,7 +63,11 @@ def path(nodes: list[dict[str, Any]], edges: list[dict[str, str]]) -> dict[str, 
 @dataclass
 class Tree:
     """A taxonomy hierarchy (industries by SUBINDUSTRY_OF and MEMBER_OF, tiers by SUBTIER_OF, places by
-    PART_OF): nodes and parents, each link with its relationship type (``rel`` unless the row names one)."""
+    PART_OF): nodes and parents, each link with its relationship type (``rel`` unless the row names one).
+
+    A link a document states (a row with ``source_doc``: MEMBER_OF, 未来网络…等未来产业) holds for that
+    document only: walks given a ``document`` follow it only for that document; walks without one
+    (the graph as a whole: browsing, enterprise filters) follow every link."""
 
     label: str
     rel: str
@@ -72,8 +76,10 @@ class Tree:
     children: dict[str, list[str]] = field(default_factory=dict)
     #: (narrower, broader) -> the relationship type of the link
     rels: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: (narrower, broader) -> the documents it holds for, for a link only documents state
+    held_for: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     #: chain() answers, kept: a snapshot's trees do not change once finished
-    _chains: dict[tuple[str, str], tuple[str, ...] | None] = field(default_factory=dict, repr=False, compare=False)
+    _chains: dict[tuple[str, str, str | None], tuple[str, ...] | None] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, row: dict[str, Any]) -> None:
         nid = row["id"]
@@ -91,6 +97,16 @@ class Tree:
                 self.rels[(nid, parent)] = rel
             else:
                 self.rels.setdefault((nid, parent), rel)
+            doc = row.get("source_doc")
+            if doc and self.rels[(nid, parent)] != self.rel:
+                self.held_for.setdefault((nid, parent), set()).add(doc)
+            else:
+                self.held_for.pop((nid, parent), None)  # the taxonomy states it too: it holds everywhere
+
+    def holds(self, narrower: str, broader: str, document: str | None) -> bool:
+        """Whether the link narrower -> broader holds for ``document`` (any link holds when it is None)."""
+        docs = self.held_for.get((narrower, broader))
+        return document is None or docs is None or document in docs
 
     def finish(self) -> None:
         for lst in list(self.parents.values()) + list(self.children.values()):
@@ -103,8 +119,8 @@ class Tree:
     def node(self, nid: str) -> dict[str, Any]:
         return node(nid, self.label, self.name(nid))
 
-    def descendants(self, ids: list[str] | set[str]) -> set[str]:
-        """The ids and every narrower node below them."""
+    def descendants(self, ids: list[str] | set[str], document: str | None = None) -> set[str]:
+        """The ids and every narrower node below them (by the links that hold for ``document``)."""
         out: set[str] = set()
         todo = deque(ids)
         while todo:
@@ -112,11 +128,11 @@ class Tree:
             if n in out:
                 continue
             out.add(n)
-            todo.extend(self.children.get(n, []))
+            todo.extend(k for k in self.children.get(n, []) if self.holds(k, n, document))
         return out
 
-    def ancestors(self, nid: str) -> set[str]:
-        """The node and every broader node above it."""
+    def ancestors(self, nid: str, document: str | None = None) -> set[str]:
+        """The node and every broader node above it (by the links that hold for ``document``)."""
         out: set[str] = set()
         todo = deque([nid])
         while todo:
@@ -124,19 +140,20 @@ class Tree:
             if n in out:
                 continue
             out.add(n)
-            todo.extend(self.parents.get(n, []))
+            todo.extend(p for p in self.parents.get(n, []) if self.holds(n, p, document))
         return out
 
-    def chain(self, start: str, goal: str) -> list[str] | None:
-        """The shortest chain start -> ... -> goal following parent links (start itself if equal)."""
-        key = (start, goal)
+    def chain(self, start: str, goal: str, document: str | None = None) -> list[str] | None:
+        """The shortest chain start -> ... -> goal following parent links that hold for ``document``
+        (start itself if equal)."""
+        key = (start, goal, document)
         if key not in self._chains:
-            found = self._find_chain(start, goal)
+            found = self._find_chain(start, goal, document)
             self._chains[key] = tuple(found) if found is not None else None
         got = self._chains[key]
         return list(got) if got is not None else None
 
-    def _find_chain(self, start: str, goal: str) -> list[str] | None:
+    def _find_chain(self, start: str, goal: str, document: str | None) -> list[str] | None:
         prev: dict[str, str | None] = {start: None}
         todo = deque([start])
         while todo:
@@ -147,7 +164,7 @@ class Tree:
                     out.append(prev[out[-1]])  # type: ignore[arg-type]
                 return out[::-1]
             for p in self.parents.get(n, []):
-                if p not in prev:
+                if p not in prev and self.holds(n, p, document):
                     prev[p] = n
                     todo.append(p)
         return None
@@ -348,10 +365,10 @@ def load_snapshot(backend: Backend, on: Any = None, document: str | None = None)
     industries, places = load_trees(backend)
     tiers = load_tier_tree(backend)
     for m in measures:
-        m.industry_scope = frozenset(industries.descendants(m.industries))
+        m.industry_scope = frozenset(industries.descendants(m.industries, m.document))
         m.tier_scope = frozenset(tiers.descendants(m.tiers))
         m.place_scope = frozenset(places.descendants(m.places))
-        m.example_scope = frozenset(industries.descendants(m.examples)) if m.tiers else frozenset()
+        m.example_scope = frozenset(industries.descendants(m.examples, m.document)) if m.tiers else frozenset()
     names = {r["id"]: r for r in backend.query("taxonomy_nodes").records()}
     return PolicySnapshot(as_of, document or None, measures, industries, places, names, instruments, rules, documents,
                           tiers)

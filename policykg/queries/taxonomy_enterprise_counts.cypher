@@ -1,8 +1,8 @@
 // name: taxonomy_enterprise_counts
 // title: Enterprises per tier, place and programme
-// description: The distinct enterprises that hold each tier (HAS_TIER), are LOCATED_IN each place or a place inside it (PART_OF, up to 6 steps), and were SELECTED_IN each programme. Entries without enterprises are absent.
+// description: The distinct enterprises that hold each tier or a narrower one (HAS_TIER, SUBTIER_OF up to 6 steps), are LOCATED_IN each place or a place inside it (PART_OF, up to 6 steps), and were SELECTED_IN each programme. Entries without enterprises are absent.
 // ordered: false
-MATCH (x:Tier)<-[:HAS_TIER]-(e:Enterprise)
+MATCH (e:Enterprise)-[:HAS_TIER]->(:Tier)-[:SUBTIER_OF*0..6]->(x:Tier)
 RETURN 'Tier' AS label, x.id AS id, count(DISTINCT e) AS enterprises
 UNION ALL
 MATCH (e:Enterprise)-[:LOCATED_IN]->(:Place)-[:PART_OF*0..6]->(x:Place)
