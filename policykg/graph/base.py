@@ -28,7 +28,7 @@ log = logging.getLogger("policykg.graph")
 BATCH = 10_000
 
 
-def _arrow_type(t: str) -> Any:
+def arrow_type(t: str) -> Any:
     import pyarrow as pa
 
     return {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
@@ -59,7 +59,7 @@ def conform_table(table: Any, props: list[Any], what: str, ends: bool = False) -
             arrays.append(col)
             out_names.append(end)
     for p in props:
-        typ = _arrow_type(p.type)
+        typ = arrow_type(p.type)
         if p.name in table.column_names:
             col = table[p.name]
             if col.type != typ:

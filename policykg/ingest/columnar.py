@@ -34,9 +34,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from policykg.graph.base import GraphBatch, dedupe
+from policykg.graph.base import GraphBatch, arrow_type, dedupe
 from policykg.ingest import uscc as _uscc
-from policykg.ingest.tabular import Record, Table, control_class
+from policykg.ingest.money import whole_cny
+from policykg.ingest.tabular import CLAUSE_ID, Record, RecordRejected, Table, control_class
 
 __all__ = ["FAST_KINDS", "Bulk", "arrow_chunks", "fast_records", "tables_for"]
 
@@ -390,8 +391,6 @@ def _uscc_col(loader: Any, fmt: Any, col: pa.Array | None, n: int, reject: type)
 def _amount(loader: Any, fmt: Any, cols: dict[Any, Any], n: int, name: str, reject: type
             ) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
     """(value, currency, value in yuan) of an amount column with its row's unit and currency."""
-    from policykg.ingest.load import whole_cny
-
     units = loader.units
 
     def one(raw: Any, unit_raw: Any, cur_raw: Any) -> tuple[Any, Any, Any]:
@@ -515,8 +514,6 @@ def _located(codes: pa.Array, places: pa.Array, taxes: pa.Array) -> dict[tuple[s
 
 
 def _enterprises(loader: Any, t: Table, cols: dict[Any, Any], n: int) -> _Converted:
-    from policykg.ingest.load import RecordRejected
-
     fmt = t.fmt
     R = RecordRejected
     cv = _Converted(n)
@@ -537,8 +534,6 @@ def _enterprises(loader: Any, t: Table, cols: dict[Any, Any], n: int) -> _Conver
 
     memo("founded", [cols.get("founded")], lambda r: loader.date(r, "founded", fmt))
     units = loader.units
-    from policykg.ingest.load import whole_cny
-
     def amount(raw: Any, unit_raw: Any, cur_raw: Any) -> tuple[Any, Any, Any]:
         row_unit = loader.unit(unit_raw, "unit", fmt)
         cur = loader.currency(cur_raw, "currency", fmt)
@@ -585,8 +580,6 @@ def _enterprises(loader: Any, t: Table, cols: dict[Any, Any], n: int) -> _Conver
 
 
 def _investments(loader: Any, t: Table, cols: dict[Any, Any], n: int) -> tuple[list, list, np.ndarray]:
-    from policykg.ingest.load import RecordRejected
-
     fmt = t.fmt
     R = RecordRejected
     fund = _text(loader, cols.get("fund"), n)
@@ -618,8 +611,6 @@ def _investments(loader: Any, t: Table, cols: dict[Any, Any], n: int) -> tuple[l
 
 
 def _selections(loader: Any, t: Table, cols: dict[Any, Any], n: int) -> tuple[list, list, np.ndarray]:
-    from policykg.ingest.load import RecordRejected
-
     fmt = t.fmt
     R = RecordRejected
     code, bad = _uscc_col(loader, fmt, cols.get("uscc"), n, R)
@@ -639,15 +630,13 @@ def _selections(loader: Any, t: Table, cols: dict[Any, Any], n: int) -> tuple[li
 
 
 def _grants(loader: Any, t: Table, cols: dict[Any, Any], n: int) -> tuple[list, list, np.ndarray]:
-    from policykg.ingest.load import _CLAUSE_ID, RecordRejected
-
     fmt = t.fmt
     R = RecordRejected
     code, bad = _uscc_col(loader, fmt, cols.get("uscc"), n, R)
 
     def clause_of(r: Any) -> str:
         c = loader.required(loader.text(r), "clause", fmt)
-        if not _CLAUSE_ID.fullmatch(c):
+        if not CLAUSE_ID.fullmatch(c):
             raise R("clause", "not a clause id")
         return c
 
@@ -740,7 +729,6 @@ def _enterprise_tables(rows: list[tuple]) -> tuple[dict[str, pa.Table], dict[tup
 def _batch_tables(batch: GraphBatch) -> tuple[dict[str, pa.Table], dict[tuple[str, str, str], pa.Table]]:
     """A GraphBatch as Arrow tables typed by the schema (rows de-duplicated by key, the last kept,
     as Backend.write does)."""
-    from policykg.graph.base import _arrow_type
     from policykg.graph.schema import load_schema
 
     schema = load_schema()
@@ -751,7 +739,7 @@ def _batch_tables(batch: GraphBatch) -> tuple[dict[str, pa.Table], dict[tuple[st
             names.update(dict.fromkeys(r))
         cols = {}
         for k in names:
-            typ = pa.string() if k in ("from", "to") and ends else _arrow_type(props[k].type) if k in props else None
+            typ = pa.string() if k in ("from", "to") and ends else arrow_type(props[k].type) if k in props else None
             cols[k] = pa.array([r.get(k) for r in rows], typ)
         return pa.table(cols)
 

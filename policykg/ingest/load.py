@@ -47,8 +47,8 @@ from typing import Any
 from policykg.errors import PolicyKGError, QueryError, QueryTimeout, ValidationError
 from policykg.graph.base import Backend, GraphBatch
 from policykg.ingest import uscc as _uscc
-from policykg.ingest.money import CURRENCIES, parse_amount, to_cny
-from policykg.ingest.tabular import Format, Record, Table, control_class, find_tables
+from policykg.ingest.money import CURRENCIES, parse_amount, whole_cny
+from policykg.ingest.tabular import CLAUSE_ID, Format, Record, RecordRejected, Table, control_class, find_tables
 
 __all__ = ["CHUNK", "LoadReport", "TableReport", "fund_id", "load_paths"]
 
@@ -69,31 +69,12 @@ _INT_RE = re.compile(r"(\d+)(?:\.0+)?\s*(?:人|名|个)?")
 _LIST_SPLIT = re.compile(r"[;；、,，|\n]")
 _TIER_SPLIT = re.compile(r"[;；\n|]")  # entries of a tiers cell
 _TIER_FIELDS = re.compile(r"[:：]")  # name:year:issuer within an entry
-_CLAUSE_ID = re.compile(r"(doc-[0-9a-f]{12}):\S+")
 _TRUE = frozenset({"true", "yes", "y", "1", "是", "t", "已上市", "上市", "√"})
 _FALSE = frozenset({"false", "no", "n", "0", "否", "f", "未上市", "×"})
 _CURRENCY = {unicodedata.normalize("NFKC", k).upper(): v for k, v in CURRENCIES.items()}
 _CONTROL = re.compile(control_class())  # a record holding one is rejected, not cleaned
 #: how a spreadsheet may read a cell as a formula (OWASP, CSV injection)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def whole_cny(value: float | None, currency: str | None) -> int | None:
-    """Whole yuan (money.to_cny), with a fast path for whole numbers."""
-    if value is None or currency != "CNY":
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return to_cny(value, currency)
-
-
-class RecordRejected(Exception):
-    """A record is rejected: ``field`` (a column name, or "") and ``reason``."""
-
-    def __init__(self, field: str, reason: str):
-        super().__init__(reason)
-        self.field = field
-        self.reason = reason
 
 
 # --------------------------------------------------------------------------------------------
@@ -978,7 +959,7 @@ class _Loader:
         units = self.units
         code = self.uscc(v.get("uscc"), "uscc", fmt)
         clause = self.required(self.text(v.get("clause")), "clause", fmt)
-        if not _CLAUSE_ID.fullmatch(clause):
+        if not CLAUSE_ID.fullmatch(clause):
             raise RecordRejected("clause", f"{fmt.describe('clause')}: {clause!r} is not a clause id (a clause's graph id "
                                     "looks like doc-0123456789ab:m14)")
         row_unit = self.unit(v.get("unit"), "unit", fmt)
@@ -1188,7 +1169,7 @@ class _Loader:
                 refs = {p[2] for _, _, p in chunk}
                 self.put_seed(refs)
                 clauses = self._known("Clause", refs, {})
-                gone_docs = {_CLAUSE_ID.fullmatch(c).group(1) for c in refs - clauses}  # type: ignore[union-attr]
+                gone_docs = {CLAUSE_ID.fullmatch(c).group(1) for c in refs - clauses}  # type: ignore[union-attr]
                 if gone_docs:
                     self.wait()
                     missing_docs = self.backend.missing_ids("PolicyDocument", gone_docs)
@@ -1201,7 +1182,7 @@ class _Loader:
                 elif kind == "investments" and p[1] not in funds:
                     reject(rec, "fund", self.fund_missing(p[2], p[1]))
                 elif kind == "grants" and p[2] not in clauses:
-                    doc = _CLAUSE_ID.fullmatch(p[2]).group(1)  # type: ignore[union-attr]
+                    doc = CLAUSE_ID.fullmatch(p[2]).group(1)  # type: ignore[union-attr]
                     if docs_present.get(doc):
                         reject(rec, "clause", f"clause {p[2]} not found: document {doc} has no such clause")
                     else:

@@ -537,3 +537,12 @@ def _find_percentages(text: str, start: int, end: int) -> list[RateMention]:
                                prefix, suffix))
         blocked = ve
     return out
+
+
+def whole_cny(value: float | None, currency: str | None) -> int | None:
+    """Whole yuan (money.to_cny), with a fast path for whole numbers."""
+    if value is None or currency != "CNY":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return to_cny(value, currency)

@@ -741,3 +741,16 @@ def find_tables(paths: list[Path | str]) -> list[Table]:
     order = {k: i for i, k in enumerate(KINDS)}
     tables.sort(key=lambda t: (order[t.kind], str(t.path), t.sheet or ""))
     return tables
+
+
+#: a grant's clause: the id policykg gives a clause (the document's id, then its place in it)
+CLAUSE_ID = re.compile(r"(doc-[0-9a-f]{12}):\S+")
+
+
+class RecordRejected(Exception):
+    """A record is rejected: ``field`` (a column name, or "") and ``reason``."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
