@@ -145,11 +145,12 @@ def process_memory(pid: int) -> dict[str, int | None]:
     return {"pss_bytes": pss, "rss_bytes": rss, "peak_rss_bytes": peak, "processes": len(procs)}
 
 
-def source_digest() -> str:
-    """A digest of the package's sources: the run records it at the start and when the server starts,
-    since a change in between (others editing the tree) makes library and HTTP figures incomparable."""
+def source_digest(under: str = "policykg", pattern: str = "*") -> str:
+    """A digest of the package's sources (or of those ``under``/``pattern``): the run records it at the start
+    and when the server starts, since a change in between (others editing the tree) makes library and HTTP
+    figures incomparable."""
     h = hashlib.sha256()
-    for path in sorted((ROOT / "policykg").rglob("*")):
+    for path in sorted((ROOT / under).rglob(pattern)):
         if path.suffix in (".py", ".cypher", ".yaml") and path.is_file():
             h.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:16]

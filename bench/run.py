@@ -83,19 +83,24 @@ class Plan:
 # --------------------------------------------------------------------------------------------
 
 def ensure_registry(work: Path, scale: str) -> tuple[Path, dict[str, Any]]:
-    """The synthetic registry for a scale, generated once and reused."""
+    """The synthetic registry for a scale, generated once and reused while the generator is unchanged."""
     registry = work / f"registry-{scale}"
     marker = registry / ".complete"
+    generator = source_digest("policykg/ingest", "synth*.py")
     if marker.exists():
-        say(f"registry: reusing {registry}")
-        return registry, {**json.loads(marker.read_text()), "cached": True}
+        kept = json.loads(marker.read_text())
+        if kept.get("generator") == generator:
+            say(f"registry: reusing {registry}")
+            return registry, {**kept, "cached": True}
+        say(f"registry: {registry} was made by another generator; making it again")
     shutil.rmtree(registry, ignore_errors=True)
     cmd = [POLICYKG, "synth", "--enterprises", str(SCALES[scale]), "--seed", str(SEED), "--out", str(registry)]
     say("registry: " + " ".join(cmd[1:]))
     fin = run_measured(cmd, cwd=work)
     if fin.returncode != 0:
         raise RuntimeError(f"policykg synth exited {fin.returncode}: {fin.stderr.strip()[-2000:]}")
-    info = {"path": str(registry), "enterprises": SCALES[scale], "seed": SEED, "seconds": round(fin.seconds, 3),
+    info = {"path": str(registry), "enterprises": SCALES[scale], "seed": SEED, "generator": generator,
+            "seconds": round(fin.seconds, 3),
             "peak_rss_bytes": fin.peak_rss_bytes, "bytes": dir_size(registry)}
     marker.write_text(json.dumps(info))
     return registry, {**info, "cached": False}
