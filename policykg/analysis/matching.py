@@ -41,7 +41,9 @@ from typing import Any
 import numpy as np
 
 from policykg.analysis.browse import enterprises as search_enterprises
-from policykg.analysis.eligibility import Profile, classify, estimate, evaluate, load_profile, load_profiles
+from policykg.analysis.eligibility import Profile, estimate, evaluate, load_profile, load_profiles
+from policykg.analysis.rules import criteria
+from policykg.analysis.rules.facts import ProfileFacts
 from policykg.analysis.snapshot import PolicySnapshot, Tree, edge, load_snapshot, load_trees, node, path
 from policykg.errors import NotFound, ValidationError
 from policykg.graph.base import Backend
@@ -137,16 +139,17 @@ def matching_enterprises(backend: Backend, clause_id: str, filters: Filters | No
             "programmes": m.selections}).records()]
     profiles = load_profiles(backend, pool, financials=snap.conditions_need_financials)
     groups: dict[str, list[tuple[tuple, Profile, dict[str, Any]]]] = {"met": [], "near": [], "unknown": []}
-    for prof in profiles.values():
-        if not filters.accept(prof, place_filter):
-            continue
-        c = classify(snap, m, prof)  # statuses for the whole pool; reasons only for what is returned
-        if c["status"] == "not_met" and not c["near_miss"]:
+    kept = [prof for prof in profiles.values() if filters.accept(prof, place_filter)]
+    # statuses for the whole pool at once (the rule engine); reasons only for what is returned
+    j = criteria.judge(m, ProfileFacts(kept), snap.as_of)
+    for k, prof in enumerate(kept):
+        status = criteria.STATUS[int(j.status[k])]
+        if status == "not_met" and not j.near[k]:
             continue
         est = estimate(snap, m, prof)["estimate_cny"]
         cap = prof.props.get("registered_capital_cny")
         rank = (-(est["high"] if est else -1), -(cap if cap is not None else -1), prof.id)
-        groups["met" if c["status"] == "met" else "unknown" if c["status"] == "unknown" else "near"].append(
+        groups["met" if status == "met" else "unknown" if status == "unknown" else "near"].append(
             (rank, prof, {"estimate_cny": est}))
     for lst in groups.values():
         lst.sort(key=lambda x: x[0])
