@@ -54,7 +54,7 @@ import numpy as np
 import orjson
 
 from policykg.analysis.eligibility import BASES, _rates, estimate, load_profiles
-from policykg.analysis.rules import criteria
+from policykg.analysis.rules import criteria, ranking
 from policykg.analysis.rules.criteria import MET, NOT, UNK
 from policykg.analysis.rules.facts import ColumnFacts, ProfileFacts, any_bit, bit_mask, selected_in
 from policykg.analysis.snapshot import Measure, PolicySnapshot, load_snapshot, today
@@ -603,43 +603,41 @@ def judge_measure(backend: Backend, snap: PolicySnapshot, m: Measure, c: Columns
         empty = np.zeros(0, dtype=np.int32)
         return MeasureIndex(0, empty, empty, empty)
     if _needs_python(snap, m):
-        status, near, has_est, high = _judge_python(backend, snap, m, c, idx)
+        status, near, unmet, shortfall, preferred, has_est, high = _judge_python(backend, snap, m, c, idx)
     else:
         j = criteria.judge(m, ColumnFacts(c, idx), snap.as_of)
-        status, near = j.status, j.near
+        status, near, unmet, shortfall, preferred = j.status, j.near, j.unmet, j.shortfall, j.preferred
         has_est, high = estimate_high(snap, m, c, idx)
     cap = c.cap_cny[idx]
-    est_key = np.where(has_est, -high, 1.0)
-    cap_key = np.where(np.isnan(cap), 1.0, -cap)
 
-    def ranked(sel: np.ndarray) -> np.ndarray:
-        where = np.flatnonzero(sel)
-        order = np.lexsort((idx[where], cap_key[where], est_key[where]))
-        return idx[where][order].astype(np.int32)
+    def ranked(sel: np.ndarray, close: bool) -> np.ndarray:  # position order is USCC order
+        at = ranking.order(sel, idx, preferred, has_est, high, cap, (unmet, shortfall) if close else None)
+        return idx[at].astype(np.int32)
 
-    return MeasureIndex(len(idx), ranked(status == MET), ranked(near), ranked(status == UNK))
+    return MeasureIndex(len(idx), ranked(status == MET, False), ranked(near, True), ranked(status == UNK, True))
 
 
-def _judge_python(backend: Backend, snap: PolicySnapshot, m: Measure, c: Columns,
-                  idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _judge_python(backend: Backend, snap: PolicySnapshot, m: Measure, c: Columns, idx: np.ndarray) -> tuple[
+        np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The fallback, for measures whose conditions need yearly figures (which only Profiles carry): the
     rule engine over the Profiles read from the graph, 10,000 at a time; ``estimate`` one enterprise at a
-    time."""
-    status = np.full(len(idx), NOT, dtype=np.int8)
-    near = np.zeros(len(idx), dtype=bool)
-    has = np.zeros(len(idx), dtype=bool)
-    high = np.zeros(len(idx), dtype=np.float64)
+    time. Returns status, near, unmet, shortfall, preferred, has an estimate, its high."""
+    n = len(idx)
+    status, near = np.full(n, NOT, dtype=np.int8), np.zeros(n, dtype=bool)
+    unmet, shortfall, preferred = np.zeros(n, dtype=np.int64), np.zeros(n), np.zeros(n, dtype=bool)
+    has, high = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.float64)
     pos = {c.id(int(i)): k for k, i in enumerate(idx)}
     for part in chunks(sorted(pos), 10_000):
         profiles = list(load_profiles(backend, part, financials=snap.conditions_need_financials).values())
         j = criteria.judge(m, ProfileFacts(profiles), snap.as_of)
         at = np.array([pos[p.id] for p in profiles], dtype=np.int64)
-        status[at], near[at] = j.status, j.near
+        status[at], near[at], unmet[at], shortfall[at], preferred[at] = j.status, j.near, j.unmet, j.shortfall, \
+            j.preferred
         for k, prof in zip(at.tolist(), profiles, strict=True):
             est = estimate(snap, m, prof)["estimate_cny"]
             if est:
                 has[k], high[k] = True, est["high"]
-    return status, near, has, high
+    return status, near, unmet, shortfall, preferred, has, high
 
 
 def taxonomy_counts(c: Columns, snap: PolicySnapshot, depth: int = 6) -> list[dict[str, Any]]:

@@ -35,8 +35,13 @@ A criterion is ``unknown`` when the enterprise's data lacks what it needs: no in
 Programmes a measure only REFERS_TO (no selection in its words) are shown (``dimension: programme``,
 ``status: info``) when the firm was SELECTED_IN them, but decide nothing (measure 18 refers to
 provincial frames, not selections).
-A measure is a *near miss* for a firm when exactly one criterion (or one condition group) is not
-met and at least one other is met; ``failed`` names it.
+A measure is a *near miss* for a firm when the firm could close every gap: it fails only criteria it can
+change (a threshold on a figure that grows, a tier it could obtain, a selection it could apply for) or
+its data lacks what a criterion needs; an industry, a place or the firm's age never can be changed
+(:mod:`policykg.analysis.rules.criteria` defines it, with ``closeness``: criteria unmet, then the
+relative shortfall). ``failed`` names what it lacks, ``missing`` the data. Where the text prefers some
+holders (``preference`` on TARGETS / SUPPORTS: 给予瞪羚企业政策倾斜) the answer says ``preferred`` with a
+reason (``dimension: preference``) naming the words.
 
 Conditions are currency-aware: a threshold in CNY is compared with ``registered_capital_cny`` (or the
 capital itself when it is in CNY), one in USD with a capital in USD. No exchange rate is invented:
@@ -272,7 +277,8 @@ def decision(j: criteria.Judgement, k: int, prof: Profile, as_of: dt.date) -> di
     """:func:`classify`'s answer for enterprise ``k`` of a judgement (``prof`` is that enterprise)."""
     groups = [c for c in j.criteria if c.checks]
     return {"status": criteria.STATUS[int(j.status[k])], "missing": j.missing(k), "failed": j.failed(k),
-            "near_miss": bool(j.near[k]), "groups": _groups(prof, groups, k, as_of)}
+            "near_miss": bool(j.near[k]), "closeness": j.closeness(k), "preferred": bool(j.preferred[k]),
+            "groups": _groups(prof, groups, k, as_of)}
 
 
 def _tree_paths(tree: Any, prof: Profile, m: Measure, ent: dict[str, Any], clause: dict[str, Any],
@@ -316,6 +322,19 @@ def _context(snap: PolicySnapshot, m: Measure, prof: Profile, ent: dict[str, Any
                                          [edge(prof.id, target, own), edge(m.id, target, rel)])})
                 break
     return out
+
+
+def _preference(snap: PolicySnapshot, m: Measure, prof: Profile, ent: dict[str, Any],
+                clause: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the measure's text prefers (给予瞪羚企业政策倾斜) and the enterprise holds: why it is listed first."""
+    found = _tree_paths(snap.tiers, prof, m, ent, clause, prof.tiers,
+                        sorted(t for rel, t in m.preferred if rel == "TARGETS"), "HAS_TIER", "TARGETS")
+    found += _tree_paths(snap.industries, prof, m, ent, clause, prof.industries,
+                         sorted(i for rel, i in m.preferred if rel == "SUPPORTS"), "IN_INDUSTRY", "SUPPORTS")
+    return [{"dimension": "preference", "status": "info",
+             "words": m.evidence[(p["edges"][-1]["type"], p["nodes"][-2]["id"])].get("preference"),
+             "message": "the measure's text prefers the enterprises that hold this: they are listed first",
+             "path": p} for _, p in found]
 
 
 def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
@@ -402,6 +421,8 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
                                          [edge(prof.id, prog["id"], "SELECTED_IN"),
                                           edge(m.id, prog["id"], "REFERS_TO")])})
     reasons += _context(snap, m, prof, ent, clause)
+    if decided["preferred"]:
+        reasons += _preference(snap, m, prof, ent, clause)
     if not m.checkable:
         reasons.insert(0, {"dimension": "none", "status": "unknown",
                            "message": "the measure states no machine-checkable criterion (industry, tier, place, "
@@ -411,7 +432,8 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
                               [edge(prof.id, g["id"], "RECEIVED"), edge(g["id"], m.id, "GRANTED_UNDER")])}
                 for g in prof.grants if g["detail"] == m.id]
     return {"clause": m.summary(), "status": decided["status"], "missing": decided["missing"],
-            "failed": decided["failed"], "near_miss": decided["near_miss"], "reasons": reasons, "received": received}
+            "failed": decided["failed"], "near_miss": decided["near_miss"], "closeness": decided["closeness"],
+            "preferred": decided["preferred"], "reasons": reasons, "received": received}
 
 
 # --- estimates ---------------------------------------------------------------------------------

@@ -13,6 +13,27 @@ any is UNK, else MET; a measure stating no criterion is UNK.
 Within a condition group: MET if any alternative is MET; alternatives the enterprise cannot be compared
 with (INC) are set aside when another alternative can be compared; otherwise UNK if any is UNK or all
 are INC, else NOT.
+
+Near misses: firms worth a call
+-------------------------------
+A firm is a *near miss* for a measure when it is not met and every gap is one it can close:
+
+* a criterion it fails that it can change: a condition threshold on a figure that grows with the firm
+  (``CHANGEABLE_FIELDS``: capital, revenue, R&D spend, employees, their ratios and growth), a tier it
+  could obtain, a programme it could apply to be selected in;
+* or data that is missing (a criterion UNK): every firm whose status is ``unknown`` is a near miss, so a
+  measure with a single criterion has near misses through missing data.
+
+Never changeable: the industry and the place (a firm does not change its trade or move for a grant),
+and the firm's age (``founded_years``): it changes only with time, whichever way the threshold points,
+so no call can close it. A condition group is changeable when one of its failed alternatives is.
+
+How close a near miss is: ``unmet`` = the criteria it does not meet (failed or unknown), fewest first;
+then ``shortfall`` = the sum over its failed criteria of how far each is: a threshold's relative
+shortfall ``(threshold - value) / threshold`` (``(value - threshold) / value`` for an upper bound; a
+group: its closest changeable alternative), 1 for a tier or programme it does not hold; unknown criteria
+add nothing to it. Both are in every answer (``closeness``); the order of each list is
+:data:`policykg.analysis.rules.ranking.ORDER_BY`.
 """
 
 from __future__ import annotations
@@ -29,6 +50,11 @@ STATUS = {MET: "met", UNK: "unknown", NOT: "not_met", INC: "incomparable"}
 CNY_FIELDS = {"revenue": "revenue_cny", "rd_spend": "rd_spend_cny"}
 #: condition fields over yearly figures -> the figure whose growth they compare (only ProfileFacts has them)
 GROWTH_FIELDS = {"revenue_growth": "revenue_cny", "rd_growth": "rd_spend_cny"}
+#: condition fields a firm can change by growing (a threshold it may reach); founded_years is not one
+CHANGEABLE_FIELDS = frozenset({"registered_capital", "paid_in_capital", "revenue", "rd_spend", "employees",
+                               "rd_ratio", "revenue_growth", "rd_growth"})
+#: criteria a firm can meet by what it does (obtain the tier, apply for the selection)
+CHANGEABLE_CRITERIA = frozenset({"tier", "programme"})
 
 
 def compare(values: np.ndarray, op: str, threshold: float) -> np.ndarray:
@@ -60,6 +86,26 @@ class Check:
     def missing(self, k: int) -> str:
         return self.fields[int(self.which[k])]
 
+    @property
+    def changeable(self) -> bool:
+        return self.cond["field"] in CHANGEABLE_FIELDS
+
+    def shortfall(self) -> np.ndarray:
+        """Where the condition is NOT met, how far the value is from the threshold, relative (0..1, to four
+        decimals); elsewhere 0."""
+        op, thr, v = self.cond["operator"], float(self.cond["value"]), self.values
+        fails = self.codes == NOT
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if op in (">=", ">"):
+                rel = (thr - v) / thr if thr > 0 else np.ones(len(v))
+            elif op in ("<=", "<"):
+                rel = np.where(v > 0, (v - thr) / np.where(v > 0, v, 1.0), 1.0)
+            else:
+                scale = np.maximum(np.abs(v), abs(thr))
+                rel = np.where(scale > 0, np.abs(v - thr) / np.where(scale > 0, scale, 1.0), 1.0)
+        rel = np.clip(np.where(np.isnan(rel), 1.0, rel), 0.0, 1.0)
+        return np.where(fails, _rounded(rel, fails, 4), 0.0)
+
 
 def _judge(present: np.ndarray, values: np.ndarray, op: str, threshold: float) -> np.ndarray:
     ok = compare(np.where(present, values, 0.0), op, threshold)
@@ -70,6 +116,9 @@ def _rounded(values: np.ndarray, present: np.ndarray, digits: int) -> np.ndarray
     """Python's round() of each present value (the figure shown in a reason is the one compared)."""
     out = np.zeros(len(values), dtype=np.float64)
     where = np.flatnonzero(present)
+    if len(where) <= 64:  # a few firms (one, on the live path): no need to find the distinct values
+        out[where] = [round(float(v), digits) for v in values[where].tolist()]
+        return out
     uniq, inv = np.unique(values[where], return_inverse=True)
     out[where] = np.array([round(float(v), digits) for v in uniq], dtype=np.float64)[inv.reshape(-1)]
     return out
@@ -132,6 +181,25 @@ class Criterion:
     missing_field: str | None = None  # what an UNK lacks (industry, place); conditions: from their checks
     checks: list[Check] = field(default_factory=list)  # a condition group's alternatives, in order
 
+    def changeable(self) -> np.ndarray:
+        """Whether each enterprise could meet the criterion by what it does (meaningful where NOT)."""
+        n = len(self.codes)
+        if not self.checks:
+            return np.full(n, self.name in CHANGEABLE_CRITERIA, dtype=bool)
+        out = np.zeros(n, dtype=bool)
+        for c in self.checks:
+            if c.changeable:
+                out |= c.codes == NOT
+        return out
+
+    def shortfall(self) -> np.ndarray:
+        """Where NOT, how far (0..1): a group's closest changeable alternative; 1 for anything else."""
+        out = np.where(self.codes == NOT, 1.0, 0.0)
+        for c in self.checks:
+            if c.changeable:
+                out = np.where((self.codes == NOT) & (c.codes == NOT), np.minimum(out, c.shortfall()), out)
+        return out
+
     def missing(self, k: int) -> list[str]:
         """The fields enterprise ``k`` lacks for this criterion (empty unless its code is UNK)."""
         if self.codes[k] != UNK:
@@ -152,6 +220,11 @@ def condition_groups(facts: Any, conditions: list[dict[str, Any]], as_of: dt.dat
     out = []
     for gid in sorted(groups):
         checks = [check(facts, cond, as_of) for cond in groups[gid]]
+        if len(checks) == 1:  # one alternative: incomparable alone is unknown
+            codes = checks[0].codes
+            out.append(Criterion(f"condition:{gid}", np.where(codes == INC, UNK, codes).astype(np.int8),
+                                 checks=checks))
+            continue
         met = np.zeros(facts.n, dtype=bool)
         comparable = np.zeros(facts.n, dtype=bool)
         unknown = np.zeros(facts.n, dtype=bool)
@@ -170,7 +243,13 @@ class Judgement:
 
     criteria: list[Criterion]
     status: np.ndarray             # int8 MET / UNK / NOT
-    near: np.ndarray               # bool
+    near: np.ndarray               # bool: a near miss (see the module doc)
+    unmet: np.ndarray              # int: criteria not met (failed or unknown)
+    shortfall: np.ndarray          # float: the sum of the failed criteria's shortfalls
+    preferred: np.ndarray          # bool: holds what the text prefers (给予瞪羚企业政策倾斜)
+
+    def closeness(self, k: int) -> dict[str, Any]:
+        return {"unmet_criteria": int(self.unmet[k]), "shortfall": round(float(self.shortfall[k]), 4)}
 
     def failed(self, k: int) -> list[str]:
         return [c.name for c in self.criteria if c.codes[k] == NOT]
@@ -203,9 +282,23 @@ def judge(m: Any, facts: Any, as_of: dt.date) -> Judgement:
                               .astype(np.int8)))
     if m.conditions:
         crit.extend(condition_groups(facts, m.conditions, as_of))
+    preferred = np.zeros(n, dtype=bool)
+    if getattr(m, "preferred_tiers", None):
+        preferred |= facts.linked("tiers", m.preferred_tiers)
+    if getattr(m, "preferred_industries", None):
+        preferred |= facts.linked("industries", m.preferred_industries)
     if not crit:  # nothing machine-checkable: whether a firm qualifies must be read from the text
-        return Judgement(crit, np.full(n, UNK, dtype=np.int8), np.zeros(n, dtype=bool))
+        return Judgement(crit, np.full(n, UNK, dtype=np.int8), np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64),
+                         np.zeros(n), preferred)
     stack = np.vstack([c.codes for c in crit])
-    status = np.where((stack == NOT).any(axis=0), NOT, np.where((stack == UNK).any(axis=0), UNK, MET)).astype(np.int8)
-    near = (status == NOT) & ((stack == NOT).sum(axis=0) == 1) & (stack == MET).any(axis=0)
-    return Judgement(crit, status, near)
+    fails = stack == NOT
+    status = np.where(fails.any(axis=0), NOT, np.where((stack == UNK).any(axis=0), UNK, MET)).astype(np.int8)
+    fixable = np.ones(n, dtype=bool)
+    shortfall = np.zeros(n)
+    for c, f in zip(crit, fails, strict=True):
+        if f.any():
+            fixable &= ~f | c.changeable()
+            shortfall = shortfall + np.where(f, c.shortfall(), 0.0)
+    near = ((status == NOT) & fixable) | (status == UNK)
+    unmet = (stack != MET).sum(axis=0).astype(np.int64)
+    return Judgement(crit, status, near, unmet, _rounded(shortfall, shortfall != 0, 4), preferred)
