@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from starlette.requests import Request
 
 from policykg.analysis import browse, derived, eligibility, gaps, matching
+from policykg.analysis.rules import facts
 from policykg.analysis.snapshot import load_snapshot
 from policykg.api import routes
 from policykg.api.app import create_app
@@ -72,7 +73,7 @@ def assert_members_as_bitsets(c):
         for ids in [[i] for i in vocab] + [list(vocab)[:3], ["no-such-id"], []]:
             packed = c.members(kind, ids)
             assert packed.dtype == bool and len(packed) == c.n
-            assert np.array_equal(packed, derived._any(bits, derived._mask(vocab, ids))), (kind, ids)
+            assert np.array_equal(packed, facts.any_bit(bits, facts.bit_mask(vocab, ids))), (kind, ids)
         assert any(c.members(kind, [i]).any() for i in vocab), kind  # equal empty masks prove nothing
 
 

@@ -111,7 +111,9 @@ def test_statuses_subindustry_place_and_tiers(graphs):
     assert e1[f"{seed}:m6"]["status"] == "met"
     # measure 12 is for 领军企业 listed in the 领军企业跨越发展计划 (对列入…的): M1 is neither
     assert e1[f"{seed}:m12"]["status"] == "not_met" and e1[f"{seed}:m12"]["failed"] == ["tier", "programme"]
-    assert not e1[f"{seed}:m12"]["near_miss"]  # both criteria fail: nothing is met
+    # both criteria fail, and M1 could obtain both (the tier, the selection): a near miss, two criteria away
+    assert e1[f"{seed}:m12"]["near_miss"]
+    assert e1[f"{seed}:m12"]["closeness"] == {"unmet_criteria": 2, "shortfall": 2.0}
     assert e1[f"{TEST_DOC}:m1"]["status"] == "met"  # revenue 2亿 >= 5000万, 120 employees >= 50
     programme = [x for x in e1[f"{seed}:m19"]["reasons"] if x["dimension"] == "programme"]
     # measure 19 is for 5050 / 青链 selectees (对…的入选人才创新项目): M1 was selected in 5050
@@ -218,7 +220,10 @@ def test_matching_enterprises_and_near_misses(graphs):
     m7 = same(graphs, lambda b: matching.matching_enterprises(b, f"{seed}:m7", on=ON))
     assert [i["enterprise"]["id"] for i in m7["items"]] == [M[6]] and m7["total"] == 1
     near = {i["enterprise"]["id"]: i["failed"] for i in m7["near_misses"]["items"]}
-    assert near[M[7]] == ["place"]  # 生命健康, but in 滨富特别合作区
+    assert M[7] not in near  # 生命健康, but in 滨富特别合作区: a firm does not move for a grant
+    assert e7_place_only(graphs, seed)
+    # a near miss fails only what a firm can change
+    assert all(x in ("tier", "programme") or x.startswith("condition:") for f in near.values() for x in f)
     for backend in (graphs["embedded"], graphs["neo4j"]):
         check_paths_exist(backend, all_paths(m7["items"] + m7["near_misses"]["items"]))
     t1 = same(graphs, lambda b: matching.matching_enterprises(b, f"{TEST_DOC}:m1", on=ON))
@@ -236,6 +241,12 @@ def test_matching_enterprises_and_near_misses(graphs):
     assert [i["enterprise"]["id"] for i in young["items"]] == [M[1]]
     nothing = same(graphs, lambda b: matching.matching_enterprises(b, f"{seed}:m2", on=ON))
     assert nothing["items"] == [] and "no machine-checkable criterion" in nothing["note"]
+
+
+def e7_place_only(graphs, seed):
+    """M7 fails measure 7 on its place alone: not_met, and not a near miss."""
+    r = by_clause(eligible_clauses(graphs["embedded"], M[7], ON))[f"{seed}:m7"]
+    return r["failed"] == ["place"] and not r["near_miss"]
 
 
 def test_matching_agrees_with_eligible_clauses(graphs):

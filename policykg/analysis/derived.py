@@ -31,12 +31,13 @@ scans of their properties (``derived_enterprises_range``) and links (``derived_l
 Python object per row) and on a connection of their own; sorted in Arrow. On Neo4j pages of
 ``PAGE`` enterprises by id (key-index range seeks), streamed record by record.
 
-Statuses and estimates are computed vectorised by the same rules as
-:mod:`policykg.analysis.eligibility` (``classify`` and ``estimate``); a measure with a condition the
-vectorised code does not handle (figures over years: ``revenue_growth``, ``rd_growth``) is judged by
-``classify`` / ``estimate`` themselves, one enterprise at a time. A request then filters the sorted
-arrays with masks (numpy over the registry), counts, and renders only the enterprises it returns, whose
-reasons come from ``evaluate`` exactly as on the live path.
+Statuses are judged by the rule engine (:mod:`policykg.analysis.rules`) over the index's columns
+(``ColumnFacts``), the very code that judges one enterprise for ``eligible-clauses``; estimates are
+computed vectorised by the rules of :mod:`policykg.analysis.eligibility`'s ``estimate``. A measure with
+a condition over yearly figures (``revenue_growth``, ``rd_growth``: the index holds none) is judged by the
+engine over the Profiles read from the graph (``ProfileFacts``), and estimated one enterprise at a time.
+A request then filters the sorted arrays with masks (numpy over the registry), counts, and renders only
+the enterprises it returns, whose reasons come from ``evaluate`` exactly as on the live path.
 """
 
 from __future__ import annotations
@@ -52,7 +53,10 @@ from typing import Any
 import numpy as np
 import orjson
 
-from policykg.analysis.eligibility import BASES, CNY_FIELDS, _rates, classify, estimate, load_profiles
+from policykg.analysis.eligibility import BASES, _rates, estimate, load_profiles
+from policykg.analysis.rules import criteria, ranking
+from policykg.analysis.rules.criteria import MET, NOT, UNK
+from policykg.analysis.rules.facts import ColumnFacts, ProfileFacts, any_bit, bit_mask, selected_in
 from policykg.analysis.snapshot import Measure, PolicySnapshot, load_snapshot, today
 from policykg.graph.base import Backend, chunks
 
@@ -67,9 +71,8 @@ PAGE = 25_000  # Neo4j: ~75k link records a page, ~2 s through the Python driver
 SCAN_ENTERPRISES = 200_000
 #: enterprises per links query when scanning (each answer about 2.5 link rows per enterprise)
 SCAN_LINKS = 125_000
-MET, UNK, NOT, INC = 0, 1, 2, 3
-#: condition fields judged over yearly figures: left to eligibility.classify (one enterprise at a time)
-PYTHON_FIELDS = {"revenue_growth", "rd_growth"}
+#: condition fields judged over yearly figures: judged over the Profiles read from the graph (ProfileFacts)
+PYTHON_FIELDS = set(criteria.GROWTH_FIELDS)
 #: set by tests to judge every measure with the per-enterprise fallback
 FORCE_FALLBACK = False
 
@@ -189,35 +192,12 @@ class Columns:
         return out
 
 
-def _mask(vocab: dict[str, int], ids: Any) -> np.ndarray:
-    words = (len(vocab) + 64) // 64  # bit 0 is "outside the taxonomy"
-    out = np.zeros(words, dtype=np.uint64)
-    for i in ids:
-        k = vocab.get(i)
-        if k is not None:
-            out[k // 64] |= np.uint64(1) << np.uint64(k % 64)
-    return out
-
-
 def _packed_members(bits: np.ndarray, vocab: dict[str, int]) -> np.ndarray:
     out = np.zeros((max(vocab.values(), default=0) + 1, (len(bits) + 7) // 8), dtype=np.uint8)
     for k in vocab.values():
         has = (bits[:, k // 64] >> np.uint64(k % 64)) & np.uint64(1)
         out[k] = np.packbits(has.astype(bool), bitorder="little")
     return out
-
-
-def _any(bits: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Rows of a bitset array sharing a bit with the mask."""
-    out = None
-    for w in np.flatnonzero(mask):  # word by word, skipping the mask's empty words
-        hit = (bits[:, w] & mask[w]) != 0
-        out = hit if out is None else (out | hit)
-    return out if out is not None else np.zeros(len(bits), dtype=bool)
-
-
-def _nonempty(bits: np.ndarray) -> np.ndarray:
-    return (bits != 0).any(axis=1)
 
 
 def _conform(t: Any) -> Any:
@@ -501,7 +481,7 @@ def load_profiles_indexed(backend: Backend, c: Columns, positions: list[int], fi
     (the rows ``enterprises_by_id`` gives) and links (those ``enterprises_links`` gives; ``grants``: with
     the grants received, as ``enterprise_links`` gives them); only the yearly figures, when the measures'
     conditions need them, are read from the graph."""
-    from policykg.analysis.eligibility import LINK_ATTR, Profile, _finish
+    from policykg.analysis.eligibility import LINK_ATTR, Profile, finish_profile
 
     out: dict[str, Any] = {}
     if not positions:
@@ -515,7 +495,7 @@ def load_profiles_indexed(backend: Backend, c: Columns, positions: list[int], fi
             if r["enterprise"] in out:
                 out[r["enterprise"]].financials.append(r)
     for prof in out.values():
-        _finish(prof)
+        finish_profile(prof)
     return out
 
 
@@ -523,83 +503,11 @@ class BuildStopped(Exception):
     pass
 
 
-# --- statuses, vectorised --------------------------------------------------------------------------
-def _compare(values: np.ndarray, op: str, threshold: float) -> np.ndarray:
-    if op == ">=":
-        return values >= threshold
-    if op == ">":
-        return values > threshold
-    if op == "<=":
-        return values <= threshold
-    if op == "<":
-        return values < threshold
-    if op == "==":
-        return values == threshold
-    return np.zeros(len(values), dtype=bool)
-
-
-def _judge(present: np.ndarray, values: np.ndarray, op: str, threshold: float) -> np.ndarray:
-    ok = _compare(np.where(present, values, 0.0), op, threshold)
-    return np.where(present, np.where(ok, MET, NOT), UNK).astype(np.int8)
-
-
-def condition_codes(c: Columns, idx: np.ndarray, cond: dict[str, Any], as_of: dt.date) -> np.ndarray:
-    """check_condition for the enterprises at ``idx``: MET, NOT, UNK or INC (incomparable)."""
-    f, unit, op, thr = cond["field"], cond.get("unit"), cond["operator"], float(cond["value"])
-    if f in ("registered_capital", "paid_in_capital"):
-        cap, cap_cny, cur = c.cap[idx], c.cap_cny[idx], c.cur[idx]
-        has_cny, has_cap = ~np.isnan(cap_cny), ~np.isnan(cap)
-        cny = c.cur_code("CNY")
-        cur_is_unit = (cur == c.cur_code(unit)) if unit != "CNY" else ((cur == cny) | (cur == -1))
-        if unit is None:
-            cur_is_unit = np.zeros(len(idx), dtype=bool)
-        by_cap = np.where(~has_cap, UNK, np.where(cur_is_unit, _judge(has_cap, cap, op, thr), INC)).astype(np.int8)
-        if unit == "CNY":
-            return np.where(has_cny, _judge(has_cny, cap_cny, op, thr), by_cap).astype(np.int8)
-        return by_cap
-    if f in CNY_FIELDS:
-        values = c.revenue[idx] if CNY_FIELDS[f] == "revenue_cny" else c.rd[idx]
-        present = ~np.isnan(values)
-        if unit not in (None, "CNY"):
-            return np.where(present, INC, UNK).astype(np.int8)
-        return _judge(present, values, op, thr)
-    if f == "employees":
-        values = c.employees[idx]
-        return _judge(~np.isnan(values), values, op, thr)
-    if f == "founded_years":
-        founded = c.founded[idx]
-        present = founded != 0
-        days = as_of.toordinal() - founded
-        uniq, inv = np.unique(days, return_inverse=True)
-        years = np.array([round(int(d) / 365.25, 2) for d in uniq], dtype=np.float64)[inv]
-        return _judge(present, years, op, thr)
-    if f == "rd_ratio":
-        rd, rev = c.rd[idx], c.revenue[idx]
-        present = ~np.isnan(rd) & ~np.isnan(rev) & (rev != 0)
-        ratio = np.zeros(len(idx))
-        where = np.flatnonzero(present)
-        ratio[where] = [round(float(a) / float(b), 4) for a, b in zip(rd[where], rev[where], strict=True)]
-        return _judge(present, ratio, op, thr)
-    return np.full(len(idx), UNK, dtype=np.int8)
-
-
+# --- statuses, vectorised: the rule engine over the index's columns --------------------------------
 def group_codes(c: Columns, idx: np.ndarray, conditions: list[dict[str, Any]], as_of: dt.date) -> list[np.ndarray]:
-    """check_conditions: one status array per condition group (alternatives share a group), in group order."""
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for cond in conditions:
-        groups.setdefault(cond.get("alternative_group") or cond["id"], []).append(cond)
-    out = []
-    for gid in sorted(groups):
-        codes = [condition_codes(c, idx, cond, as_of) for cond in groups[gid]]
-        met = np.zeros(len(idx), dtype=bool)
-        comparable = np.zeros(len(idx), dtype=bool)
-        unknown = np.zeros(len(idx), dtype=bool)
-        for k in codes:
-            met |= k == MET
-            comparable |= k != INC
-            unknown |= k == UNK
-        out.append(np.where(met, MET, np.where(comparable, np.where(unknown, UNK, NOT), UNK)).astype(np.int8))
-    return out
+    """The rule engine's condition groups for the enterprises at ``idx``: one code array per group, in group
+    order (``criteria.condition_groups``)."""
+    return [g.codes for g in criteria.condition_groups(ColumnFacts(c, idx), conditions, as_of)]
 
 
 def _needs_python(snap: PolicySnapshot, m: Measure) -> bool:
@@ -669,20 +577,6 @@ class MeasureIndex:
         return self.met.nbytes + self.near.nbytes + self.unknown.nbytes
 
 
-def selected_in(c: Columns, programmes: list[str]) -> np.ndarray:
-    """Whether each enterprise was SELECTED_IN any of ``programmes`` (from the link rows), a boolean array."""
-    def compute() -> np.ndarray:
-        lk = c.links
-        wanted = set(programmes)
-        codes = [int(k) for k in lk.targets.codes_of("SELECTED_IN") if lk.targets[int(k)][1] in wanted]
-        out = np.zeros(c.n, dtype=bool)
-        rows = np.flatnonzero(np.isin(lk.target, codes)) if codes else np.zeros(0, dtype=np.int64)
-        out[np.searchsorted(lk.ptr, rows, side="right") - 1] = True
-        return out
-
-    return c.mask_cache(("selected_in", frozenset(programmes)), compute)
-
-
 def pool_of(snap: PolicySnapshot, m: Measure, c: Columns) -> np.ndarray | None:
     """Positions of the measure's candidate pool (enterprises_linked); None when it has no pool."""
     industries = snap.industries.descendants(m.industries) if m.industries else set()
@@ -691,13 +585,13 @@ def pool_of(snap: PolicySnapshot, m: Measure, c: Columns) -> np.ndarray | None:
         return None
     sel = np.zeros(c.n, dtype=bool)
     if industries:
-        sel |= _any(c.industries, _mask(c.industry_ids, industries))
+        sel |= any_bit(c.industries, bit_mask(c.industry_ids, industries))
     if m.tiers:
-        sel |= _any(c.tiers, _mask(c.tier_ids, m.tier_scope))
+        sel |= any_bit(c.tiers, bit_mask(c.tier_ids, m.tier_scope))
     if m.example_scope:
-        sel |= _any(c.industries, _mask(c.industry_ids, m.example_scope))
+        sel |= any_bit(c.industries, bit_mask(c.industry_ids, m.example_scope))
     if places:
-        sel |= _any(c.places, _mask(c.place_ids, places))
+        sel |= any_bit(c.places, bit_mask(c.place_ids, places))
     if m.selections:
         sel |= selected_in(c, m.selections)
     return np.flatnonzero(sel)
@@ -709,61 +603,41 @@ def judge_measure(backend: Backend, snap: PolicySnapshot, m: Measure, c: Columns
         empty = np.zeros(0, dtype=np.int32)
         return MeasureIndex(0, empty, empty, empty)
     if _needs_python(snap, m):
-        status, near, has_est, high = _judge_python(backend, snap, m, c, idx)
+        status, near, unmet, shortfall, preferred, has_est, high = _judge_python(backend, snap, m, c, idx)
     else:
-        crit: list[np.ndarray] = []
-        if m.industries:
-            ind = c.industries[idx]
-            crit.append(np.where(_any(ind, _mask(c.industry_ids, m.industry_scope)), MET,
-                                 np.where(_nonempty(ind), NOT, UNK)).astype(np.int8))
-        if m.tiers:
-            # an industry the measure gives as an example of what its tier does meets the tier criterion too
-            held = _any(c.tiers[idx], _mask(c.tier_ids, m.tier_scope))
-            if m.example_scope:
-                held |= _any(c.industries[idx], _mask(c.industry_ids, m.example_scope))
-            crit.append(np.where(held, MET, NOT).astype(np.int8))
-        if m.places:
-            pl = c.places[idx]
-            crit.append(np.where(_any(pl, _mask(c.place_ids, m.place_scope)), MET,
-                                 np.where(_nonempty(pl), NOT, UNK)).astype(np.int8))
-        if m.selections:
-            crit.append(np.where(selected_in(c, m.selections)[idx], MET, NOT).astype(np.int8))
-        if m.conditions:
-            crit.extend(group_codes(c, idx, m.conditions, snap.as_of))
-        stack = np.vstack(crit)
-        status = np.where((stack == NOT).any(axis=0), NOT, np.where((stack == UNK).any(axis=0), UNK, MET))
-        near = (status == NOT) & ((stack == NOT).sum(axis=0) == 1) & (stack == MET).any(axis=0)
+        j = criteria.judge(m, ColumnFacts(c, idx), snap.as_of)
+        status, near, unmet, shortfall, preferred = j.status, j.near, j.unmet, j.shortfall, j.preferred
         has_est, high = estimate_high(snap, m, c, idx)
     cap = c.cap_cny[idx]
-    est_key = np.where(has_est, -high, 1.0)
-    cap_key = np.where(np.isnan(cap), 1.0, -cap)
 
-    def ranked(sel: np.ndarray) -> np.ndarray:
-        where = np.flatnonzero(sel)
-        order = np.lexsort((idx[where], cap_key[where], est_key[where]))
-        return idx[where][order].astype(np.int32)
+    def ranked(sel: np.ndarray, close: bool) -> np.ndarray:  # position order is USCC order
+        at = ranking.order(sel, idx, preferred, has_est, high, cap, (unmet, shortfall) if close else None)
+        return idx[at].astype(np.int32)
 
-    return MeasureIndex(len(idx), ranked(status == MET), ranked(near), ranked(status == UNK))
+    return MeasureIndex(len(idx), ranked(status == MET, False), ranked(near, True), ranked(status == UNK, True))
 
 
-def _judge_python(backend: Backend, snap: PolicySnapshot, m: Measure, c: Columns,
-                  idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The fallback: eligibility.classify and estimate, one enterprise at a time."""
-    status = np.full(len(idx), NOT, dtype=np.int8)
-    near = np.zeros(len(idx), dtype=bool)
-    has = np.zeros(len(idx), dtype=bool)
-    high = np.zeros(len(idx), dtype=np.float64)
+def _judge_python(backend: Backend, snap: PolicySnapshot, m: Measure, c: Columns, idx: np.ndarray) -> tuple[
+        np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The fallback, for measures whose conditions need yearly figures (which only Profiles carry): the
+    rule engine over the Profiles read from the graph, 10,000 at a time; ``estimate`` one enterprise at a
+    time. Returns status, near, unmet, shortfall, preferred, has an estimate, its high."""
+    n = len(idx)
+    status, near = np.full(n, NOT, dtype=np.int8), np.zeros(n, dtype=bool)
+    unmet, shortfall, preferred = np.zeros(n, dtype=np.int64), np.zeros(n), np.zeros(n, dtype=bool)
+    has, high = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.float64)
     pos = {c.id(int(i)): k for k, i in enumerate(idx)}
     for part in chunks(sorted(pos), 10_000):
-        for uscc, prof in load_profiles(backend, part, financials=snap.conditions_need_financials).items():
-            k = pos[uscc]
-            r = classify(snap, m, prof)
-            status[k] = {"met": MET, "unknown": UNK}.get(r["status"], NOT)
-            near[k] = r["near_miss"]
+        profiles = list(load_profiles(backend, part, financials=snap.conditions_need_financials).values())
+        j = criteria.judge(m, ProfileFacts(profiles), snap.as_of)
+        at = np.array([pos[p.id] for p in profiles], dtype=np.int64)
+        status[at], near[at], unmet[at], shortfall[at], preferred[at] = j.status, j.near, j.unmet, j.shortfall, \
+            j.preferred
+        for k, prof in zip(at.tolist(), profiles, strict=True):
             est = estimate(snap, m, prof)["estimate_cny"]
             if est:
                 has[k], high[k] = True, est["high"]
-    return status, near, has, high
+    return status, near, unmet, shortfall, preferred, has, high
 
 
 def taxonomy_counts(c: Columns, snap: PolicySnapshot, depth: int = 6) -> list[dict[str, Any]]:
@@ -830,7 +704,7 @@ def industry_counts(c: Columns, snap: PolicySnapshot, industries: Any, depth: in
     counts: list[dict[str, Any]] = []
     breakdown: list[dict[str, Any]] = []
     for i in industries:
-        inside = _any(c.industries, _mask(c.industry_ids, _within(snap.industries, i, "children", depth)))
+        inside = any_bit(c.industries, bit_mask(c.industry_ids, _within(snap.industries, i, "children", depth)))
         total = int(inside.sum())
         if not total:
             continue
@@ -871,7 +745,7 @@ def similar_page(c: Columns, me: int, weights: dict[str, int], fund_pos: np.ndar
         if any(x not in vocab for _, x in got):  # bit 0 stands for every target outside the vocabulary
             scan += [(t, weights[rel]) for t, _ in got]
             continue
-        mask = _mask(vocab, [x for _, x in got])
+        mask = bit_mask(vocab, [x for _, x in got])
         step = rank.dtype.type(weights[rel] * K + 1)
         for w in np.flatnonzero(mask):  # one bit per target: the popcount is the number of distinct ones shared
             rank += np.bitwise_count(bits[:, w] & mask[w]).astype(rank.dtype, copy=False) * step

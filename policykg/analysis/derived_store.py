@@ -68,7 +68,7 @@ def code_digest() -> str:
     if _digest is None:
         root = Path(__file__).resolve().parent.parent
         h = hashlib.sha256(f"{FORMAT}/{__version__}".encode())
-        files = [*(root / "analysis").glob("*.py"), *(root / "queries").rglob("*.cypher"),
+        files = [*(root / "analysis").rglob("*.py"), *(root / "queries").rglob("*.cypher"),
                  root / "graph" / "schema.yaml"]
         for f in sorted(files):
             h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes())

@@ -20,7 +20,7 @@ match suffices (OR):
               criterion: 对列入“领军企业跨越发展计划”的, …的入选人才创新项目), and the enterprise was
               SELECTED_IN one of them. Selection lists are registries too: not selected is not_met.
 ``condition`` every typed Condition the measure HAS_CONDITION holds; conditions sharing an
-              ``alternative_group`` are alternatives (any one suffices), see :func:`check_condition`.
+              ``alternative_group`` are alternatives (any one suffices), see :mod:`policykg.analysis.rules.criteria`.
 
 Only a link whose role (``role`` on SUPPORTS / TARGETS / APPLIES_IN, read by ``link.roles``) is a
 criterion or a scope is one of these criteria; a ``context`` link (a place the measure will build:
@@ -35,8 +35,13 @@ A criterion is ``unknown`` when the enterprise's data lacks what it needs: no in
 Programmes a measure only REFERS_TO (no selection in its words) are shown (``dimension: programme``,
 ``status: info``) when the firm was SELECTED_IN them, but decide nothing (measure 18 refers to
 provincial frames, not selections).
-A measure is a *near miss* for a firm when exactly one criterion (or one condition group) is not
-met and at least one other is met; ``failed`` names it.
+A measure is a *near miss* for a firm when the firm could close every gap: it fails only criteria it can
+change (a threshold on a figure that grows, a tier it could obtain, a selection it could apply for) or
+its data lacks what a criterion needs; an industry, a place or the firm's age never can be changed
+(:mod:`policykg.analysis.rules.criteria` defines it, with ``closeness``: criteria unmet, then the
+relative shortfall). ``failed`` names what it lacks, ``missing`` the data. Where the text prefers some
+holders (``preference`` on TARGETS / SUPPORTS: 给予瞪羚企业政策倾斜) the answer says ``preferred`` with a
+reason (``dimension: preference``) naming the words.
 
 Conditions are currency-aware: a threshold in CNY is compared with ``registered_capital_cny`` (or the
 capital itself when it is in CNY), one in USD with a capital in USD. No exchange rate is invented:
@@ -81,14 +86,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from policykg.analysis.rules import criteria
+from policykg.analysis.rules.criteria import CNY_FIELDS, GROWTH_FIELDS
+from policykg.analysis.rules.facts import ProfileFacts, growth_of, growth_years
 from policykg.analysis.snapshot import Measure, PolicySnapshot, edge, load_snapshot, node, path
 from policykg.errors import NotFound
 from policykg.graph.base import Backend, chunks
 
 STATUS_ORDER = {"met": 0, "unknown": 1, "not_met": 2}
 
-#: condition field -> the enterprise property it is compared with (money fields in CNY)
-CNY_FIELDS = {"revenue": "revenue_cny", "rd_spend": "rd_spend_cny"}
 #: instrument kind -> (base property, what the base is)
 BASES = {
     "rd_support": ("rd_spend_cny", "R&D spend (研发投入)"),
@@ -141,7 +147,8 @@ LINK_ATTR = {"IN_INDUSTRY": "industries", "LOCATED_IN": "places", "HAS_TIER": "t
              "INVESTED_IN": "investors", "RECEIVED": "grants"}
 
 
-def _finish(prof: Profile) -> Profile:
+def finish_profile(prof: Profile) -> Profile:
+    """Links in id order, yearly figures by year: a Profile reads the same from the graph or the index."""
     for attr in LINK_ATTR.values():
         getattr(prof, attr).sort(key=lambda x: (x["id"], x.get("detail") or ""))
     if prof.financials is not None:
@@ -159,7 +166,7 @@ def load_profile(backend: Backend, uscc: str, financials: bool = False) -> Profi
         getattr(prof, LINK_ATTR[r["type"]]).append(r)
     if financials:
         prof.financials = backend.query("enterprise_financials", {"uscc": uscc}).records()
-    return _finish(prof)
+    return finish_profile(prof)
 
 
 def load_profiles(backend: Backend, ids: list[str], financials: bool = False) -> dict[str, Profile]:
@@ -178,108 +185,79 @@ def load_profiles(backend: Backend, ids: list[str], financials: bool = False) ->
                 if r["enterprise"] in out:
                     out[r["enterprise"]].financials.append(r)  # type: ignore[union-attr]
     for prof in out.values():
-        _finish(prof)
+        finish_profile(prof)
     return out
 
 
-# --- conditions --------------------------------------------------------------------------------
-def _compare(value: float, op: str, threshold: float) -> bool:
-    return {">=": value >= threshold, ">": value > threshold, "<=": value <= threshold, "<": value < threshold,
-            "==": value == threshold}.get(op, False)
-
-
-def _growth(prof: Profile, key: str) -> tuple[float | None, str | None]:
-    figs = [f for f in (prof.financials or []) if f.get(key) is not None]
-    if len(figs) >= 2 and figs[-1]["year"] == figs[-2]["year"] + 1 and figs[-2][key]:
-        return figs[-1][key] / figs[-2][key] - 1, f"{figs[-2]['year']}–{figs[-1]['year']}"
-    return None, None
-
-
+# --- conditions: the decision is the rule engine's (rules.criteria); here, what a reason shows -----
 def enterprise_value(prof: Profile, cond: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
-    """The enterprise's value for a condition: ``{value, field}``, or ``{incomparable|missing, field}``."""
+    """What a reason shows of the enterprise for a condition: ``{field, value, unit}`` (with ``years`` for a
+    growth figure, ``message`` where the figure cannot be compared). The status is decided by
+    :func:`policykg.analysis.rules.criteria.check`, not here."""
     p, f, unit = prof.props, cond["field"], cond.get("unit")
     if f in ("registered_capital", "paid_in_capital"):
-        # paid-in capital is not in the data: registered capital is the closest figure there is
-        cap, cur, cap_cny = p.get("registered_capital"), p.get("currency"), p.get("registered_capital_cny")
+        cap, cur, cap_cny = p.get("registered_capital"), p.get("currency") or "CNY", p.get("registered_capital_cny")
         if unit == "CNY" and cap_cny is not None:
             return {"field": "registered_capital_cny", "value": cap_cny, "unit": "CNY"}
-        if cap is None:
-            return {"field": "registered_capital", "missing": True}
-        cur = cur or "CNY"
-        if cur == unit:
-            return {"field": "registered_capital", "value": cap, "unit": cur}
-        return {"field": "registered_capital_cny" if unit == "CNY" else "registered_capital", "incomparable": True,
-                "value": cap, "unit": cur,
+        if cap is None or cur == unit:
+            return {"field": "registered_capital", "value": cap, "unit": cur if cap is not None else None}
+        return {"field": "registered_capital_cny" if unit == "CNY" else "registered_capital", "value": cap,
+                "unit": cur,
                 "message": f"the registered capital is in {cur} and the threshold in {unit}; no exchange rate is assumed"}
     if f in CNY_FIELDS:
         key = CNY_FIELDS[f]
-        if p.get(key) is None:
-            return {"field": key, "missing": True}
-        if unit not in (None, "CNY"):
-            return {"field": key, "incomparable": True, "value": p[key], "unit": "CNY",
-                    "message": f"the figure is in CNY and the threshold in {unit}; no exchange rate is assumed"}
-        return {"field": key, "value": p[key], "unit": "CNY"}
+        out: dict[str, Any] = {"field": key, "value": p.get(key), "unit": "CNY" if p.get(key) is not None else None}
+        if p.get(key) is not None and unit not in (None, "CNY"):
+            out["message"] = f"the figure is in CNY and the threshold in {unit}; no exchange rate is assumed"
+        return out
     if f == "employees":
-        return {"field": "employees", "missing": True} if p.get("employees") is None else \
-            {"field": "employees", "value": p["employees"], "unit": "persons"}
+        return {"field": "employees", "value": p.get("employees"), "unit": "persons"}
     if f == "founded_years":
         if not p.get("founded"):
-            return {"field": "founded", "missing": True}
+            return {"field": "founded", "value": None}
         years = (as_of - dt.date.fromisoformat(str(p["founded"]))).days / 365.25
         return {"field": "founded", "value": round(years, 2), "unit": "years"}
-    if f in ("revenue_growth", "rd_growth"):
-        key = "revenue_cny" if f == "revenue_growth" else "rd_spend_cny"
-        value, years = _growth(prof, key)
+    if f in GROWTH_FIELDS:
+        key = GROWTH_FIELDS[f]
+        value = growth_of(prof.financials, key)
         if value is None:
-            return {"field": f"financials.{key} (two consecutive years)", "missing": True}
-        return {"field": f, "value": round(value, 4), "unit": "ratio", "years": years}
+            return {"field": f"financials.{key} (two consecutive years)", "value": None}
+        return {"field": f, "value": round(value, 4), "unit": "ratio", "years": growth_years(prof.financials, key)}
     if f == "rd_ratio":
         if p.get("rd_spend_cny") is None or not p.get("revenue_cny"):
-            return {"field": "rd_spend_cny" if p.get("rd_spend_cny") is None else "revenue_cny", "missing": True}
+            return {"field": "rd_spend_cny" if p.get("rd_spend_cny") is None else "revenue_cny", "value": None}
         return {"field": "rd_ratio", "value": round(p["rd_spend_cny"] / p["revenue_cny"], 4), "unit": "ratio"}
-    return {"field": f, "missing": True, "message": f"the enterprise data has no field for {f!r}"}
+    return {"field": f, "value": None, "message": f"the enterprise data has no field for {f!r}"}
 
 
-def check_condition(prof: Profile, cond: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
-    """One condition: ``status`` met | not_met | unknown | incomparable, with the enterprise's value."""
+def _shown(prof: Profile, chk: criteria.Check, k: int, as_of: dt.date) -> dict[str, Any]:
+    """One alternative of a condition group as a reason shows it: the engine's status for enterprise ``k``
+    of its facts, with the enterprise's value."""
+    cond = chk.cond
     ev = enterprise_value(prof, cond, as_of)
-    base = {"condition": {k: cond.get(k) for k in ("id", "field", "operator", "value", "unit", "quote")},
-            "enterprise_field": ev["field"], "enterprise_value": ev.get("value")}
-    if ev.get("missing"):
-        return {**base, "status": "unknown", "missing": [ev["field"]], "message": ev.get("message")}
-    if ev.get("incomparable"):
-        return {**base, "status": "incomparable", "missing": [ev["field"]], "message": ev.get("message"),
+    status = criteria.STATUS[int(chk.codes[k])]
+    shown = {key: cond.get(key) for key in ("id", "field", "operator", "value", "unit", "quote")}
+    base = {"condition": shown, "enterprise_field": ev["field"],
+            "enterprise_value": ev.get("value") if status != "unknown" else None}
+    if status == "unknown":
+        return {**base, "status": status, "missing": [chk.missing(k)], "message": ev.get("message")}
+    if status == "incomparable":
+        return {**base, "status": status, "missing": [chk.missing(k)], "message": ev.get("message"),
                 "enterprise_unit": ev.get("unit")}
-    ok = _compare(float(ev["value"]), cond["operator"], float(cond["value"]))
-    return {**base, "status": "met" if ok else "not_met", "enterprise_unit": ev.get("unit"),
+    return {**base, "status": status, "enterprise_unit": ev.get("unit"),
             **({"years": ev["years"]} if "years" in ev else {})}
 
 
-def check_conditions(prof: Profile, conditions: list[dict[str, Any]], as_of: dt.date) -> list[dict[str, Any]]:
-    """Group conditions (alternatives share a group) and decide each group.
+def _groups(prof: Profile, groups: list[criteria.Criterion], k: int, as_of: dt.date) -> list[dict[str, Any]]:
+    return [{"group": g.name.removeprefix("condition:"), "status": criteria.STATUS[int(g.codes[k])],
+             "alternatives": [_shown(prof, chk, k, as_of) for chk in g.checks], "missing": g.missing(k)}
+            for g in groups]
 
-    Within a group: met if any alternative is met; alternatives the enterprise cannot be compared
-    with (another currency) are set aside when another alternative can; otherwise unknown if any is
-    unknown, else not_met."""
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for c in conditions:
-        groups.setdefault(c.get("alternative_group") or c["id"], []).append(c)
-    out = []
-    for gid in sorted(groups):
-        checks = [check_condition(prof, c, as_of) for c in groups[gid]]
-        comparable = [c for c in checks if c["status"] != "incomparable"]
-        decisive = comparable or checks
-        statuses = {c["status"] for c in decisive}
-        if "met" in statuses:
-            status = "met"
-        elif statuses & {"unknown", "incomparable"}:
-            status = "unknown"
-        else:
-            status = "not_met"
-        missing = sorted({m for c in decisive if c["status"] in ("unknown", "incomparable") for m in c["missing"]})
-        out.append({"group": gid, "status": status, "alternatives": checks,
-                    "missing": missing if status == "unknown" else []})
-    return out
+
+def check_conditions(prof: Profile, conditions: list[dict[str, Any]], as_of: dt.date) -> list[dict[str, Any]]:
+    """The condition groups (alternatives share a group) for one enterprise, each decided by the rule
+    engine (:func:`policykg.analysis.rules.criteria.condition_groups`), with what each alternative compared."""
+    return _groups(prof, criteria.condition_groups(ProfileFacts([prof]), conditions, as_of), 0, as_of)
 
 
 # --- one measure -------------------------------------------------------------------------------
@@ -290,37 +268,17 @@ def _cond_path(snapshot_owner: dict[str, Any], cond: dict[str, Any]) -> dict[str
 
 def classify(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
     """The status of one measure for one enterprise, without reasons: ``status``, ``missing``, ``failed``,
-    ``near_miss`` and the decided condition ``groups``. :func:`evaluate` adds the reasons."""
-    crit: list[tuple[str, str, list[str]]] = []  # (criterion, status, missing)
-    linked = prof.linked
-    if m.industries:
-        if not m.industry_scope.isdisjoint(linked["industries"]):
-            crit.append(("industry", "met", []))
-        else:
-            crit.append(("industry", "not_met", []) if prof.industries else ("industry", "unknown", ["industries"]))
-    if m.tiers:
-        met = not linked["tiers"].isdisjoint(m.tier_scope) or not linked["industries"].isdisjoint(m.example_scope)
-        crit.append(("tier", "met" if met else "not_met", []))
-    if m.places:
-        if not m.place_scope.isdisjoint(linked["places"]):
-            crit.append(("place", "met", []))
-        else:
-            crit.append(("place", "not_met", []) if prof.places else ("place", "unknown", ["place"]))
-    if m.selections:
-        crit.append(("programme", "met" if not linked["programmes"].isdisjoint(m.selections) else "not_met", []))
-    groups = check_conditions(prof, m.conditions, snap.as_of) if m.conditions else []
-    for g in groups:
-        crit.append((f"condition:{g['group']}", g["status"], g["missing"]))
-    if not m.checkable:
-        status = "unknown"
-    else:
-        statuses = {s for _, s, _ in crit}
-        status = "not_met" if "not_met" in statuses else "unknown" if "unknown" in statuses else "met"
-    failed = [c for c, s, _ in crit if s == "not_met"]
-    return {"status": status, "missing": sorted({f for _, s, miss in crit if s == "unknown" for f in miss}),
-            "failed": failed,
-            "near_miss": status == "not_met" and len(failed) == 1 and any(s == "met" for _, s, _ in crit),
-            "groups": groups}
+    ``near_miss`` and the decided condition ``groups``, all from the rule engine
+    (:func:`policykg.analysis.rules.criteria.judge`). :func:`evaluate` adds the reasons."""
+    return decision(criteria.judge(m, ProfileFacts([prof]), snap.as_of), 0, prof, snap.as_of)
+
+
+def decision(j: criteria.Judgement, k: int, prof: Profile, as_of: dt.date) -> dict[str, Any]:
+    """:func:`classify`'s answer for enterprise ``k`` of a judgement (``prof`` is that enterprise)."""
+    groups = [c for c in j.criteria if c.checks]
+    return {"status": criteria.STATUS[int(j.status[k])], "missing": j.missing(k), "failed": j.failed(k),
+            "near_miss": bool(j.near[k]), "closeness": j.closeness(k), "preferred": bool(j.preferred[k]),
+            "groups": _groups(prof, groups, k, as_of)}
 
 
 def _tree_paths(tree: Any, prof: Profile, m: Measure, ent: dict[str, Any], clause: dict[str, Any],
@@ -364,6 +322,19 @@ def _context(snap: PolicySnapshot, m: Measure, prof: Profile, ent: dict[str, Any
                                          [edge(prof.id, target, own), edge(m.id, target, rel)])})
                 break
     return out
+
+
+def _preference(snap: PolicySnapshot, m: Measure, prof: Profile, ent: dict[str, Any],
+                clause: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the measure's text prefers (给予瞪羚企业政策倾斜) and the enterprise holds: why it is listed first."""
+    found = _tree_paths(snap.tiers, prof, m, ent, clause, prof.tiers,
+                        sorted(t for rel, t in m.preferred if rel == "TARGETS"), "HAS_TIER", "TARGETS")
+    found += _tree_paths(snap.industries, prof, m, ent, clause, prof.industries,
+                         sorted(i for rel, i in m.preferred if rel == "SUPPORTS"), "IN_INDUSTRY", "SUPPORTS")
+    return [{"dimension": "preference", "status": "info",
+             "words": m.evidence[(p["edges"][-1]["type"], p["nodes"][-2]["id"])].get("preference"),
+             "message": "the measure's text prefers the enterprises that hold this: they are listed first",
+             "path": p} for _, p in found]
 
 
 def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
@@ -450,6 +421,8 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
                                          [edge(prof.id, prog["id"], "SELECTED_IN"),
                                           edge(m.id, prog["id"], "REFERS_TO")])})
     reasons += _context(snap, m, prof, ent, clause)
+    if decided["preferred"]:
+        reasons += _preference(snap, m, prof, ent, clause)
     if not m.checkable:
         reasons.insert(0, {"dimension": "none", "status": "unknown",
                            "message": "the measure states no machine-checkable criterion (industry, tier, place, "
@@ -459,7 +432,8 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
                               [edge(prof.id, g["id"], "RECEIVED"), edge(g["id"], m.id, "GRANTED_UNDER")])}
                 for g in prof.grants if g["detail"] == m.id]
     return {"clause": m.summary(), "status": decided["status"], "missing": decided["missing"],
-            "failed": decided["failed"], "near_miss": decided["near_miss"], "reasons": reasons, "received": received}
+            "failed": decided["failed"], "near_miss": decided["near_miss"], "closeness": decided["closeness"],
+            "preferred": decided["preferred"], "reasons": reasons, "received": received}
 
 
 # --- estimates ---------------------------------------------------------------------------------

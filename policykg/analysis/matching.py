@@ -5,12 +5,17 @@
     of its industries or a narrower one, holding one of its tiers or a narrower one, or LOCATED_IN one of its places or
     a place inside, or SELECTED_IN a programme it is for (``enterprises_linked``). Each candidate is judged by exactly the rules of
     :mod:`policykg.analysis.eligibility` (the same code as ``eligible-clauses``), so the two answers
-    always agree. ``items`` are the firms that meet the measure, ranked by estimated support
-    (highest first), then registered capital (CNY), then USCC; ``near_misses`` fail exactly one
-    criterion or condition group (named in ``failed``) and meet at least one other; ``unknown``
-    lists the firms whose data leaves the answer open, with the missing fields. A measure that names
-    no industry, tier or place has no pool: the answer says so in ``note`` (its conditions alone
-    would mean judging every enterprise in the registry).
+    always agree (the rule engine, :mod:`policykg.analysis.rules`, judges both). ``items`` are the firms
+    that meet the measure; ``near_misses`` the firms worth a call (:mod:`policykg.analysis.rules.criteria`:
+    they fail only criteria they can change, named in ``failed``, or lack data, named in ``missing``);
+    ``unknown`` the firms whose data leaves the answer open, with the missing fields (near misses too).
+    Each list's order is stated in ``order_by`` (:data:`policykg.analysis.rules.ranking.ORDER_BY`): firms
+    holding what the text prefers first, then by estimated support or, for near misses and unknowns, by
+    closeness. A measure that names no industry, tier or place has no pool: the answer says so in
+    ``note`` (its conditions alone would mean judging every enterprise in the registry). The pool holds
+    only firms linked to something the measure names, so a firm linked to nothing it names is never a
+    near miss here (for a measure of tiers only, every firm of the registry lacks the tier), though
+    ``eligible-clauses`` marks it as one.
 
 ``industry_enterprises``
     Enterprises IN_INDUSTRY the industry or a narrower one, each with the path that links it;
@@ -41,7 +46,9 @@ from typing import Any
 import numpy as np
 
 from policykg.analysis.browse import enterprises as search_enterprises
-from policykg.analysis.eligibility import Profile, classify, estimate, evaluate, load_profile, load_profiles
+from policykg.analysis.eligibility import Profile, estimate, evaluate, load_profile, load_profiles
+from policykg.analysis.rules import criteria, ranking
+from policykg.analysis.rules.facts import ProfileFacts
 from policykg.analysis.snapshot import PolicySnapshot, Tree, edge, load_snapshot, load_trees, node, path
 from policykg.errors import NotFound, ValidationError
 from policykg.graph.base import Backend
@@ -136,32 +143,34 @@ def matching_enterprises(backend: Backend, clause_id: str, filters: Filters | No
             "industries": sorted(industries | m.example_scope), "tiers": sorted(m.tier_scope), "places": sorted(places),
             "programmes": m.selections}).records()]
     profiles = load_profiles(backend, pool, financials=snap.conditions_need_financials)
-    groups: dict[str, list[tuple[tuple, Profile, dict[str, Any]]]] = {"met": [], "near": [], "unknown": []}
-    for prof in profiles.values():
-        if not filters.accept(prof, place_filter):
-            continue
-        c = classify(snap, m, prof)  # statuses for the whole pool; reasons only for what is returned
-        if c["status"] == "not_met" and not c["near_miss"]:
-            continue
-        est = estimate(snap, m, prof)["estimate_cny"]
-        cap = prof.props.get("registered_capital_cny")
-        rank = (-(est["high"] if est else -1), -(cap if cap is not None else -1), prof.id)
-        groups["met" if c["status"] == "met" else "unknown" if c["status"] == "unknown" else "near"].append(
-            (rank, prof, {"estimate_cny": est}))
-    for lst in groups.values():
-        lst.sort(key=lambda x: x[0])
+    kept = [prof for prof in profiles.values() if filters.accept(prof, place_filter)]
+    # statuses for the whole pool at once (the rule engine); estimates and reasons only for what is listed
+    j = criteria.judge(m, ProfileFacts(kept), snap.as_of)
+    listed = (j.status != criteria.NOT) | j.near
+    has_est, high = np.zeros(len(kept), dtype=bool), np.zeros(len(kept))
+    estimates: dict[int, Any] = {}
+    for k in np.flatnonzero(listed).tolist():
+        est = estimates[k] = estimate(snap, m, kept[k])["estimate_cny"]
+        if est:
+            has_est[k], high[k] = True, est["high"]
+    ident = np.array([p.id for p in kept], dtype=str)
+    cap = np.array([p.props.get("registered_capital_cny") for p in kept], dtype=np.float64) if kept else np.zeros(0)
+    close = (j.unmet, j.shortfall)
+    met = ranking.order(j.status == criteria.MET, ident, j.preferred, has_est, high, cap)
+    near = ranking.order(j.near, ident, j.preferred, has_est, high, cap, close)
+    unknown = ranking.order(j.status == criteria.UNK, ident, j.preferred, has_est, high, cap, close)
 
-    def items(entries: list[tuple[tuple, Profile, dict[str, Any]]]) -> list[dict[str, Any]]:
-        return [_item(snap, m, prof, extra["estimate_cny"]) for _, prof, extra in entries]
+    def items(at: np.ndarray) -> list[dict[str, Any]]:
+        return [_item(snap, m, kept[k], estimates[k]) for k in at.tolist()]
 
-    return _answer(snap, m, filters, note, len(pool), items(groups["met"][offset : offset + limit]),
-                   len(groups["met"]), limit, offset, items(groups["near"][:near_limit]), len(groups["near"]),
-                   items(groups["unknown"][:near_limit]), len(groups["unknown"]))
+    return _answer(snap, m, filters, note, len(pool), items(met[offset : offset + limit]), len(met), limit, offset,
+                   items(near[:near_limit]), len(near), items(unknown[:near_limit]), len(unknown))
 
 
 def _item(snap: PolicySnapshot, m: Any, prof: Profile, estimate_cny: Any) -> dict[str, Any]:
     r = evaluate(snap, m, prof)
     return {"enterprise": prof.summary(), "status": r["status"], "estimate_cny": estimate_cny,
+            "preferred": r["preferred"], "near_miss": r["near_miss"], "closeness": r["closeness"],
             "missing": r["missing"], "failed": r["failed"], "reasons": r["reasons"]}
 
 
@@ -182,6 +191,7 @@ def _answer(snap: PolicySnapshot, m: Any, filters: Filters, note: str | None, ca
                                                       "quote")} for c in m.conditions]}
     return {"clause": m.summary(), "as_of": snap.as_of.isoformat(), "criteria": criteria,
             "filters": filters.to_dict(), "note": note, "candidates": candidates,
+            "order_by": {k: list(v) for k, v in ranking.ORDER_BY.items()},
             "items": met, "total": met_total, "limit": limit, "offset": offset,
             "near_misses": {"items": near, "total": near_total},
             "unknown": {"items": unknown, "total": unknown_total}}

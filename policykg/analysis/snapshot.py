@@ -222,6 +222,11 @@ class Measure:
     tier_scope: frozenset[str] = frozenset()  # its tiers and every narrower one
     place_scope: frozenset[str] = frozenset()  # its places and every place inside them
     example_scope: frozenset[str] = frozenset()  # its example industries and every narrower one
+    #: (type, id) of the tiers (TARGETS) and industries (SUPPORTS) the text prefers (给予瞪羚企业政策倾斜:
+    #: ``preference`` on the link, its words in ``evidence``): their holders are listed first
+    preferred: list[tuple[str, str]] = field(default_factory=list)
+    preferred_tiers: frozenset[str] = frozenset()  # the preferred tiers and every narrower one
+    preferred_industries: frozenset[str] = frozenset()  # the preferred industries and every narrower one
 
     @property
     def checkable(self) -> bool:
@@ -325,12 +330,15 @@ def load_snapshot(backend: Backend, on: Any = None, document: str | None = None)
         if item not in lst:
             lst.append(item)
         m.evidence[(r["type"], r["id"])] = {"quote": r["quote"], "span": [r["span_start"], r["span_end"]],
-                                            "role": r.get("role") or "criterion", "role_words": r.get("role_words")}
+                                            "role": r.get("role") or "criterion", "role_words": r.get("role_words"),
+                                            "preference": r.get("preference")}
+        if r.get("preference") and r["type"] in ("TARGETS", "SUPPORTS") and (r["type"], r["id"]) not in m.preferred:
+            m.preferred.append((r["type"], r["id"]))
         if r["type"] == "USES_INSTRUMENT":
             used_instruments.add(r["id"])
     for m in measures:
         for attr in ("industries", "tiers", "places", "programmes", "selections", "funds", "instruments", "examples",
-                     "context"):
+                     "context", "preferred"):
             getattr(m, attr).sort()
     instruments: dict[str, list[dict[str, Any]]] = {}
     if used_instruments:
@@ -369,6 +377,9 @@ def load_snapshot(backend: Backend, on: Any = None, document: str | None = None)
         m.tier_scope = frozenset(tiers.descendants(m.tiers))
         m.place_scope = frozenset(places.descendants(m.places))
         m.example_scope = frozenset(industries.descendants(m.examples, m.document)) if m.tiers else frozenset()
+        m.preferred_tiers = frozenset(tiers.descendants([t for rel, t in m.preferred if rel == "TARGETS"]))
+        m.preferred_industries = frozenset(industries.descendants([i for rel, i in m.preferred if rel == "SUPPORTS"],
+                                                                  m.document))
     names = {r["id"]: r for r in backend.query("taxonomy_nodes").records()}
     return PolicySnapshot(as_of, document or None, measures, industries, places, names, instruments, rules, documents,
                           tiers)

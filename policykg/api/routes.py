@@ -254,10 +254,16 @@ def matching_enterprises(clause_id: str, request: Request, place: str | None = P
                          on: dt.date | None = ON, limit: int = Query(50, ge=1, le=1000),
                          offset: int = OFFSET,
                          near_limit: int = Query(50, ge=0, le=1000, description="at most this many near misses")):
-    """`items`: enterprises that meet the measure, ranked by estimated support, then registered capital,
-    each with `reasons` (graph paths) and `estimate_cny`; `near_misses` `{items, total}`: enterprises failing
-    exactly one criterion (named in `failed`) while meeting another; `unknown` `{items, total}`: enterprises
-    whose data leaves it open (`missing`). `criteria` lists what the measure requires."""
+    """`items`: enterprises that meet the measure, each with `reasons` (graph paths) and `estimate_cny`;
+    `near_misses` `{items, total}`: enterprises worth a call — they fail only criteria they can change (a
+    threshold on capital, revenue, R&D, employees or their ratios; a tier they could obtain; a programme
+    they could apply to), named in `failed`, or their data lacks what a criterion needs (`missing`); an
+    industry, place or founding-age mismatch never makes one; `unknown` `{items, total}`: the enterprises
+    whose data leaves the answer open (each is also a near miss). `order_by` states each list's order:
+    firms holding what the text prefers (`preferred`, 给予瞪羚企业政策倾斜, with a `preference` reason)
+    first; met firms then by estimated support (highest first), registered capital (CNY), USCC; near
+    misses and unknowns by `closeness` (fewest criteria unmet, then the smallest relative shortfall), then
+    as met firms. `criteria` lists what the measure requires."""
     backend, snap = _backend(request), _snapshot(request, on)
     filters = _filters(place, tier, capital_min, capital_max, founded_from, founded_to)
     text = _derived(request).matching_json(backend, clause_id, filters, snap, limit, offset, near_limit)

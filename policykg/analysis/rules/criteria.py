@@ -1,0 +1,304 @@
+"""The criteria a measure states, judged over :mod:`.facts`: codes per enterprise, the measure's status,
+what is missing and what failed.
+
+A measure states up to five criteria; each one it states is required (AND), within one any match
+suffices (OR) — ``industry`` (its industries and narrower ones), ``tier`` (its tiers and narrower ones, or
+an industry it gives as an example of what the tier does), ``place`` (its places and places inside),
+``programme`` (selection in a programme it requires) and one criterion per condition group (conditions
+sharing an ``alternative_group`` are alternatives). Each is judged to a code per enterprise: MET, NOT,
+UNK (the data lacks what it needs) — a single condition also INC (a figure in another currency than the
+threshold: no exchange rate is assumed). The measure's status is NOT if any criterion is NOT, else UNK if
+any is UNK, else MET; a measure stating no criterion is UNK.
+
+Within a condition group: MET if any alternative is MET; alternatives the enterprise cannot be compared
+with (INC) are set aside when another alternative can be compared; otherwise UNK if any is UNK or all
+are INC, else NOT.
+
+Near misses: firms worth a call
+-------------------------------
+A firm is a *near miss* for a measure when it is not met and every gap is one it can close:
+
+* a criterion it fails that it can change: a condition threshold on a figure that grows with the firm
+  (``CHANGEABLE_FIELDS``: capital, revenue, R&D spend, employees, their ratios and growth), a tier it
+  could obtain, a programme it could apply to be selected in;
+* or data that is missing (a criterion UNK): every firm whose status is ``unknown`` is a near miss, so a
+  measure with a single criterion has near misses through missing data.
+
+Never changeable: the industry and the place (a firm does not change its trade or move for a grant),
+and the firm's age (``founded_years``): it changes only with time, whichever way the threshold points,
+so no call can close it. A condition group is changeable when one of its failed alternatives is.
+
+How close a near miss is: ``unmet`` = the criteria it does not meet (failed or unknown), fewest first;
+then ``shortfall`` = the sum over its failed criteria of how far each is: a threshold's relative
+shortfall ``(threshold - value) / threshold`` (``(value - threshold) / value`` for an upper bound; a
+group: its closest changeable alternative), 1 for a tier or programme it does not hold; unknown criteria
+add nothing to it. Both are in every answer (``closeness``); the order of each list is
+:data:`policykg.analysis.rules.ranking.ORDER_BY`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+MET, UNK, NOT, INC = 0, 1, 2, 3
+STATUS = {MET: "met", UNK: "unknown", NOT: "not_met", INC: "incomparable"}
+#: condition field -> the enterprise figure it compares (money in CNY)
+CNY_FIELDS = {"revenue": "revenue_cny", "rd_spend": "rd_spend_cny"}
+#: condition fields over yearly figures -> the figure whose growth they compare (only ProfileFacts has them)
+GROWTH_FIELDS = {"revenue_growth": "revenue_cny", "rd_growth": "rd_spend_cny"}
+#: condition fields a firm can change by growing (a threshold it may reach); founded_years is not one
+CHANGEABLE_FIELDS = frozenset({"registered_capital", "paid_in_capital", "revenue", "rd_spend", "employees",
+                               "rd_ratio", "revenue_growth", "rd_growth"})
+#: criteria a firm can meet by what it does (obtain the tier, apply for the selection)
+CHANGEABLE_CRITERIA = frozenset({"tier", "programme"})
+
+
+def compare(values: np.ndarray, op: str, threshold: float) -> np.ndarray:
+    """``values op threshold`` elementwise; an operator not known is never true."""
+    if op == ">=":
+        return values >= threshold
+    if op == ">":
+        return values > threshold
+    if op == "<=":
+        return values <= threshold
+    if op == "<":
+        return values < threshold
+    if op == "==":
+        return values == threshold
+    return np.zeros(len(values), dtype=bool)
+
+
+@dataclass
+class Check:
+    """One condition judged over n enterprises: ``codes``; where a code is UNK or INC, ``fields[which]``
+    names the enterprise figure missing (or in another currency); ``values`` are the compared figures."""
+
+    cond: dict[str, Any]
+    codes: np.ndarray
+    fields: list[str]
+    which: np.ndarray
+    values: np.ndarray
+
+    def missing(self, k: int) -> str:
+        return self.fields[int(self.which[k])]
+
+    @property
+    def changeable(self) -> bool:
+        return self.cond["field"] in CHANGEABLE_FIELDS
+
+    def shortfall(self) -> np.ndarray:
+        """Where the condition is NOT met, how far the value is from the threshold, relative (0..1, to four
+        decimals); elsewhere 0."""
+        op, thr, v = self.cond["operator"], float(self.cond["value"]), self.values
+        fails = self.codes == NOT
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if op in (">=", ">"):
+                rel = (thr - v) / thr if thr > 0 else np.ones(len(v))
+            elif op in ("<=", "<"):
+                rel = np.where(v > 0, (v - thr) / np.where(v > 0, v, 1.0), 1.0)
+            else:
+                scale = np.maximum(np.abs(v), abs(thr))
+                rel = np.where(scale > 0, np.abs(v - thr) / np.where(scale > 0, scale, 1.0), 1.0)
+        rel = np.clip(np.where(np.isnan(rel), 1.0, rel), 0.0, 1.0)
+        return np.where(fails, _rounded(rel, fails, 4), 0.0)
+
+
+def _judge(present: np.ndarray, values: np.ndarray, op: str, threshold: float) -> np.ndarray:
+    ok = compare(np.where(present, values, 0.0), op, threshold)
+    return np.where(present, np.where(ok, MET, NOT), UNK).astype(np.int8)
+
+
+def _rounded(values: np.ndarray, present: np.ndarray, digits: int) -> np.ndarray:
+    """Python's round() of each present value (the figure shown in a reason is the one compared)."""
+    out = np.zeros(len(values), dtype=np.float64)
+    where = np.flatnonzero(present)
+    if len(where) <= 64:  # a few firms (one, on the live path): no need to find the distinct values
+        out[where] = [round(float(v), digits) for v in values[where].tolist()]
+        return out
+    uniq, inv = np.unique(values[where], return_inverse=True)
+    out[where] = np.array([round(float(v), digits) for v in uniq], dtype=np.float64)[inv.reshape(-1)]
+    return out
+
+
+def check(facts: Any, cond: dict[str, Any], as_of: dt.date) -> Check:
+    """One typed condition over the enterprises of ``facts``."""
+    f, unit, op, thr = cond["field"], cond.get("unit"), cond["operator"], float(cond["value"])
+    n = facts.n
+    zero = np.zeros(n, dtype=np.int8)
+    if f in ("registered_capital", "paid_in_capital"):
+        # paid-in capital is not in the data: registered capital is the closest figure there is
+        has_cap, cap = facts.number("registered_capital")
+        has_cny, cny = facts.number("registered_capital_cny")
+        by_cap = np.where(~has_cap, UNK, np.where(facts.currency_is(unit), _judge(has_cap, cap, op, thr), INC))
+        if unit == "CNY":
+            codes = np.where(has_cny, _judge(has_cny, cny, op, thr), by_cap).astype(np.int8)
+            # missing: no capital at all; incomparable: a capital in another currency with no CNY figure
+            which = np.where(has_cap, 1, 0).astype(np.int8)
+            return Check(cond, codes, ["registered_capital", "registered_capital_cny"], which,
+                         np.where(has_cny, cny, cap))
+        return Check(cond, by_cap.astype(np.int8), ["registered_capital"], zero, cap)
+    if f in CNY_FIELDS:
+        key = CNY_FIELDS[f]
+        present, values = facts.number(key)
+        if unit not in (None, "CNY"):
+            return Check(cond, np.where(present, INC, UNK).astype(np.int8), [key], zero, values)
+        return Check(cond, _judge(present, values, op, thr), [key], zero, values)
+    if f == "employees":
+        present, values = facts.number("employees")
+        return Check(cond, _judge(present, values, op, thr), ["employees"], zero, values)
+    if f == "founded_years":
+        present, founded = facts.number("founded")
+        years = _rounded((as_of.toordinal() - founded) / 365.25, present, 2)
+        return Check(cond, _judge(present, years, op, thr), ["founded"], zero, years)
+    if f in GROWTH_FIELDS and facts.has_growth:
+        key = GROWTH_FIELDS[f]
+        present, values = facts.growth(key)
+        values = _rounded(values, present, 4)
+        return Check(cond, _judge(present, values, op, thr), [f"financials.{key} (two consecutive years)"], zero,
+                     values)
+    if f == "rd_ratio":
+        has_rd, rd = facts.number("rd_spend_cny")
+        has_rev, rev = facts.number("revenue_cny")
+        present = has_rd & has_rev & (rev != 0)
+        ratio = _rounded(np.divide(rd, rev, out=np.zeros(n), where=present), present, 4)
+        return Check(cond, _judge(present, ratio, op, thr), ["rd_spend_cny", "revenue_cny"],
+                     np.where(has_rd, 1, 0).astype(np.int8), ratio)
+    if f in GROWTH_FIELDS:
+        raise ValueError(f"{f}: these facts hold no yearly figures")
+    return Check(cond, np.full(n, UNK, dtype=np.int8), [f], zero, np.zeros(n))
+
+
+@dataclass
+class Criterion:
+    """One criterion of a measure judged over n enterprises."""
+
+    name: str                      # industry | tier | place | programme | condition:<group>
+    codes: np.ndarray              # int8 MET / UNK / NOT
+    missing_field: str | None = None  # what an UNK lacks (industry, place); conditions: from their checks
+    checks: list[Check] = field(default_factory=list)  # a condition group's alternatives, in order
+
+    def changeable(self) -> np.ndarray:
+        """Whether each enterprise could meet the criterion by what it does (meaningful where NOT)."""
+        n = len(self.codes)
+        if not self.checks:
+            return np.full(n, self.name in CHANGEABLE_CRITERIA, dtype=bool)
+        out = np.zeros(n, dtype=bool)
+        for c in self.checks:
+            if c.changeable:
+                out |= c.codes == NOT
+        return out
+
+    def shortfall(self) -> np.ndarray:
+        """Where NOT, how far (0..1): a group's closest changeable alternative; 1 for anything else."""
+        out = np.where(self.codes == NOT, 1.0, 0.0)
+        for c in self.checks:
+            if c.changeable:
+                out = np.where((self.codes == NOT) & (c.codes == NOT), np.minimum(out, c.shortfall()), out)
+        return out
+
+    def missing(self, k: int) -> list[str]:
+        """The fields enterprise ``k`` lacks for this criterion (empty unless its code is UNK)."""
+        if self.codes[k] != UNK:
+            return []
+        if not self.checks:
+            return [self.missing_field] if self.missing_field else []
+        codes = [int(c.codes[k]) for c in self.checks]
+        comparable = [c for c, x in zip(self.checks, codes, strict=True) if x != INC]
+        decisive = comparable or self.checks
+        return sorted({c.missing(k) for c in decisive if int(c.codes[k]) in (UNK, INC)})
+
+
+def condition_groups(facts: Any, conditions: list[dict[str, Any]], as_of: dt.date) -> list[Criterion]:
+    """The condition groups (alternatives share a group), in group order, each judged."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for cond in conditions:
+        groups.setdefault(cond.get("alternative_group") or cond["id"], []).append(cond)
+    out = []
+    for gid in sorted(groups):
+        checks = [check(facts, cond, as_of) for cond in groups[gid]]
+        if len(checks) == 1:  # one alternative: incomparable alone is unknown
+            codes = checks[0].codes
+            out.append(Criterion(f"condition:{gid}", np.where(codes == INC, UNK, codes).astype(np.int8),
+                                 checks=checks))
+            continue
+        met = np.zeros(facts.n, dtype=bool)
+        comparable = np.zeros(facts.n, dtype=bool)
+        unknown = np.zeros(facts.n, dtype=bool)
+        for c in checks:
+            met |= c.codes == MET
+            comparable |= c.codes != INC
+            unknown |= c.codes == UNK
+        codes = np.where(met, MET, np.where(comparable, np.where(unknown, UNK, NOT), UNK)).astype(np.int8)
+        out.append(Criterion(f"condition:{gid}", codes, checks=checks))
+    return out
+
+
+@dataclass
+class Judgement:
+    """A measure judged over n enterprises: its criteria and, per enterprise, the status and near miss."""
+
+    criteria: list[Criterion]
+    status: np.ndarray             # int8 MET / UNK / NOT
+    near: np.ndarray               # bool: a near miss (see the module doc)
+    unmet: np.ndarray              # int: criteria not met (failed or unknown)
+    shortfall: np.ndarray          # float: the sum of the failed criteria's shortfalls
+    preferred: np.ndarray          # bool: holds what the text prefers (给予瞪羚企业政策倾斜)
+
+    def closeness(self, k: int) -> dict[str, Any]:
+        return {"unmet_criteria": int(self.unmet[k]), "shortfall": round(float(self.shortfall[k]), 4)}
+
+    def failed(self, k: int) -> list[str]:
+        return [c.name for c in self.criteria if c.codes[k] == NOT]
+
+    def missing(self, k: int) -> list[str]:
+        return sorted({f for c in self.criteria for f in c.missing(k)})
+
+
+def judge(m: Any, facts: Any, as_of: dt.date) -> Judgement:
+    """The criteria of measure ``m`` (a snapshot Measure) over the enterprises of ``facts``."""
+    n = facts.n
+    crit: list[Criterion] = []
+    if m.industries:
+        hit = facts.linked("industries", m.industry_scope)
+        crit.append(Criterion("industry", np.where(hit, MET, np.where(facts.has_any("industries"), NOT, UNK))
+                              .astype(np.int8), "industries"))
+    if m.tiers:
+        # registries list tier holders: not holding one is NOT, never UNK; an industry the measure gives as
+        # an example of what its tier does meets the criterion as the tier does
+        held = facts.linked("tiers", m.tier_scope)
+        if m.example_scope:
+            held = held | facts.linked("industries", m.example_scope)
+        crit.append(Criterion("tier", np.where(held, MET, NOT).astype(np.int8)))
+    if m.places:
+        hit = facts.linked("places", m.place_scope)
+        crit.append(Criterion("place", np.where(hit, MET, np.where(facts.has_any("places"), NOT, UNK))
+                              .astype(np.int8), "place"))
+    if m.selections:
+        crit.append(Criterion("programme", np.where(facts.linked("programmes", m.selections), MET, NOT)
+                              .astype(np.int8)))
+    if m.conditions:
+        crit.extend(condition_groups(facts, m.conditions, as_of))
+    preferred = np.zeros(n, dtype=bool)
+    if getattr(m, "preferred_tiers", None):
+        preferred |= facts.linked("tiers", m.preferred_tiers)
+    if getattr(m, "preferred_industries", None):
+        preferred |= facts.linked("industries", m.preferred_industries)
+    if not crit:  # nothing machine-checkable: whether a firm qualifies must be read from the text
+        return Judgement(crit, np.full(n, UNK, dtype=np.int8), np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64),
+                         np.zeros(n), preferred)
+    stack = np.vstack([c.codes for c in crit])
+    fails = stack == NOT
+    status = np.where(fails.any(axis=0), NOT, np.where((stack == UNK).any(axis=0), UNK, MET)).astype(np.int8)
+    fixable = np.ones(n, dtype=bool)
+    shortfall = np.zeros(n)
+    for c, f in zip(crit, fails, strict=True):
+        if f.any():
+            fixable &= ~f | c.changeable()
+            shortfall = shortfall + np.where(f, c.shortfall(), 0.0)
+    near = ((status == NOT) & fixable) | (status == UNK)
+    unmet = (stack != MET).sum(axis=0).astype(np.int64)
+    return Judgement(crit, status, near, unmet, _rounded(shortfall, shortfall != 0, 4), preferred)
