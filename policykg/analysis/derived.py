@@ -579,8 +579,7 @@ class MeasureIndex:
 
 def pool_of(snap: PolicySnapshot, m: Measure, c: Columns) -> np.ndarray | None:
     """Positions of the measure's candidate pool (enterprises_linked); None when it has no pool."""
-    industries = snap.industries.descendants(m.industries) if m.industries else set()
-    places = snap.places.descendants(m.places) if m.places else set()
+    industries, places = m.industry_scope, m.place_scope
     if not (industries or m.tiers or places or m.selections):
         return None
     sel = np.zeros(c.n, dtype=bool)

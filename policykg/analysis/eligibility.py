@@ -288,7 +288,7 @@ def _tree_paths(tree: Any, prof: Profile, m: Measure, ent: dict[str, Any], claus
     out = []
     for item in starts:
         for target in targets:
-            chain = tree.chain(item["id"], target)
+            chain = tree.chain(item["id"], target, m.document)
             if chain:
                 nodes, edges = tree.chain_path(chain)
                 out.append((item, path([ent, *nodes, clause],

@@ -124,8 +124,7 @@ def matching_enterprises(backend: Backend, clause_id: str, filters: Filters | No
         raise NotFound(f"clause {clause_id!r} is not a measure in force on {snap.as_of.isoformat()}",
                        id=clause_id, reason="not a measure in force")
     place_filter = filters.check(snap.places, _tier_ids(snap.names))
-    industries = snap.industries.descendants(m.industries) if m.industries else set()
-    places = snap.places.descendants(m.places) if m.places else set()
+    industries, places = m.industry_scope, m.place_scope
     note = None
     if industries or m.tiers or places or m.selections:
         pass  # a candidate pool: enterprises_linked
