@@ -157,3 +157,25 @@ def test_creative_industries_nest_in_the_cultural_industry():
     text = "对符合鼓励类产业导向的科技型企业给予一定的房租补贴"
     assert [(m.id, m.quote) for m in tax.link(text, 0, len(text)) if m.kind == "industry"] == [
         ("ind-encouraged-key", "鼓励类产业")]
+
+
+def test_a_tier_the_measure_builds_is_context_a_tier_it_funds_is_a_criterion():
+    # Measure 4: "推动重大科技基础设施群和水平新型研发机构建设" — institutions the measure builds, around its five
+    # fields (the criterion: "围绕区内智能物联、生物医药、高端装备、新材料和绿色能源五大产业领域")
+    c = seed_clause(4)
+    assert [(m["id"], m["role"], m["role_words"]) for m in c.tiers] == [
+        ("tier-new-rd-institution", "context", "新型研发机构建设")]
+    assert {m["role"] for m in c.industries} == {"criterion"}
+    # Measure 3: "将孵化载体建设作为培育科技企业的重要抓手" — 科技企业 are what the carriers cultivate, not what is built
+    assert {m["id"]: m["role"] for m in seed_clause(3).tiers} == {"tier-incubation-carrier": "criterion",
+                                                                  "tier-tech-enterprise": "criterion"}
+    # another district's phrasing
+    text = "加快组建一批新型研发机构，推进孵化器、众创空间建设，对新认定的科技型中小企业给予10万元奖励。"
+    got = role_of(found(text, tiers=["新型研发机构", "孵化器", "众创空间", "科技型中小企业"]), "tiers")
+    assert got == {"新型研发机构": ("context", "组建一批新型研发机构"), "孵化器": ("context", "孵化器、众创空间建设"),
+                   "众创空间": ("context", "孵化器、众创空间建设"),
+                   "科技型中小企业": ("criterion", "对新认定的科技型中小企业给予10万元奖励")}
+    # a tier that is funded, or that does the building, stays a criterion
+    text = "对新建的新型研发机构给予资助，支持高新技术企业建设研发中心。"
+    got = role_of(found(text, tiers=["新型研发机构", "高新技术企业"]), "tiers")
+    assert {k: r for k, (r, _) in got.items()} == {"新型研发机构": "criterion", "高新技术企业": "criterion"}

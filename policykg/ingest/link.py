@@ -196,6 +196,10 @@ def link_document(doc: ParsedDocument, taxonomy: Taxonomy | None = None) -> Pars
 #: a place to build or a goal: within the object of one of these verbs, or a list of places that 建设 ends
 _GOAL_VERB = re.compile(r"建设|打造|建成|培育|形成")
 _BUILD_AFTER = re.compile(r"[”」\"]?(?:建设|打造|建成)(?=[，,。；;：:！？!?]|$)")
+#: building an organisation of a tier (组建一批新型研发机构): what the measure builds, not who holds the tier now
+_TIER_BUILD_VERB = re.compile(r"(?:建设|建成|组建|筹建)(?!的)")
+#: another predicate between the verb and the tier: the tier is not what is built (孵化载体建设作为培育科技企业…)
+_OTHER_PREDICATE = re.compile(r"作为|培育|服务|带动|引进|推动|促进|支持|鼓励")
 #: who receives, or where a beneficiary acts: after one of these, or with one of these nouns heading the object,
 #: a place is where beneficiaries are (培育一批扎根临平的龙头企业), not a place to build
 _BENEFICIARY_MARK = re.compile(r"支持|鼓励|对|给予|扶持|面向|针对|落户|入驻|在")
@@ -229,6 +233,28 @@ def _runs(text: str, ms: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return runs
 
 
+def _built(text: str, start: int, end: int, run: list[dict[str, Any]], verb: re.Pattern[str],
+           between: re.Pattern[str] | None = None) -> bool:
+    """Mark a list of mentions ``context`` when it is the object of building (``verb`` before it in its phrase,
+    no beneficiary — nor ``between`` — between, or 建设 ending it); True if it is."""
+    first, last = run[0]["span"][0], run[-1]["span"][1]
+    a, b = _phrase(text, start, end, first, last)
+    verbs = list(verb.finditer(text, a, first))
+    before = verbs[-1] if verbs and not _BENEFICIARY_MARK.search(text, verbs[-1].end(), first) \
+        and not (between is not None and between.search(text, verbs[-1].end(), first)) \
+        and not _BENEFICIARY_NOUN.search(text[last:b]) else None
+    after = _BUILD_AFTER.match(text, last, end)
+    if before is not None:
+        words = [before.start(), b]
+    elif after is not None:
+        words = [first, after.end()]
+    else:
+        return False
+    for m in run:
+        m.update(role="context", role_words=text[words[0]:words[1]], role_span=words)
+    return True
+
+
 def roles(text: str, start: int, end: int, found: dict[str, list[dict[str, Any]]]) -> None:
     """Give each industry, tier and place mention of a measure ``text[start:end]`` a ``role`` and the
     ``role_words`` (with ``role_span``) it was read from, in place:
@@ -240,6 +266,10 @@ def roles(text: str, start: int, end: int, found: dict[str, list[dict[str, Any]]
     - industries listed as examples of a tier, 从事A、B、C等行业的X with X a tier, are ``example``: an open
       list of what X does, each one an alternative to the tier criterion, never a condition of its own
       (the tier X is a ``criterion`` read from the same words);
+    - a tier in the object of building — after 建设/建成/组建/筹建 in its phrase with no beneficiary between
+      (加快组建一批新型研发机构), or a list that 建设 ends (推动…新型研发机构建设) — is ``context``: the
+      organisations the measure will build, not holders of the tier it requires (对新认定的新型研发机构给予资助
+      is a criterion);
     - every other industry and tier is a ``criterion`` (who may receive).
     """
     for kind in ("industries", "tiers"):
@@ -247,20 +277,12 @@ def roles(text: str, start: int, end: int, found: dict[str, list[dict[str, Any]]
             a, b = _phrase(text, start, end, *m["span"])
             m.update(role="criterion", role_words=text[a:b], role_span=[a, b])
     for run in _runs(text, found["places"]):
-        first, last = run[0]["span"][0], run[-1]["span"][1]
-        a, b = _phrase(text, start, end, first, last)
-        verbs = list(_GOAL_VERB.finditer(text, a, first))
-        before = verbs[-1] if verbs and not _BENEFICIARY_MARK.search(text, verbs[-1].end(), first) \
-            and not _BENEFICIARY_NOUN.search(text[last:b]) else None
-        after = _BUILD_AFTER.match(text, last, end)
-        for m in run:
-            if before is not None:
-                m.update(role="context", role_words=text[before.start():b], role_span=[before.start(), b])
-            elif after is not None:
-                m.update(role="context", role_words=text[first:after.end()], role_span=[first, after.end()])
-            else:
+        if not _built(text, start, end, run, _GOAL_VERB):
+            for m in run:
                 a, b = _phrase(text, start, end, *m["span"])
                 m.update(role="scope", role_words=text[a:b], role_span=[a, b])
+    for run in _runs(text, found["tiers"]):
+        _built(text, start, end, run, _TIER_BUILD_VERB, _OTHER_PREDICATE)
     tiers = {m["span"][0]: m for m in found["tiers"]}
     for hit in _EXAMPLES.finditer(text, start, end):
         head = tiers.get(hit.end())
