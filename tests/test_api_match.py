@@ -119,13 +119,15 @@ def test_browse_and_search(graphs):
     assert get(graphs, "/api/search", q="人工智能", kind="annex", on=ON)["total"] == 1
     c = get(graphs, "/api/clauses", industry="ind-biomedicine", on=ON)
     # m16 (战略性新兴产业和未来产业): 生物医药 lies in 生命健康, which 附则 2 lists among 战略性新兴产业
-    assert {i["id"] for i in c["items"]} == {f"{seed}:m4", f"{seed}:m6", f"{seed}:m7", f"{seed}:m16", f"{seed}:m19"}
+    # m20: 鼓励类产业, whose members 附则 2 lists (生命健康 among them)
+    assert {i["id"] for i in c["items"]} == {f"{seed}:m4", f"{seed}:m6", f"{seed}:m7", f"{seed}:m16", f"{seed}:m19",
+                                             f"{seed}:m20"}
     is_page(get(graphs, "/api/clauses", on=ON, limit=10), 26)
     d = get(graphs, f"/api/clauses/{seed}:a4", on=ON)
     assert d["kind"] == "annex" and not d["in_force"] and len(d["rates"]) == 6 and d["text"].startswith("本意见")
     assert d["evidence"]["source_doc"] == seed
     tree = get(graphs, "/api/industries", on=ON)
-    assert tree["total"] == 45
+    assert tree["total"] == 46  # with 鼓励发展类重点产业, the group 附则 2 defines
     roots = {r["id"]: r for r in tree["items"]}
     # 附则 2 lists 人工智能 among 战略性新兴产业和高技术产业: it is shown under both groups, 通用人工智能 under it
     ai = [ch for g in ("ind-strategic-emerging", "ind-high-tech") for ch in roots[g]["children"] if ch["id"] == "ind-ai"]
@@ -203,8 +205,9 @@ def test_cli_match_prints_the_table(graphs, name, env_for, tmp_path):
     cmd = [sys.executable, "-m", "policykg.cli", "match", M[2], "--on", ON]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    # met 5: measure 6 (支持壮大物联网…等优势制造产业) reaches this 物联网 firm; the places it builds decide nothing
-    assert "测试新兴产业集团有限公司" in proc.stdout and "met 5" in proc.stdout
+    # met 6: measure 6 (支持壮大物联网…等优势制造产业) reaches this 物联网 firm, the places it builds deciding nothing;
+    # so does measure 4 (围绕区内智能物联…五大产业领域), the 新型研发机构 it builds deciding nothing either
+    assert "测试新兴产业集团有限公司" in proc.stdout and "met 6" in proc.stdout
     assert "10,000,000–50,000,000" in proc.stdout
     as_json = subprocess.run(cmd + ["--json"], env=env, capture_output=True, text=True, timeout=120)
     assert json.loads(as_json.stdout)["estimate_total_cny"] == {"low": 10_000_000, "high": 50_000_000}

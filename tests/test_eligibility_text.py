@@ -134,9 +134,11 @@ def test_a_measure_for_a_group_reaches_the_members_the_text_lists(backend):
     rows = backend.read_cypher(
         "MATCH (a:Industry)-[r:MEMBER_OF]->(g:Industry) WHERE a.id = $a "
         "RETURN g.id AS gid, r.source_doc AS doc, r.quote AS quote ORDER BY gid", {"a": "ind-integrated-circuits"}).records()
-    assert [r["gid"] for r in rows] == ["ind-high-tech", "ind-strategic-emerging"]
-    assert all(r["doc"] == seed and r["quote"].startswith("智能物联、新一代信息技术")
-               and r["quote"].endswith("等战略性新兴产业和高技术产业") for r in rows)
+    # 附则 2 also defines 鼓励发展类重点产业 by the same list ("鼓励发展类重点产业是指智能物联、…")
+    assert [r["gid"] for r in rows] == ["ind-encouraged-key", "ind-high-tech", "ind-strategic-emerging"]
+    assert all(r["doc"] == seed and r["quote"].endswith("等战略性新兴产业和高技术产业") for r in rows)
+    assert rows[0]["quote"].startswith("鼓励发展类重点产业是指智能物联")
+    assert all(r["quote"].startswith("智能物联、新一代信息技术") for r in rows[1:])
     future = backend.read_cypher("MATCH (a:Industry)-[r:MEMBER_OF]->(g:Industry {id: 'ind-future'}) "
                                  "RETURN a.id AS aid").records()
     assert len(future) == 9 and "ind-quantum-sensing" in {r["aid"] for r in future}
@@ -206,7 +208,7 @@ ROLE_FIRMS = {
     35: {"industries": ["ind-cross-border-e-commerce"]},                               # the example, no tier
     36: {"tiers": ["tier-foreign-trade"]},                                             # no industry on record
     37: {"industries": ["ind-modern-services"]},                                        # neither
-    38: {"tiers": ["tier-high-new-tech"], "places": ["place-jiangbei-block"]},
+    38: {"tiers": ["tier-high-new-tech"], "places": ["place-jiangbei-block"], "industries": ["ind-ai"]},
     39: {"tiers": ["tier-high-new-tech"]},                                             # in 滨江, not the block
     40: {"industries": ["ind-intelligent-computing"]},
     41: {"industries": ["ind-culture"], "places": ["place-binfu-zone"]},                # outside 滨江
@@ -255,7 +257,8 @@ def test_only_criteria_and_scope_decide_a_place_to_build_or_an_example_does_not(
     crit = matching.matching_enterprises(backend, m17, on=ON)["criteria"]
     assert [t["id"] for t in crit["tiers"]] == ["tier-foreign-trade"] and crit["industries"] == []
     assert [x["id"] for x in crit["examples"]] == ["ind-cross-border-e-commerce"]
-    # Measure 20: "支持江北区块产业集聚，对符合鼓励类产业导向的科技型企业给予…" — the block is the scope.
+    # Measure 20: "支持江北区块产业集聚，对符合鼓励类产业导向的科技型企业给予…" — the block is the scope (and
+    # 鼓励类产业, 附则 2's 鼓励发展类重点产业, a criterion: firm 38 is in 人工智能, one of them).
     m20 = f"{seed}:m20"
     got = statuses(backend, ROLE_FIRMS, m20)
     assert (got[38], got[39]) == ("met", "not_met")

@@ -124,7 +124,8 @@ def test_statuses_subindustry_place_and_tiers(graphs):
     assert e6[f"{seed}:m7"]["status"] == "met"
     place = next(x["path"] for x in e6[f"{seed}:m7"]["reasons"] if x["dimension"] == "place")
     assert [e["type"] for e in place["edges"]] == ["LOCATED_IN", "PART_OF", "APPLIES_IN"]
-    assert e6[f"{seed}:m4"]["failed"] == ["tier"] and e6[f"{seed}:m4"]["near_miss"]
+    # measure 4's 新型研发机构 are what it builds ("推动…新型研发机构建设"): its five fields decide
+    assert e6[f"{seed}:m4"]["status"] == "met"
     # M7: the right industry, in 滨富特别合作区 (in 富阳, not in the district)
     e7 = by_clause(same(graphs, lambda b: eligible_clauses(b, M[7], ON)))
     assert e7[f"{seed}:m7"]["status"] == "not_met" and e7[f"{seed}:m7"]["failed"] == ["place"]
@@ -137,11 +138,13 @@ def test_unknown_names_the_missing_fields(graphs):
     assert e5[f"{seed}:m1"]["status"] == "met"  # the tier is on record
     assert (e5[f"{seed}:m5"]["status"], e5[f"{seed}:m5"]["missing"]) == ("unknown", ["industries"])
     assert (e5[f"{seed}:m7"]["status"], e5[f"{seed}:m7"]["missing"]) == ("unknown", ["industries", "place"])
-    assert (e5[f"{seed}:m20"]["status"], e5[f"{seed}:m20"]["missing"]) == ("unknown", ["place"])
+    # measure 20's 鼓励类产业 (附则 2's 鼓励发展类重点产业) is an industry criterion: no industry is missing too
+    assert (e5[f"{seed}:m20"]["status"], e5[f"{seed}:m20"]["missing"]) == ("unknown", ["industries", "place"])
     assert e5[f"{TEST_DOC}:m1"]["status"] == "unknown"
     assert e5[f"{TEST_DOC}:m1"]["missing"] == ["employees", "industries", "revenue_cny"]
     assert e5[f"{seed}:m12"]["status"] == "not_met"  # tiers absent = not held
-    assert e5[f"{seed}:m4"]["status"] == "not_met"  # a failed tier beats an unknown industry
+    assert e5[f"{seed}:m19"]["status"] == "not_met"  # a failed selection beats an unknown industry
+    assert e5[f"{seed}:m19"]["missing"] == ["industries"] and e5[f"{seed}:m19"]["failed"] == ["programme"]
     # a measure with no machine-checkable criterion is unknown, never met
     m2 = e5[f"{seed}:m2"]
     assert m2["status"] == "unknown" and m2["missing"] == [] and m2["reasons"][0]["dimension"] == "none"
@@ -231,7 +234,7 @@ def test_matching_enterprises_and_near_misses(graphs):
     assert {i["enterprise"]["id"]: len(i["failed"]) for i in t1["near_misses"]["items"]} == {M[8]: 1}
     m20 = same(graphs, lambda b: matching.matching_enterprises(b, f"{seed}:m20", on=ON))
     assert [i["enterprise"]["id"] for i in m20["items"]] == [M[2], M[1]]  # ranked by estimate
-    assert m20["unknown"]["total"] == 1 and m20["unknown"]["items"][0]["missing"] == ["place"]
+    assert m20["unknown"]["total"] == 1 and m20["unknown"]["items"][0]["missing"] == ["industries", "place"]
     # filters
     big = same(graphs, lambda b: matching.matching_enterprises(
         b, f"{seed}:m20", matching.Filters(capital_min=100_000_000), on=ON))

@@ -8,7 +8,10 @@ Groups the text defines: a list of industries closed by 等 and the names of one
 ``A、B和C等<group>(和<group>)`` followed by punctuation (未来网络、…和新型储能等未来产业，; 智能物联、…、
 新材料等战略性新兴产业和高技术产业。), makes each listed industry a member of each named group
 (``groups``: ``{member, group, quote, span}``, the span covering the list and the groups). A list whose
-head word is not an industry of the taxonomy (…等新兴产业, …等重点领域) defines nothing.
+head word is not an industry of the taxonomy (…等新兴产业, …等重点领域) defines nothing. A definition,
+``<group>是指A、B、C(等…)`` (鼓励发展类重点产业是指智能物联、…、新材料等…), makes each listed industry a member
+of the group it defines too, the span running from the group's name to the end of the list (or of the
+groups the list closes with).
 
 Selections: a programme named as what a beneficiary was selected in — a selection verb before the
 programme names (列入“领军企业跨越发展计划”的, 入选…的) or after them (“5050”政策、“青链”行动的入选人才
@@ -19,6 +22,10 @@ span}``, the span covering the names and the verb). A programme named otherwise 
 Roles (:func:`roles`): each industry, tier and place mention of a measure is a ``criterion`` (who may
 receive), a ``scope`` (where a beneficiary must be), an ``example`` (an industry of an open list of what a
 targeted tier does) or ``context`` (a place to build), with the words the role was read from.
+
+Preferences (:func:`preferences`): a tier or industry the measure targets and says to favour — 给予瞪羚企业
+政策倾斜, 向X倾斜, 优先支持X, 重点支持X企业 — gets ``preference``: the words it was read from. Only a firm
+property is preferred: 优先保障企业发展空间 says what is given, not to whom, and names no mention.
 """
 
 from __future__ import annotations
@@ -42,6 +49,8 @@ _LIST_JOINS = frozenset({"、", "和", "及", "与", "以及"})
 _GROUP_JOINS = frozenset({"和", "及", "与", "以及", "、"})
 #: what may follow the group names: the end of the phrase
 _AFTER_GROUP = frozenset("，,。；;：:）)")
+#: what joins a group's name to the list that defines it
+_DEFINES = frozenset({"是指", "指", "包括", "主要包括"})
 
 
 def groups(text: str, industries: list[Any]) -> list[dict[str, Any]]:
@@ -51,10 +60,28 @@ def groups(text: str, industries: list[Any]) -> list[dict[str, Any]]:
     seen: set[tuple[str, str]] = set()
     ms = sorted(industries, key=lambda m: m["span"][0])
     k = 0
+
+    def add(members: list[dict[str, Any]], group: dict[str, Any], s: int, end: int) -> None:
+        for member in members:
+            key = (member["id"], group["id"])
+            if key[0] != key[1] and key not in seen:
+                seen.add(key)
+                out.append({"member": key[0], "group": key[1], "quote": text[s:end], "span": [s, end]})
+
     while k < len(ms):
         first = k
         while k + 1 < len(ms) and text[ms[k]["span"][1]:ms[k + 1]["span"][0]] in _LIST_JOINS:
             k += 1
+        defined = ms[first - 1] if first > 0 and k > first and \
+            text[ms[first - 1]["span"][1]:ms[first]["span"][0]] in _DEFINES else None
+        if defined is not None:  # <group>是指A、B、C: the list ends at its last member, or at the groups it closes with
+            end = ms[k]["span"][1]
+            if k + 1 < len(ms) and text[end:ms[k + 1]["span"][0]] == "等":
+                h = k + 1
+                while h + 1 < len(ms) and text[ms[h]["span"][1]:ms[h + 1]["span"][0]] in _GROUP_JOINS:
+                    h += 1
+                end = ms[h]["span"][1]
+            add(ms[first:k + 1], defined, defined["span"][0], end)
         if k + 1 < len(ms) and k > first and text[ms[k]["span"][1]:ms[k + 1]["span"][0]] == "等":
             heads = [k + 1]
             while heads[-1] + 1 < len(ms) and \
@@ -62,13 +89,8 @@ def groups(text: str, industries: list[Any]) -> list[dict[str, Any]]:
                 heads.append(heads[-1] + 1)
             end = ms[heads[-1]]["span"][1]
             if end >= len(text) or text[end] in _AFTER_GROUP:
-                s = ms[first]["span"][0]
-                for member in ms[first:k + 1]:
-                    for h in heads:
-                        key = (member["id"], ms[h]["id"])
-                        if key[0] != key[1] and key not in seen:
-                            seen.add(key)
-                            out.append({"member": key[0], "group": key[1], "quote": text[s:end], "span": [s, end]})
+                for h in heads:
+                    add(ms[first:k + 1], ms[h], ms[first]["span"][0], end)
             k = heads[-1]
         k += 1
     return out
@@ -127,6 +149,7 @@ def _mentions(taxonomy: Taxonomy, text: str, start: int, end: int) -> dict[str, 
     found["groups"] = groups(text, found["industries"])
     found["selections"] = selections(text, start, end, found["programmes"])
     roles(text, start, end, found)
+    preferences(text, start, end, found)
     return found
 
 
@@ -173,6 +196,10 @@ def link_document(doc: ParsedDocument, taxonomy: Taxonomy | None = None) -> Pars
 #: a place to build or a goal: within the object of one of these verbs, or a list of places that 建设 ends
 _GOAL_VERB = re.compile(r"建设|打造|建成|培育|形成")
 _BUILD_AFTER = re.compile(r"[”」\"]?(?:建设|打造|建成)(?=[，,。；;：:！？!?]|$)")
+#: building an organisation of a tier (组建一批新型研发机构): what the measure builds, not who holds the tier now
+_TIER_BUILD_VERB = re.compile(r"(?:建设|建成|组建|筹建)(?!的)")
+#: another predicate between the verb and the tier: the tier is not what is built (孵化载体建设作为培育科技企业…)
+_OTHER_PREDICATE = re.compile(r"作为|培育|服务|带动|引进|推动|促进|支持|鼓励")
 #: who receives, or where a beneficiary acts: after one of these, or with one of these nouns heading the object,
 #: a place is where beneficiaries are (培育一批扎根临平的龙头企业), not a place to build
 _BENEFICIARY_MARK = re.compile(r"支持|鼓励|对|给予|扶持|面向|针对|落户|入驻|在")
@@ -206,6 +233,28 @@ def _runs(text: str, ms: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return runs
 
 
+def _built(text: str, start: int, end: int, run: list[dict[str, Any]], verb: re.Pattern[str],
+           between: re.Pattern[str] | None = None) -> bool:
+    """Mark a list of mentions ``context`` when it is the object of building (``verb`` before it in its phrase,
+    no beneficiary — nor ``between`` — between, or 建设 ending it); True if it is."""
+    first, last = run[0]["span"][0], run[-1]["span"][1]
+    a, b = _phrase(text, start, end, first, last)
+    verbs = list(verb.finditer(text, a, first))
+    before = verbs[-1] if verbs and not _BENEFICIARY_MARK.search(text, verbs[-1].end(), first) \
+        and not (between is not None and between.search(text, verbs[-1].end(), first)) \
+        and not _BENEFICIARY_NOUN.search(text[last:b]) else None
+    after = _BUILD_AFTER.match(text, last, end)
+    if before is not None:
+        words = [before.start(), b]
+    elif after is not None:
+        words = [first, after.end()]
+    else:
+        return False
+    for m in run:
+        m.update(role="context", role_words=text[words[0]:words[1]], role_span=words)
+    return True
+
+
 def roles(text: str, start: int, end: int, found: dict[str, list[dict[str, Any]]]) -> None:
     """Give each industry, tier and place mention of a measure ``text[start:end]`` a ``role`` and the
     ``role_words`` (with ``role_span``) it was read from, in place:
@@ -217,6 +266,10 @@ def roles(text: str, start: int, end: int, found: dict[str, list[dict[str, Any]]
     - industries listed as examples of a tier, 从事A、B、C等行业的X with X a tier, are ``example``: an open
       list of what X does, each one an alternative to the tier criterion, never a condition of its own
       (the tier X is a ``criterion`` read from the same words);
+    - a tier in the object of building — after 建设/建成/组建/筹建 in its phrase with no beneficiary between
+      (加快组建一批新型研发机构), or a list that 建设 ends (推动…新型研发机构建设) — is ``context``: the
+      organisations the measure will build, not holders of the tier it requires (对新认定的新型研发机构给予资助
+      is a criterion);
     - every other industry and tier is a ``criterion`` (who may receive).
     """
     for kind in ("industries", "tiers"):
@@ -224,20 +277,12 @@ def roles(text: str, start: int, end: int, found: dict[str, list[dict[str, Any]]
             a, b = _phrase(text, start, end, *m["span"])
             m.update(role="criterion", role_words=text[a:b], role_span=[a, b])
     for run in _runs(text, found["places"]):
-        first, last = run[0]["span"][0], run[-1]["span"][1]
-        a, b = _phrase(text, start, end, first, last)
-        verbs = list(_GOAL_VERB.finditer(text, a, first))
-        before = verbs[-1] if verbs and not _BENEFICIARY_MARK.search(text, verbs[-1].end(), first) \
-            and not _BENEFICIARY_NOUN.search(text[last:b]) else None
-        after = _BUILD_AFTER.match(text, last, end)
-        for m in run:
-            if before is not None:
-                m.update(role="context", role_words=text[before.start():b], role_span=[before.start(), b])
-            elif after is not None:
-                m.update(role="context", role_words=text[first:after.end()], role_span=[first, after.end()])
-            else:
+        if not _built(text, start, end, run, _GOAL_VERB):
+            for m in run:
                 a, b = _phrase(text, start, end, *m["span"])
                 m.update(role="scope", role_words=text[a:b], role_span=[a, b])
+    for run in _runs(text, found["tiers"]):
+        _built(text, start, end, run, _TIER_BUILD_VERB, _OTHER_PREDICATE)
     tiers = {m["span"][0]: m for m in found["tiers"]}
     for hit in _EXAMPLES.finditer(text, start, end):
         head = tiers.get(hit.end())
@@ -248,3 +293,36 @@ def roles(text: str, start: int, end: int, found: dict[str, list[dict[str, Any]]
         for m in found["industries"]:
             if hit.start(1) <= m["span"][0] and m["span"][1] <= hit.end(1):
                 m.update(role="example", role_words=text[words[0]:words[1]], role_span=words)
+
+
+# --- what a measure says to favour ---------------------------------------------------------------
+#: a favouring verb right before a list of mentions (优先支持瞪羚企业和专精特新企业), or 给予/向 before it and
+#: 倾斜 after it (给予瞪羚企业政策倾斜, 向专精特新企业倾斜)
+_PREFER_BEFORE = re.compile(r"(?:优先|重点|着重)(?:支持|扶持|资助|推荐|考虑|保障|给予)(?:对|给|向)?$")
+_TILT_BEFORE = re.compile(r"(?:给予|予以|向|对)$")
+_TILT_AFTER = re.compile(r"(?:企业|单位|产业|行业|领域)?(?:政策|资金|资源|项目)?(?:倾斜|优先)")
+#: what may stand between the favouring verb and the list (a beneficiary's qualifier): 优先支持认定的X
+_QUALIFIER = re.compile(r"(?:经?认定的|符合条件的|获评的)?$")
+
+
+def preferences(text: str, start: int, end: int, found: dict[str, list[dict[str, Any]]]) -> None:
+    """Mark each tier and industry mention of ``text[start:end]`` that the measure says to favour with
+    ``preference`` (the words: 给予瞪羚企业政策倾斜) and ``preference_span``, in place. Only a criterion can
+    be preferred (an example or context is no one the measure targets)."""
+    for kind in ("tiers", "industries"):
+        for run in _runs(text, [m for m in found[kind] if m.get("role", "criterion") == "criterion"]):
+            first, last = run[0]["span"][0], run[-1]["span"][1]
+            a, b = _phrase(text, start, end, first, last)
+            before = text[a:first]
+            q = _QUALIFIER.search(before)
+            head = before[:q.start()] if q else before
+            verb = _PREFER_BEFORE.search(head)
+            tilt = _TILT_AFTER.match(text, last, b) if _TILT_BEFORE.search(head) else None
+            if verb is not None:
+                words = [a + verb.start(), last]
+            elif tilt is not None:
+                words = [a + _TILT_BEFORE.search(head).start(), tilt.end()]
+            else:
+                continue
+            for m in run:
+                m.update(preference=text[words[0]:words[1]], preference_span=words)

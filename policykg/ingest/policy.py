@@ -96,6 +96,8 @@ class _Writer:
                 # a target's role is the strongest its mentions have (a place built here and supported
                 # there is scope); the first mention with that role is its evidence
                 ms = sorted(ms, key=lambda m: ROLE_RANK.get(m.get("role", "criterion"), 0))
+            # what the measure favours (link.preferences), from whichever mention says so
+            preferred = {m["id"]: m["preference"] for m in reversed(ms) if typed and m.get("preference")}
             for m in ms:
                 rel_type = rel if typed else "MENTIONS"
                 if (rel_type, m["id"]) in seen:
@@ -103,6 +105,8 @@ class _Writer:
                 seen.add((rel_type, m["id"]))
                 role = {"role": m["role"], "role_words": m.get("role_words")} \
                     if typed and field in ROLE_FIELDS and m.get("role") else {}
+                if m["id"] in preferred:
+                    role["preference"] = preferred[m["id"]]
                 self.batch.add_rel(rel_type, owner_label, owner_id, label, m["id"], **_evidence(self.doc, m["span"]),
                                    **role)
 
