@@ -182,14 +182,13 @@ CRAFTED = {
     3: (["ind-ai"], [], 30_000_000, None),                       # AI firm, revenue unknown
     4: (["ind-intelligent-iot"], ["tier-gazelle"], 1_000_000, None),           # 瞪羚, small
     5: (["ind-intelligent-iot"], ["tier-specialised-sme"], 900_000_000, None),  # 专精特新, large
+    6: (["ind-intelligent-iot"], ["tier-specialised-sme"], 2_000_000, None),    # 专精特新, small
 }
 
 
-def load_crafted(backend, preference: str | None = None) -> tuple[str, str]:
-    """The matching graph, the crafted firms and, when given, the ``preference`` of measure 14's TARGETS
-    link to 瞪羚企业 (the words by which the text prefers its holders). Returns (seed id, test policy id)."""
+def load_crafted(backend) -> tuple[str, str]:
+    """The matching graph and the crafted firms. Returns (seed id, test policy id)."""
     from policykg.graph.base import GraphBatch
-    from policykg.ingest.policy import seed_document, to_batch
     from tests.fixtures.graph import parse_test_policy
 
     seed = load_match_graph(backend)
@@ -203,11 +202,6 @@ def load_crafted(backend, preference: str | None = None) -> tuple[str, str]:
         batch.add_rel("LOCATED_IN", "Enterprise", _craft(n), "Place", "place-binjiang", kind="address")
         for tier in tiers:
             batch.add_rel("HAS_TIER", "Enterprise", _craft(n), "Tier", tier, year=2024, issuer="测试区科技局")
-    if preference:
-        rows = to_batch(seed_document()).relationships[("TARGETS", "Clause", "Tier")]
-        row = next(r for r in rows if r["from"] == f"{seed}:m14" and r["to"] == "tier-gazelle")
-        batch.add_rel("TARGETS", "Clause", row["from"], "Tier", row["to"], preference=preference,
-                      **{k: v for k, v in row.items() if k not in ("from", "to")})
     backend.write(batch)
     return seed, parse_test_policy().document.id
 
@@ -271,9 +265,10 @@ def test_near_misses_read_from_the_seed(backend):
 
 def test_what_the_text_prefers_comes_first_with_its_reason(backend):
     """Measure 14: "…并给予瞪羚企业政策倾斜" — 瞪羚 firms come first among the firms it reaches, with the
-    words, though the 专精特新 firm is far larger (the order would otherwise put it first)."""
+    words (read by the ingest onto the TARGETS link), though the 专精特新 firm is far larger (the order
+    would otherwise put it first)."""
     words = "给予瞪羚企业政策倾斜"
-    seed, _ = load_crafted(backend, preference=words)
+    seed, _ = load_crafted(backend)
     m14 = f"{seed}:m14"
     snap = load_snapshot(backend, ON)
     m = snap.measure(m14)
@@ -291,9 +286,9 @@ def test_what_the_text_prefers_comes_first_with_its_reason(backend):
     assert ans["order_by"]["items"][0] == "preferred desc"
 
 
-def test_without_a_preference_the_larger_firm_comes_first(backend):
+def test_among_firms_the_text_does_not_prefer_the_larger_comes_first(backend):
     seed, _ = load_crafted(backend)
     ans = _both_paths(backend, f"{seed}:m14")
     ids = [i["enterprise"]["id"] for i in ans["items"]]
-    assert ids.index(_craft(5)) < ids.index(_craft(4))
-    assert not any(i["preferred"] for i in ans["items"])
+    assert ids.index(_craft(5)) < ids.index(_craft(6))
+    assert not any(i["preferred"] for i in ans["items"] if i["enterprise"]["id"] in (_craft(5), _craft(6)))

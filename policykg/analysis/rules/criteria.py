@@ -290,15 +290,19 @@ def judge(m: Any, facts: Any, as_of: dt.date) -> Judgement:
     if not crit:  # nothing machine-checkable: whether a firm qualifies must be read from the text
         return Judgement(crit, np.full(n, UNK, dtype=np.int8), np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64),
                          np.zeros(n), preferred)
-    stack = np.vstack([c.codes for c in crit])
+    stack = np.array([c.codes for c in crit])
     fails = stack == NOT
-    status = np.where(fails.any(axis=0), NOT, np.where((stack == UNK).any(axis=0), UNK, MET)).astype(np.int8)
-    fixable = np.ones(n, dtype=bool)
+    failing = fails.any(axis=0)
+    status = np.where(failing, NOT, np.where((stack == UNK).any(axis=0), UNK, MET)).astype(np.int8)
+    near = status == UNK
     shortfall = np.zeros(n)
-    for c, f in zip(crit, fails, strict=True):
-        if f.any():
-            fixable &= ~f | c.changeable()
-            shortfall = shortfall + np.where(f, c.shortfall(), 0.0)
-    near = ((status == NOT) & fixable) | (status == UNK)
+    if failing.any():
+        fixable = np.ones(n, dtype=bool)
+        for c, f in zip(crit, fails, strict=True):
+            if f.any():
+                fixable &= ~f | c.changeable()
+                shortfall = shortfall + np.where(f, c.shortfall(), 0.0)
+        near |= failing & fixable
+        shortfall = _rounded(shortfall, shortfall != 0, 4)
     unmet = (stack != MET).sum(axis=0).astype(np.int64)
-    return Judgement(crit, status, near, unmet, _rounded(shortfall, shortfall != 0, 4), preferred)
+    return Judgement(crit, status, near, unmet, shortfall, preferred)
