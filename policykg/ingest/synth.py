@@ -6,17 +6,24 @@ named ``合成测试企业0000001号（虚构）``, every fund ``合成测试基
 row has ``synthetic = true``, tickers start with ``SYN``, and the USCCs (valid per GB 32100-2015,
 unique) use an organisation-code series starting ``XY``, which real codes do not use.
 
-What it makes (CSV, English headers, UTF-8), for ``n`` enterprises:
+What it makes (CSV, English headers, UTF-8), for ``n`` enterprises, with figures that hang together
+(the rules, each written once, are in ``synth_rules``):
 
 - ``enterprises.csv``: industries skewed (the first industry of the taxonomy, 智能物联, holds
-  about 40%; the others follow a Zipf law), places skewed toward the district; tiers in
-  realistic proportions (领军企业 about 0.1%, 专精特新 about 2%, 瞪羚企业 about 1.5%, about 70%
-  with none); registered capital, employees, revenue (2023, 2024) and R&D spend log-normal
-  (heavy-tailed); each optional column empty in about 10% of rows; capital partly written with
+  about 40%; the others follow a Zipf law), places skewed toward the district. Headcount grows with
+  age; revenue is headcount times a revenue per employee within the band of the industry's kind;
+  R&D a share of revenue typical of that kind; 2023 follows 2024 by a bounded growth; registered
+  capital follows headcount and revenue. Some young biotech and AI firms are pre-revenue: no or
+  tiny revenue, R&D paid from capital. Each firm is drawn for tiers in realistic proportions (about
+  70% with none), shaped to fit them, and holds only those whose definition it meets (a 总部企业
+  also its category). Each optional column empty in about 10% of rows; capital partly written with
   units (``1200万元``) and partly in foreign currency, as real exports do.
-- ``funds.csv``: a few dozen funds, sizes heavy-tailed.
-- ``investments.csv``: about 15% of enterprises, amounts heavy-tailed, funds Zipf-distributed.
-- ``selections.csv``: about 3% of enterprises, in the taxonomy's programmes.
+- ``investments.csv``: about 11% of enterprises (more of young tech firms and of 瞪羚 / 专精特新 /
+  拟上市), rounds by the firm's stage, amounts by round.
+- ``funds.csv``: made as the deals need them (at least a dozen): a deal is 0.1–20% of its fund, and
+  no fund invests beyond its size, so their number grows with ``n``.
+- ``selections.csv``: about 3% of enterprises: talent programmes take firms within three years of
+  founding and still small, enterprise programmes large established firms.
 - ``grants.csv``: about 5% of enterprises, under measures of the packaged seed policy.
 
 The output depends only on ``n`` and ``seed``: the same arguments give the same bytes. It streams
@@ -158,57 +165,6 @@ class _Taxo:
         self.programme_cum = {kind: _cum(_zipf(len(names), 1.0)) for kind, names in self.programmes.items()}
 
 
-class _Funds:
-    """Funds made as deals need them: a deal goes to an open fund of a kind that makes such rounds, with
-    room left and of a size the deal fits (R.MIN_DEAL_SHARE … R.MAX_DEAL_SHARE of it), else to a new fund.
-    So no fund is invested beyond its size."""
-
-    def __init__(self, rng: random.Random, first: int) -> None:
-        self.rng = rng
-        self.rows: list[tuple[str, int]] = []            # (kind, size in yuan), in order of creation
-        self.open: dict[str, list[list[int]]] = {k: [] for k in R.FUND_KINDS}  # [index, room left]
-        kinds = list(R.FUND_KINDS)
-        for j in range(first):
-            self._new(kinds[j % len(kinds)], 0)
-
-    def _new(self, kind: str, amount: int) -> list[int]:
-        lo, hi = R.FUND_KINDS[kind]
-        size = lo * (hi / lo) ** self.rng.random()
-        if amount:
-            size = min(max(size, amount / R.MAX_DEAL_SHARE), amount / R.MIN_DEAL_SHARE)
-        size = math.ceil(size / 1_000_000) * 1_000_000  # written in 亿元 to two decimals: exact
-        if amount and size * R.MIN_DEAL_SHARE > amount:
-            size -= 1_000_000
-        slot = [len(self.rows), size]
-        self.rows.append((kind, size))
-        self.open[kind].append(slot)
-        return slot
-
-    def place(self, kinds: tuple[str, ...], amount: int) -> int:
-        """The index of the fund that makes a deal of ``amount`` yuan."""
-        rand = self.rng.random
-        for _ in range(3):
-            pool = self.open[kinds[int(rand() * len(kinds))]]
-            if not pool:
-                continue
-            k = int(rand() * len(pool))
-            slot = pool[k]
-            size = self.rows[slot[0]][1]
-            if amount <= slot[1] and R.MIN_DEAL_SHARE * size <= amount <= R.MAX_DEAL_SHARE * size:
-                break
-        else:
-            kind = kinds[int(rand() * len(kinds))]
-            pool = self.open[kind]
-            slot = self._new(kind, amount)
-            k = len(pool) - 1
-            size = slot[1]
-        slot[1] -= amount
-        if slot[1] < size * 0.02:  # spent: closed to new deals
-            pool[k] = pool[-1]
-            pool.pop()
-        return slot[0]
-
-
 def _name_fund(index: int) -> str:
     return f"合成测试基金{index + 1:02d}号（虚构）"
 
@@ -312,7 +268,7 @@ def synth(n: int, seed: int = 0, out_dir: Path | str = "synthetic", *, progress:
     offset = rng.randrange(_SPACE)
     width = max(5, len(str(n)))
     counts = {k: 0 for k in COLUMNS}
-    funds = _Funds(rng, 12)
+    funds = R.FundPool(rng, 12)
     round_names = list(R.ROUNDS)
     talent, talent_cum = tx.programmes.get("talent", []), tx.programme_cum.get("talent", [])
     bigs, bigs_cum = tx.programmes.get("enterprise", []), tx.programme_cum.get("enterprise", [])
@@ -394,7 +350,7 @@ def synth(n: int, seed: int = 0, out_dir: Path | str = "synthetic", *, progress:
             ]
             ent_w.writerow(row)
 
-            # investments: rounds fit the firm's stage; each deal fits its fund (see _Funds)
+            # investments: rounds fit the firm's stage; each deal fits its fund (see synth_rules.FundPool)
             age = last - fy
             p = INVESTED * INVEST_BOOST.get(kind, 1.0) * (1.5 if age <= 8 else 0.6)
             if any(t in BOOSTED for t in held):

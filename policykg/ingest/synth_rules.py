@@ -12,9 +12,10 @@ them and checks every tier, selection and investment against them before writing
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_PROFILE", "FIRST_YEAR", "FUND_KINDS", "HQ_KINDS", "INDUSTRY_PROFILE", "LAST_YEAR",
+__all__ = ["DEFAULT_PROFILE", "FIRST_YEAR", "FUND_KINDS", "FundPool", "HQ_KINDS", "INDUSTRY_PROFILE", "LAST_YEAR",
            "MAX_DEAL_SHARE", "MIN_DEAL_SHARE", "PRE_REVENUE_MAX_AGE", "PRE_REVENUE_TINY", "PROFILES", "PROGRAMME_RULES", "ROUNDS", "TIERS", "Firm",
            "Profile", "ProgrammeRule", "TierRule", "holds", "required_rd_share", "WAN", "YI", "selectable"]
 
@@ -211,6 +212,57 @@ FUND_KINDS: dict[str, tuple[float, float]] = {
 # A deal is at most this share of its fund's size (the usual single-project concentration limit) and at
 # least MIN_DEAL_SHARE of it (a fund does not write cheques too small to follow).
 MAX_DEAL_SHARE, MIN_DEAL_SHARE = 0.20, 0.001
+
+
+class FundPool:
+    """Funds made as deals need them: a deal goes to an open fund of a kind that makes such rounds, with
+    room left and of a size the deal fits (MIN_DEAL_SHARE … MAX_DEAL_SHARE of it), else to a new fund.
+    So no fund is invested beyond its size."""
+
+    def __init__(self, rng: random.Random, first: int) -> None:
+        self.rng = rng
+        self.rows: list[tuple[str, int]] = []            # (kind, size in yuan), in order of creation
+        self.open: dict[str, list[list[int]]] = {k: [] for k in FUND_KINDS}  # [index, room left]
+        kinds = list(FUND_KINDS)
+        for j in range(first):
+            self._new(kinds[j % len(kinds)], 0)
+
+    def _new(self, kind: str, amount: int) -> list[int]:
+        lo, hi = FUND_KINDS[kind]
+        size = lo * (hi / lo) ** self.rng.random()
+        if amount:
+            size = min(max(size, amount / MAX_DEAL_SHARE), amount / MIN_DEAL_SHARE)
+        size = math.ceil(size / 1_000_000) * 1_000_000  # written in 亿元 to two decimals: exact
+        if amount and size * MIN_DEAL_SHARE > amount:
+            size -= 1_000_000
+        slot = [len(self.rows), size]
+        self.rows.append((kind, size))
+        self.open[kind].append(slot)
+        return slot
+
+    def place(self, kinds: tuple[str, ...], amount: int) -> int:
+        """The index of the fund that makes a deal of ``amount`` yuan."""
+        rand = self.rng.random
+        for _ in range(3):
+            pool = self.open[kinds[int(rand() * len(kinds))]]
+            if not pool:
+                continue
+            k = int(rand() * len(pool))
+            slot = pool[k]
+            size = self.rows[slot[0]][1]
+            if amount <= slot[1] and MIN_DEAL_SHARE * size <= amount <= MAX_DEAL_SHARE * size:
+                break
+        else:
+            kind = kinds[int(rand() * len(kinds))]
+            pool = self.open[kind]
+            slot = self._new(kind, amount)
+            k = len(pool) - 1
+            size = slot[1]
+        slot[1] -= amount
+        if slot[1] < size * 0.02:  # spent: closed to new deals
+            pool[k] = pool[-1]
+            pool.pop()
+        return slot[0]
 
 
 # --- programmes -----------------------------------------------------------------------------------
