@@ -193,11 +193,11 @@ def _firm(rng: random.Random, tx: _Taxo, fy: int, intents: list[tuple[str, R.Tie
         if has_first:
             rd[R.FIRST_YEAR] = int(rd[R.LAST_YEAR] / math.exp(gauss(0.15, 0.2)))
         if rand() < 0.5:  # a first sale, below PRE_REVENUE_TINY and below the year's R&D
-            rev[R.LAST_YEAR] = int(min(R.PRE_REVENUE_TINY - 10_000, rd[R.LAST_YEAR] * (0.05 + 0.45 * rand())))
+            rev[R.LAST_YEAR] = int(10_000 + rand() * (min(R.PRE_REVENUE_TINY - 10_000, rd[R.LAST_YEAR] / 2) - 10_000))
             if has_first and rand() < 0.5:
                 rev[R.FIRST_YEAR] = int(min(rev[R.LAST_YEAR], rd[R.FIRST_YEAR]) / (1.2 + rand()))
     else:
-        rpe = min(prof.rpe_hi, max(prof.rpe_lo, math.exp(gauss(math.log(prof.rpe), 0.5))))
+        rpe = _lognormal(rng, prof.rpe, 0.5, prof.rpe_lo, prof.rpe_hi)
         min_rev = max((r.min_revenue or 0 for r in rules), default=0)
         max_rev = min((r.max_revenue for r in rules if r.max_revenue is not None), default=None)
         if emp * rpe < min_rev:
@@ -210,7 +210,7 @@ def _firm(rng: random.Random, tx: _Taxo, fy: int, intents: list[tuple[str, R.Tie
         min_growth = max((r.min_growth or 0 for r in rules), default=0)
         if min_growth:
             g = min(top, max(g, 1 + min_growth + 0.02 + 0.4 * rand()))
-        share = min(0.25, max(0.003, math.exp(gauss(math.log(prof.rd_share), 0.6))))
+        share = _lognormal(rng, prof.rd_share, 0.6, 0.003, 0.25)
         need = max((R.required_rd_share(r, r24) for r in rules), default=0.0)
         if need:
             share = max(share, need + 0.003 + 0.03 * rand())
@@ -224,7 +224,7 @@ def _firm(rng: random.Random, tx: _Taxo, fy: int, intents: list[tuple[str, R.Tie
             s23 = min(0.6, max(need + 0.001 if need else 0.0, share * math.exp(gauss(0, 0.1))))  # each year meets it
             rev[R.FIRST_YEAR], rd[R.FIRST_YEAR] = r23, int(r23 * s23)
     base = 80_000 * emp + 0.1 * (rev[R.LAST_YEAR] or 0)
-    cap = min(4 * base, max(base / 4, base * math.exp(gauss(0, 0.7))))
+    cap = _lognormal(rng, base, 0.7, base / 4, base * 4)
     if pre:
         cap = max(cap, rd[R.LAST_YEAR] * (2 + 3 * rand()))
     min_cap = max((r.min_capital or 0 for r in rules), default=0)
@@ -232,6 +232,16 @@ def _firm(rng: random.Random, tx: _Taxo, fy: int, intents: list[tuple[str, R.Tie
         cap = max(cap, min_cap * (1 + rand()))
     cap = max(10_000, math.ceil(cap / 10_000) * 10_000)
     return R.Firm(fy, emp, rev, rd, int(cap), any(r.listed for r in rules), pre)
+
+
+def _lognormal(rng: random.Random, median: float, sigma: float, lo: float, hi: float) -> float:
+    """Log-normal around ``median``, kept within [lo, hi] by drawing again (a clip would pile firms on
+    the bounds); after a few misses, the nearer bound."""
+    for _ in range(6):
+        x = median * math.exp(rng.gauss(0, sigma))
+        if lo <= x <= hi:
+            return x
+    return min(hi, max(lo, x))
 
 
 def _tiers(tx: _Taxo, firm: R.Firm, intents: list[tuple[str, R.TierRule]]) -> list[str]:
