@@ -169,7 +169,7 @@ def _name_fund(index: int) -> str:
     return f"合成测试基金{index + 1:02d}号（虚构）"
 
 
-def _firm(rng: random.Random, tx: _Taxo, fy: int, intents: list[tuple[str, R.TierRule]], kind: str
+def _firm(rng: random.Random, fy: int, intents: list[tuple[str, R.TierRule]], kind: str
           ) -> R.Firm:
     """The true figures of a firm founded in ``fy``, of industry kind ``kind``, shaped so that it can hold
     the tiers it was drawn for (whether it does is decided by R.holds afterwards)."""
@@ -252,7 +252,7 @@ def _tiers(tx: _Taxo, firm: R.Firm, intents: list[tuple[str, R.TierRule]]) -> li
         held = [t for t, r in intents if R.holds(r, firm)]
     held = [t for t in held if not any(o in held for o in R.TIERS[t].not_with)]
     if "总部企业" in held:
-        held.extend(next([h] for h, r in tx.hq_kinds if R.holds(r, firm)) if tx.hq_kinds else [])
+        held.extend(next(([h] for h, r in tx.hq_kinds if R.holds(r, firm)), []))
     return held
 
 
@@ -322,7 +322,7 @@ def synth(n: int, seed: int = 0, out_dir: Path | str = "synthetic", *, progress:
                     kind = tx.industry_kind[at]
                 if form not in inds:
                     inds.append(form)
-            firm = _firm(rng, tx, fy, intents, kind)
+            firm = _firm(rng, fy, intents, kind)
             held = _tiers(tx, firm, intents) if intents else []
             cap = firm.capital
             if rand() < 0.03:
