@@ -177,11 +177,19 @@ def _firm(rng: random.Random, fy: int, intents: list[tuple[str, R.TierRule]], ki
     prof = R.PROFILES[kind]
     age = R.LAST_YEAR - fy
     rules = [r for _, r in intents]
-    scale = max((r.scale for r in rules), default=1.0)
+    # bounds from the tiers drawn for (most firms have none: no bounds)
+    scale, max_emp, min_rev, max_rev, min_growth, min_rd, min_cap = 1.0, None, 0.0, None, 0.0, 0.0, 0.0
+    if rules:
+        scale = max(r.scale for r in rules)
+        max_emp = min((r.max_employees for r in rules if r.max_employees is not None), default=None)
+        min_rev = max(r.min_revenue or 0 for r in rules)
+        max_rev = min((r.max_revenue for r in rules if r.max_revenue is not None), default=None)
+        min_growth = max(r.min_growth or 0 for r in rules)
+        min_rd = max(r.min_rd or 0 for r in rules)
+        min_cap = max(r.min_capital or 0 for r in rules)
     pre = (prof.pre_revenue > 0 and age <= R.PRE_REVENUE_MAX_AGE and rand() < prof.pre_revenue
            and all(r.pre_revenue_ok for r in rules))
     emp = max(1, min(80_000, int(math.exp(gauss(math.log(5) + 0.09 * min(age, 20), 1.0)) * scale ** 0.8)))
-    max_emp = min((r.max_employees for r in rules if r.max_employees is not None), default=None)
     if max_emp is not None and emp > max_emp:
         emp = max(1, int(max_emp * (0.3 + 0.6 * rand())))
     rev: dict[int, int | None] = {R.FIRST_YEAR: None, R.LAST_YEAR: None}
@@ -198,8 +206,6 @@ def _firm(rng: random.Random, fy: int, intents: list[tuple[str, R.TierRule]], ki
                 rev[R.FIRST_YEAR] = int(min(rev[R.LAST_YEAR], rd[R.FIRST_YEAR]) / (1.2 + rand()))
     else:
         rpe = _lognormal(rng, prof.rpe, 0.5, prof.rpe_lo, prof.rpe_hi)
-        min_rev = max((r.min_revenue or 0 for r in rules), default=0)
-        max_rev = min((r.max_revenue for r in rules if r.max_revenue is not None), default=None)
         if emp * rpe < min_rev:
             emp = math.ceil(min_rev * (1.05 + 1.5 * rand()) / rpe)
         if max_rev is not None and emp * rpe > max_rev:
@@ -207,14 +213,12 @@ def _firm(rng: random.Random, fy: int, intents: list[tuple[str, R.TierRule]], ki
         r24 = int(emp * rpe)
         top = 4.0 if fy >= R.FIRST_YEAR - 1 else 2.5  # a firm in its first full years may grow faster
         g = min(top, max(0.6, math.exp(gauss(0.10, 0.22))))
-        min_growth = max((r.min_growth or 0 for r in rules), default=0)
         if min_growth:
             g = min(top, max(g, 1 + min_growth + 0.02 + 0.4 * rand()))
         share = _lognormal(rng, prof.rd_share, 0.6, 0.003, 0.25)
-        need = max((R.required_rd_share(r, r24) for r in rules), default=0.0)
+        need = max((R.required_rd_share(r, r24) for r in rules), default=0.0) if rules else 0.0
         if need:
             share = max(share, need + 0.003 + 0.03 * rand())
-        min_rd = max((r.min_rd or 0 for r in rules), default=0)
         if min_rd and share * r24 < min_rd:
             share = min_rd * (1.05 + 0.5 * rand()) / r24
         share = min(share, 0.6)
@@ -227,7 +231,6 @@ def _firm(rng: random.Random, fy: int, intents: list[tuple[str, R.TierRule]], ki
     cap = _lognormal(rng, base, 0.7, base / 4, base * 4)
     if pre:
         cap = max(cap, rd[R.LAST_YEAR] * (2 + 3 * rand()))
-    min_cap = max((r.min_capital or 0 for r in rules), default=0)
     if min_cap:
         cap = max(cap, min_cap * (1 + rand()))
     cap = max(10_000, math.ceil(cap / 10_000) * 10_000)
