@@ -200,6 +200,11 @@ class Measure:
     funds: list[str] = field(default_factory=list)
     instruments: list[str] = field(default_factory=list)
     conditions: list[dict[str, Any]] = field(default_factory=list)
+    #: the awards it states, ``{id, kind, value, currency, value_cny, qualifier, quote, span}`` in text order:
+    #: kind ``award`` a fixed sum (给予20万元奖励), ``cap`` an upper bound (最高50万元)
+    awards: list[dict[str, Any]] = field(default_factory=list)
+    #: the budget floor it states (每年安排预算不少于2亿元), same keys: a total for all recipients, never an award
+    budget: dict[str, Any] | None = None
     evidence: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (type, target) -> quote, span
     industry_scope: frozenset[str] = frozenset()  # its industries and every narrower one
     tier_scope: frozenset[str] = frozenset()  # its tiers and every narrower one
@@ -337,6 +342,16 @@ def load_snapshot(backend: Backend, on: Any = None, document: str | None = None)
             f["rates"] = sorted(rates.get(f["id"], []), key=lambda x: x["id"])
     for m in measures:
         m.conditions = conditions.get(m.id, [])
+    for r in backend.query("clause_amounts_of", {"ids": ids}).records() if ids else []:
+        amount = {**{k: r[k] for k in ("id", "kind", "value", "currency", "value_cny", "qualifier", "period", "quote")},
+                  "span": [r["span_start"], r["span_end"]]}
+        m = by_id[r["clause"]]
+        if r["kind"] in ("award", "cap"):
+            m.awards.append(amount)
+        elif r["kind"] == "budget_floor" and (m.budget is None or _at(amount) < _at(m.budget)):
+            m.budget = amount
+    for m in measures:
+        m.awards.sort(key=_at)
     documents = {m.document: {"id": m.document, "doc_number": m.doc_number, "title": m.document_title}
                  for m in measures}
     rules: dict[str, list[dict[str, Any]]] = {}
@@ -355,6 +370,11 @@ def load_snapshot(backend: Backend, on: Any = None, document: str | None = None)
     names = {r["id"]: r for r in backend.query("taxonomy_nodes").records()}
     return PolicySnapshot(as_of, document or None, measures, industries, places, names, instruments, rules, documents,
                           tiers)
+
+
+def _at(amount: dict[str, Any]) -> tuple[int, str]:
+    """Where an amount stands in its document (text order), its id breaking ties."""
+    return (amount["span"][0] or 0, amount["id"])
 
 
 class SnapshotCache:
