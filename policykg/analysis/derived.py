@@ -31,8 +31,8 @@ scans of their properties (``derived_enterprises_range``) and links (``derived_l
 Python object per row) and on a connection of their own; sorted in Arrow. On Neo4j pages of
 ``PAGE`` enterprises by id (key-index range seeks), streamed record by record.
 
-Statuses and estimates are computed vectorised by the same rules as
-:mod:`policykg.analysis.eligibility` (``classify`` and ``estimate``); a measure with a condition the
+Statuses are computed vectorised by the same rules as :mod:`policykg.analysis.eligibility` (``classify``);
+estimates by the rule itself (:mod:`policykg.analysis.rules.estimates`, over the columns); a measure with a condition the
 vectorised code does not handle (figures over years: ``revenue_growth``, ``rd_growth``) is judged by
 ``classify`` / ``estimate`` themselves, one enterprise at a time. A request then filters the sorted
 arrays with masks (numpy over the registry), counts, and renders only the enterprises it returns, whose
@@ -52,7 +52,8 @@ from typing import Any
 import numpy as np
 import orjson
 
-from policykg.analysis.eligibility import BASES, CNY_FIELDS, _rates, classify, estimate, load_profiles
+from policykg.analysis.eligibility import CNY_FIELDS, classify, estimate, load_profiles
+from policykg.analysis.rules import estimates
 from policykg.analysis.snapshot import Measure, PolicySnapshot, load_snapshot, today
 from policykg.graph.base import Backend, chunks
 
@@ -610,52 +611,15 @@ def _needs_python(snap: PolicySnapshot, m: Measure) -> bool:
     return FORCE_FALLBACK or bool(fields & PYTHON_FIELDS)
 
 
-def _forms(snap: PolicySnapshot, m: Measure) -> list[dict[str, Any]]:
-    """The instrument forms of a measure, as estimate() pairs them (an umbrella stands for its forms)."""
-    pairs: dict[str, dict[str, Any]] = {}
-    for used in m.instruments:
-        forms = snap.instruments.get(used, [])
-        umbrella = next((f for f in forms if f["id"] == used), None)
-        for form in [f for f in forms if f["id"] != used] or ([umbrella] if umbrella else []):
-            if form["id"] not in pairs or form["id"] == used:
-                pairs[form["id"]] = form
-    return [pairs[k] for k in sorted(pairs)]
-
-
 def estimate_high(snap: PolicySnapshot, m: Measure, c: Columns, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """estimate()'s ``estimate_cny.high`` for the enterprises at ``idx``: (has an estimate, high)."""
-    lines: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (base id per row, estimated, high)
-    for form in _forms(snap, m):
-        _, high, _ = _rates(form)
-        key = BASES.get(form.get("kind") or "", (None, None))[0]
-        if high is None or key not in ("rd_spend_cny", "registered_capital"):
-            continue  # no rate, or a base the enterprise data does not have: never estimated
-        if key == "rd_spend_cny":
-            value = c.rd[idx]
-            ok = ~np.isnan(value)
-            base = np.zeros(len(idx), dtype=np.int8)
-        else:
-            cap_cny, cap, cur = c.cap_cny[idx], c.cap[idx], c.cur[idx]
-            has_cny = ~np.isnan(cap_cny)
-            value = np.where(has_cny, cap_cny, cap)
-            in_cny = (cur == c.cur_code("CNY")) | (cur == -1)
-            ok = has_cny | (~np.isnan(cap) & in_cny)  # a base in another currency is not added to CNY totals
-            base = np.where(has_cny, 1, 2).astype(np.int8)
-        if form["conditions"]:
-            for g in group_codes(c, idx, form["conditions"], snap.as_of):
-                ok &= g == MET
-        lines.append((base, ok, np.rint(np.where(ok, value, 0.0) * high)))
-    has = np.zeros(len(idx), dtype=bool)
-    total = np.zeros(len(idx), dtype=np.float64)
-    for b in (0, 1, 2):
-        best = np.full(len(idx), -np.inf)
-        for base, ok, high in lines:
-            sel = ok & (base == b)
-            best = np.where(sel & (high > best), high, best)
-        found = best > -np.inf
-        total += np.where(found, best, 0.0)
-        has |= found
-    return has, total
+    """The measure's estimate (:mod:`policykg.analysis.rules.estimates`) for the enterprises at ``idx``, from
+    the columns: (has an estimate, its CNY high)."""
+    cny = c.cur_code("CNY")
+    figs = estimates.Figures(c.rd[idx], c.cap_cny[idx], c.cap[idx], (c.cur[idx] == cny) | (c.cur[idx] == -1))
+    # the one seam: an instrument's own conditions, judged over the columns
+    r = estimates.compute(estimates.plan(snap, m), figs,
+                          lambda conditions: estimates.worst(group_codes(c, idx, conditions, snap.as_of)))
+    return r.has, r.total_high
 
 
 @dataclass
