@@ -724,7 +724,7 @@ def _judge_python(backend: Backend, snap: PolicySnapshot, m: Measure, c: Columns
             r = classify(snap, m, prof)
             status[k] = {"met": MET, "unknown": UNK}.get(r["status"], NOT)
             near[k] = r["near_miss"]
-            est = estimate(snap, m, prof)["estimate_cny"]
+            est = estimate(snap, m, prof, words=False)["estimate_cny"]
             if est:
                 has[k], high[k] = True, est["high"]
     return status, near, has, high
@@ -992,7 +992,7 @@ def _render_first_pages(backend: Backend, snap: PolicySnapshot, idx: DerivedInde
         mi = idx.measures[m.id]
         positions = [int(i) for arr in (mi.met[:n], mi.near[:n], mi.unknown[:n]) for i in arr]
         profiles = load_profiles_indexed(backend, idx.columns, positions, snap.conditions_need_financials)
-        idx.items.put_many(m.id, {i: dumps(_item(snap, m, p, estimate(snap, m, p)["estimate_cny"]))
+        idx.items.put_many(m.id, {i: dumps(_item(snap, m, p, estimate(snap, m, p)))
                                   for i, p in profiles.items()})
 
 

@@ -62,13 +62,13 @@ _digest: str | None = None
 
 
 def code_digest() -> str:
-    """A digest of the sources that decide what the index holds (the analysis package, the catalogue,
-    the schema) and policykg's version."""
+    """A digest of the sources that decide what the index holds (the analysis package with its subpackages,
+    the catalogue, the schema) and policykg's version."""
     global _digest
     if _digest is None:
         root = Path(__file__).resolve().parent.parent
         h = hashlib.sha256(f"{FORMAT}/{__version__}".encode())
-        files = [*(root / "analysis").glob("*.py"), *(root / "queries").rglob("*.cypher"),
+        files = [*(root / "analysis").rglob("*.py"), *(root / "queries").rglob("*.cypher"),
                  root / "graph" / "schema.yaml"]
         for f in sorted(files):
             h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes())

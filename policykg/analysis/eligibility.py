@@ -440,9 +440,13 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
 
 
 # --- estimates ---------------------------------------------------------------------------------
-def estimate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
+def estimate(snap: PolicySnapshot, m: Measure, prof: Profile, words: bool = True) -> dict[str, Any]:
     """What the measure would pay this enterprise (:mod:`policykg.analysis.rules.estimates`): ``estimate_cny``
-    ({low, high} or None) and ``estimate`` (lines, basis, sources, missing, why)."""
+    ({low, high} or None) and ``estimate`` (lines, basis, sources, missing, why); ``words=False``: only
+    ``estimate_cny`` (a ranking needs no more)."""
+    p = estimates.plan(snap, m)
+    if not p.lines:
+        return estimates.unpaid(p) if words else {"estimate_cny": None}
     judged: dict[int, list[dict[str, Any]]] = {}
 
     def judge(conditions: list[dict[str, Any]]) -> np.ndarray:  # the one seam: an instrument's own conditions
@@ -450,7 +454,9 @@ def estimate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
         return estimates.worst([np.array([estimates.CODE[g["status"]]]) for g in groups])
 
     figs = estimates.Figures.of(prof.props)
-    r = estimates.compute(estimates.plan(snap, m), figs, judge)
+    r = estimates.compute(p, figs, judge)
+    if not words:
+        return {"estimate_cny": {"low": int(r.total_low[0]), "high": int(r.total_high[0])} if r.has[0] else None}
     r.conditions = {i: judged[id(ln.form["conditions"])] for i, ln in enumerate(r.plan.lines)
                     if ln.form is not None and id(ln.form["conditions"]) in judged}
     return estimates.render(r, figs)

@@ -143,7 +143,7 @@ def matching_enterprises(backend: Backend, clause_id: str, filters: Filters | No
         c = classify(snap, m, prof)  # statuses for the whole pool; reasons only for what is returned
         if c["status"] == "not_met" and not c["near_miss"]:
             continue
-        est = estimate(snap, m, prof)["estimate_cny"]
+        est = estimate(snap, m, prof, words=False)["estimate_cny"]
         cap = prof.props.get("registered_capital_cny")
         rank = (-(est["high"] if est else -1), -(cap if cap is not None else -1), prof.id)
         groups["met" if c["status"] == "met" else "unknown" if c["status"] == "unknown" else "near"].append(
@@ -152,16 +152,19 @@ def matching_enterprises(backend: Backend, clause_id: str, filters: Filters | No
         lst.sort(key=lambda x: x[0])
 
     def items(entries: list[tuple[tuple, Profile, dict[str, Any]]]) -> list[dict[str, Any]]:
-        return [_item(snap, m, prof, extra["estimate_cny"]) for _, prof, extra in entries]
+        return [_item(snap, m, prof, estimate(snap, m, prof)) for _, prof, _ in entries]
 
     return _answer(snap, m, filters, note, len(pool), items(groups["met"][offset : offset + limit]),
                    len(groups["met"]), limit, offset, items(groups["near"][:near_limit]), len(groups["near"]),
                    items(groups["unknown"][:near_limit]), len(groups["unknown"]))
 
 
-def _item(snap: PolicySnapshot, m: Any, prof: Profile, estimate_cny: Any) -> dict[str, Any]:
+def _item(snap: PolicySnapshot, m: Any, prof: Profile, est: dict[str, Any]) -> dict[str, Any]:
+    """One enterprise of a matching page; ``est`` its estimate (eligibility.estimate), shown with its basis."""
     r = evaluate(snap, m, prof)
-    return {"enterprise": prof.summary(), "status": r["status"], "estimate_cny": estimate_cny,
+    words = {k: est["estimate"][k] for k in ("basis", "sources", "why")}
+    return {"enterprise": prof.summary(), "status": r["status"], "estimate_cny": est["estimate_cny"],
+            "estimate": words,
             "missing": r["missing"], "failed": r["failed"], "reasons": r["reasons"]}
 
 
@@ -212,7 +215,7 @@ def _from_index(backend: Backend, snap: PolicySnapshot, m: Any, filters: Filters
     profiles = derived.load_profiles_indexed(backend, cols, [position[i] for i in missing],
                                              snap.conditions_need_financials)
     for i in missing:
-        item = _item(snap, m, profiles[i], estimate(snap, m, profiles[i])["estimate_cny"])
+        item = _item(snap, m, profiles[i], estimate(snap, m, profiles[i]))
         rendered[i] = derived.dumps(item) if as_json else item
     if as_json:
         index.items.put_many(m.id, {i: rendered[i] for i in missing})

@@ -238,8 +238,8 @@ class PolicySnapshot:
     rules: dict[str, list[dict[str, Any]]]       # document id -> rules
     documents: dict[str, dict[str, Any]]
     tiers: Tree = field(default_factory=lambda: Tree("Tier", "SUBTIER_OF"))
-    #: eligibility's per-measure estimate plans (what does not depend on the enterprise), filled on use
-    estimate_plans: dict[str, list[Any]] = field(default_factory=dict, repr=False, compare=False)
+    #: rules.estimates.plan per measure (what does not depend on the enterprise), filled on use
+    estimate_plans: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def measure(self, clause_id: str) -> Measure | None:
         return next((m for m in self.measures if m.id == clause_id), None)

@@ -202,6 +202,10 @@ Judge = Callable[[list[dict[str, Any]]], np.ndarray]
 def compute(p: Plan, figs: Figures, judge: Judge) -> Result:
     """Every line of the plan for every enterprise of ``figs``, and the measure's CNY total."""
     n, k = figs.n, len(p.lines)
+    if not k:  # nothing stated, nothing used: no estimate for anyone
+        none = np.zeros((0, n))
+        return Result(p, none.astype(np.int8), none, none, none.astype(np.int8), none.astype(bool), np.zeros(n),
+                      np.zeros(n), np.zeros(n, dtype=bool))
     status = np.full((k, n), NO_RATE, dtype=np.int8)
     low = np.zeros((k, n))
     high = np.zeros((k, n))
@@ -244,15 +248,18 @@ def compute(p: Plan, figs: Figures, judge: Judge) -> Result:
     counted = np.zeros((k, n), dtype=bool)
     total_low, total_high = np.zeros(n), np.zeros(n)
     has = np.zeros(n, dtype=bool)
-    for b in range(len(BASE_KEYS)):  # per base, the highest line counts (the first of equals)
+    est = status == EST
+    rows = [i for i in range(k) if est[i].any()]  # only lines that estimate for some enterprise can count
+    codes = sorted({int(b) for i in rows for b in np.unique(base[i][est[i]])})
+    for b in codes:  # per base, the highest line counts (the first of equals)
         best = np.full(n, -1, dtype=np.int64)
         bh, bl = np.full(n, -np.inf), np.full(n, -np.inf)
-        for i in range(k):
-            sel = (status[i] == EST) & (base[i] == b) & ((high[i] > bh) | ((high[i] == bh) & (low[i] > bl)))
+        for i in rows:
+            sel = est[i] & (base[i] == b) & ((high[i] > bh) | ((high[i] == bh) & (low[i] > bl)))
             best = np.where(sel, i, best)
             bh, bl = np.where(sel, high[i], bh), np.where(sel, low[i], bl)
         found = best >= 0
-        for i in range(k):
+        for i in rows:
             counted[i] |= best == i
         total_low += np.where(found, bl, 0.0)
         total_high += np.where(found, bh, 0.0)
@@ -341,10 +348,20 @@ def budget_words(m: Measure) -> str | None:
     return f"its {period} ({m.budget['quote']}) is a total for all recipients, not an individual award"
 
 
+def unpaid(p: Plan) -> dict[str, Any]:
+    """The estimate of a measure that states no award and uses no instrument, for any enterprise: none, and why."""
+    budget = budget_words(p.measure)
+    why = "the measure states no individual award" + (f"; {budget}" if budget else " and uses no instrument")
+    return {"estimate_cny": None, "estimate": {"currency": "CNY", "low": None, "high": None, "basis": [],
+                                               "sources": [], "lines": [], "missing": [], "why": why}}
+
+
 def render(r: Result, figs: Figures, j: int = 0) -> dict[str, Any]:
     """The estimate of enterprise ``j``: ``estimate_cny`` ({low, high} or None) and ``estimate`` with
     ``currency``, ``basis`` and ``sources`` of the counted lines, every ``line``, ``missing`` and ``why``."""
     p = r.plan
+    if not p.lines:
+        return unpaid(p)
     m, clause = p.measure, p.measure.node()
     lines = []
     for i, ln in enumerate(p.lines):
@@ -393,8 +410,6 @@ def render(r: Result, figs: Figures, j: int = 0) -> dict[str, Any]:
     if total is None:
         reasons = [ln["why"] for ln in lines if ln["why"]]
         budget = budget_words(m)
-        if not lines:
-            reasons = ["the measure states no individual award" + ("" if budget else " and uses no instrument")]
         if budget:
             reasons.append(budget)
         why = "; ".join(dict.fromkeys(reasons)) or None
