@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from policykg.analysis import derived, matching
 from policykg.analysis.eligibility import eligible_clauses
 from policykg.analysis.snapshot import load_snapshot
@@ -66,8 +68,6 @@ def answer(backend) -> dict:
     assert idx is not None
     assert dump(derived.DerivedCache.eligible_from(idx, backend, FIRM, snap)) == dump(live)
     pos = idx.columns.position(FIRM)
-    import numpy as np
-
     for m in snap.measures:
         has, high = derived.estimate_high(snap, m, idx.columns, np.array([pos]))
         est = next(r for r in live["items"] if r["clause"]["id"] == m.id)["estimate_cny"]

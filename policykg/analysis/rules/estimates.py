@@ -172,18 +172,19 @@ def plan(snap: PolicySnapshot, m: Measure) -> Plan:
 
 @dataclass
 class Result:
-    """The plan over ``n`` enterprises: per line (rows) and enterprise (columns) a status, low, high and base
-    code, whether it counts; per enterprise the measure's CNY total (``has``: whether there is one)."""
+    """The plan over ``n`` enterprises: per line a status, low, high and base code for each enterprise, and
+    whether it counts; per enterprise the measure's CNY total (``has``: whether there is one). A line's row
+    is shared (read only) where it is the same for every enterprise."""
 
     plan: Plan
-    status: np.ndarray      # int8 (lines, n)
-    low: np.ndarray         # float64 (lines, n), in the base's currency
-    high: np.ndarray
-    base: np.ndarray        # int8 (lines, n): BASE_KEYS code
-    counted: np.ndarray     # bool (lines, n)
-    total_low: np.ndarray   # float64 (n)
+    status: list[np.ndarray]     # int8 (n) per line
+    low: list[np.ndarray]        # float64 (n) per line, in the base's currency
+    high: list[np.ndarray]
+    base: list[np.ndarray]       # int8 (n) per line: BASE_KEYS code
+    counted: list[np.ndarray]    # bool (n) per line
+    total_low: np.ndarray        # float64 (n)
     total_high: np.ndarray
-    has: np.ndarray         # bool (n)
+    has: np.ndarray              # bool (n)
     conditions: dict[int, Any] = field(default_factory=dict)  # line -> what the judge gave (rendered per firm)
 
 
@@ -201,56 +202,69 @@ Judge = Callable[[list[dict[str, Any]]], np.ndarray]
 
 def compute(p: Plan, figs: Figures, judge: Judge) -> Result:
     """Every line of the plan for every enterprise of ``figs``, and the measure's CNY total."""
-    n, k = figs.n, len(p.lines)
-    if not k:  # nothing stated, nothing used: no estimate for anyone
-        none = np.zeros((0, n))
-        return Result(p, none.astype(np.int8), none, none, none.astype(np.int8), none.astype(bool), np.zeros(n),
-                      np.zeros(n), np.zeros(n, dtype=bool))
-    status = np.full((k, n), NO_RATE, dtype=np.int8)
-    low = np.zeros((k, n))
-    high = np.zeros((k, n))
-    base = np.full((k, n), STATED, dtype=np.int8)
+    n = figs.n
+    zeros, no = np.zeros(n), np.zeros(n, dtype=bool)
+
+    def const(value: int) -> np.ndarray:
+        return np.full(n, value, dtype=np.int8)
+
+    status: list[np.ndarray] = []
+    low: list[np.ndarray] = []
+    high: list[np.ndarray] = []
+    base: list[np.ndarray] = []
     has_cny = ~np.isnan(figs.cap_cny)
-    for i, ln in enumerate(p.lines):
+    for ln in p.lines:
         if ln.amount is not None:
-            cny = ln.amount["currency"] == "CNY"
-            status[i] = EST if cny else OTHER
-            low[i], high[i] = ln.low, ln.high
+            status.append(const(EST if ln.amount["currency"] == "CNY" else OTHER))
+            low.append(np.full(n, float(ln.low)))  # type: ignore[arg-type]
+            high.append(np.full(n, float(ln.high)))  # type: ignore[arg-type]
+            base.append(const(STATED))
             continue
         key = BASES[ln.kind].key if ln.kind in BASES and BASES[ln.kind].in_data else ""
-        if ln.high is None:
-            continue  # NO_RATE
+        if ln.high is None or not key:
+            status.append(const(NO_RATE if ln.high is None else MISSING))
+            low.append(zeros)
+            high.append(zeros)
+            base.append(const(STATED))
+            continue
         if key == "rd_spend_cny":
-            value, ok, in_cny = figs.rd, ~np.isnan(figs.rd), np.ones(n, dtype=bool)
-            base[i] = RD
-        elif key == "registered_capital":
+            value, ok, in_cny = figs.rd, ~np.isnan(figs.rd), None
+            base.append(const(RD))
+        else:
             value = np.where(has_cny, figs.cap_cny, figs.cap)
             ok = ~np.isnan(value)
             in_cny = has_cny | figs.cap_in_cny
-            base[i] = np.where(has_cny, CAP_CNY, CAP_OWN)
-        else:
-            status[i] = MISSING
-            continue
-        cond = judge(ln.form["conditions"]) if ln.form and ln.form["conditions"] else np.full(n, MET, dtype=np.int8)
+            base.append(np.where(has_cny, CAP_CNY, CAP_OWN).astype(np.int8))
+        cond = judge(ln.form["conditions"]) if ln.form and ln.form["conditions"] else None
         v = np.where(ok, value, 0.0)
         lo, hi = np.rint(v * ln.low), np.rint(v * ln.high)
         if p.cap is not None:  # the measure's stated cap bounds what it pays in CNY
-            lo, hi = np.where(in_cny, np.minimum(lo, p.cap), lo), np.where(in_cny, np.minimum(hi, p.cap), hi)
-        status[i] = np.select([~ok, cond == NOT, cond == UNK, in_cny], [MISSING, COND_NOT, COND_UNK, EST], OTHER)
-        low[i] = np.where(status[i] >= NO_RATE, 0.0, lo)
-        high[i] = np.where(status[i] >= NO_RATE, 0.0, hi)
+            lo = np.minimum(lo, p.cap) if in_cny is None else np.where(in_cny, np.minimum(lo, p.cap), lo)
+            hi = np.minimum(hi, p.cap) if in_cny is None else np.where(in_cny, np.minimum(hi, p.cap), hi)
+        st = np.where(ok, EST if in_cny is None else np.where(in_cny, EST, OTHER), MISSING).astype(np.int8)
+        if cond is not None:
+            st = np.where(ok & (cond == NOT), COND_NOT, np.where(ok & (cond == UNK), COND_UNK, st)).astype(np.int8)
+        valued = st < NO_RATE
+        status.append(st)
+        low.append(np.where(valued, lo, 0.0))
+        high.append(np.where(valued, hi, 0.0))
     if p.cap is not None:  # the cap is the line itself only where no instrument line gives an estimate
-        inst = np.array([ln.amount is None for ln in p.lines], dtype=bool)
-        some = (status[inst] == EST).any(axis=0) if inst.any() else np.zeros(n, dtype=bool)
+        some = no.copy()
+        for ln, st in zip(p.lines, status, strict=True):
+            if ln.amount is None:
+                some |= st == EST
         for i, ln in enumerate(p.lines):
             if ln.amount is not None and ln.kind == "cap" and ln.amount["currency"] == "CNY":
-                status[i] = np.where(some, BOUNDS, status[i])
-    counted = np.zeros((k, n), dtype=bool)
+                status[i] = np.where(some, BOUNDS, status[i]).astype(np.int8)
+    counted = [no] * len(p.lines)
     total_low, total_high = np.zeros(n), np.zeros(n)
-    has = np.zeros(n, dtype=bool)
-    est = status == EST
-    rows = [i for i in range(k) if est[i].any()]  # only lines that estimate for some enterprise can count
-    codes = sorted({int(b) for i in rows for b in np.unique(base[i][est[i]])})
+    has = no.copy()
+    est = {i: st == EST for i, st in enumerate(status)}
+    rows = [i for i in est if est[i].any()]  # only lines that estimate for some enterprise can count
+    # the bases those lines can be on: an instrument's capital in CNY or in its own currency, else one
+    codes = sorted({b for i in rows for b in ((CAP_CNY, CAP_OWN) if p.lines[i].amount is None
+                                              and BASES[p.lines[i].kind].key == "registered_capital"
+                                              else (int(base[i][0]),))})
     for b in codes:  # per base, the highest line counts (the first of equals)
         best = np.full(n, -1, dtype=np.int64)
         bh, bl = np.full(n, -np.inf), np.full(n, -np.inf)
@@ -260,7 +274,7 @@ def compute(p: Plan, figs: Figures, judge: Judge) -> Result:
             bh, bl = np.where(sel, high[i], bh), np.where(sel, low[i], bl)
         found = best >= 0
         for i in rows:
-            counted[i] |= best == i
+            counted[i] = counted[i] | (best == i)
         total_low += np.where(found, bl, 0.0)
         total_high += np.where(found, bh, 0.0)
         has |= found
@@ -365,8 +379,8 @@ def render(r: Result, figs: Figures, j: int = 0) -> dict[str, Any]:
     m, clause = p.measure, p.measure.node()
     lines = []
     for i, ln in enumerate(p.lines):
-        st = int(r.status[i, j])
-        b = int(r.base[i, j])
+        st = int(r.status[i][j])
+        b = int(r.base[i][j])
         cur = "CNY"
         if b == CAP_OWN:
             cur = (figs.currency or ["?"])[j]
@@ -397,11 +411,11 @@ def render(r: Result, figs: Figures, j: int = 0) -> dict[str, Any]:
             elif st == COND_UNK:
                 line["missing"] = sorted({f for g in r.conditions.get(i, []) for f in g["missing"]})
         if st in (EST, OTHER, BOUNDS):
-            line.update(low=int(r.low[i, j]), high=int(r.high[i, j]))
+            line.update(low=int(r.low[i][j]), high=int(r.high[i][j]))
         line["estimate"] = ({"low": line["low"], "high": line["high"], "currency": cur}
                             if st in (EST, OTHER) else None)
         line["why"] = _why(ln, st, cur)
-        line["counted"] = bool(r.counted[i, j])
+        line["counted"] = bool(r.counted[i][j])
         lines.append(line)
     counted = [ln for ln in lines if ln["counted"]]
     total = ({"low": int(r.total_low[j]), "high": int(r.total_high[j])} if r.has[j] else None)
