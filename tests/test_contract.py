@@ -79,6 +79,7 @@ CASES: dict[str, list[dict]] = {
     "clause_detail": [{"id": f"{DOC_ID}:m16"}, {"id": f"{DOC_ID}:a4"}, {"id": "nothing"}],
     "clause_links": [{"id": f"{DOC_ID}:m16"}, {"id": f"{DOC_ID}:a4"}, {"id": f"{DOC_ID}:m1"}],
     "clause_amounts": [{"id": f"{DOC_ID}:m22"}, {"id": f"{TEST_DOC}:m2"}],
+    "clause_amounts_of": [{"ids": [f"{DOC_ID}:m{n}" for n in range(1, 25)] + [f"{TEST_DOC}:m2"]}, {"ids": []}],
     "clause_rates": [{"id": f"{DOC_ID}:a4"}, {"id": f"{TEST_DOC}:m1"}],
     "enterprises_search": [{**SEARCH, **FIRST, "skip": 0, "limit": 5}, {**SEARCH, **FIRST, "skip": 3, "limit": 4},
                            {**SEARCH, **FIRST, "q": "测试", "tiers": ["tier-tech-enterprise", "tier-gazelle"],

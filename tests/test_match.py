@@ -200,6 +200,13 @@ def test_estimates_and_stacking(graphs):
     assert c3[f"{seed}:m16"]["estimate_cny"] is None
     rd3 = next(ln for ln in c3[f"{seed}:m16"]["estimate"]["lines"] if ln["instrument"]["id"] == "inst-rd-support")
     assert rd3["status"] == "missing_base" and rd3["missing"] == ["rd_spend_cny"]
+    # no CNY estimate: the answer says why, line by line
+    why3 = c3[f"{seed}:m16"]["estimate"]["why"]
+    assert "R&D spend is not known" in why3 and "not added to CNY totals" in why3 and "不少于5亿元" in why3
+    # each counted line names its basis and the words of the rate it applies
+    est2 = c2[f"{seed}:m16"]["estimate"]
+    assert [s["quote"] for s in est2["sources"]] == ["最高 30%", "5%—10%"]
+    assert "closest figure" in est2["basis"][1] and "200,000,000 yuan" in est2["basis"][1]
     # below the capital threshold, the grant's own condition fails
     c6 = by_clause(same(graphs, lambda b: eligible_clauses(b, M[6], ON)))
     cap6 = next(ln for ln in c6[f"{seed}:m16"]["estimate"]["lines"]

@@ -31,10 +31,10 @@ scans of their properties (``derived_enterprises_range``) and links (``derived_l
 Python object per row) and on a connection of their own; sorted in Arrow. On Neo4j pages of
 ``PAGE`` enterprises by id (key-index range seeks), streamed record by record.
 
-Statuses are judged by the rule engine (:mod:`policykg.analysis.rules`) over the index's columns
-(``ColumnFacts``), the very code that judges one enterprise for ``eligible-clauses``; estimates are
-computed vectorised by the rules of :mod:`policykg.analysis.eligibility`'s ``estimate``. A measure with
-a condition over yearly figures (``revenue_growth``, ``rd_growth``: the index holds none) is judged by the
+Statuses are judged by the rule engine (:mod:`policykg.analysis.rules.criteria`) over the index's
+columns (``ColumnFacts``), the very code that judges one enterprise for ``eligible-clauses``; estimates by
+the one estimate rule (:mod:`policykg.analysis.rules.estimates`) over the same columns. A measure with a
+condition over yearly figures (``revenue_growth``, ``rd_growth``: the index holds none) is judged by the
 engine over the Profiles read from the graph (``ProfileFacts``), and estimated one enterprise at a time.
 A request then filters the sorted arrays with masks (numpy over the registry), counts, and renders only
 the enterprises it returns, whose reasons come from ``evaluate`` exactly as on the live path.
@@ -53,8 +53,8 @@ from typing import Any
 import numpy as np
 import orjson
 
-from policykg.analysis.eligibility import BASES, _rates, estimate, load_profiles
-from policykg.analysis.rules import criteria, ranking
+from policykg.analysis.eligibility import estimate, load_profiles
+from policykg.analysis.rules import criteria, estimates, ranking
 from policykg.analysis.rules.criteria import MET, NOT, UNK
 from policykg.analysis.rules.facts import ColumnFacts, ProfileFacts, any_bit, bit_mask, selected_in
 from policykg.analysis.snapshot import Measure, PolicySnapshot, load_snapshot, today
@@ -518,52 +518,15 @@ def _needs_python(snap: PolicySnapshot, m: Measure) -> bool:
     return FORCE_FALLBACK or bool(fields & PYTHON_FIELDS)
 
 
-def _forms(snap: PolicySnapshot, m: Measure) -> list[dict[str, Any]]:
-    """The instrument forms of a measure, as estimate() pairs them (an umbrella stands for its forms)."""
-    pairs: dict[str, dict[str, Any]] = {}
-    for used in m.instruments:
-        forms = snap.instruments.get(used, [])
-        umbrella = next((f for f in forms if f["id"] == used), None)
-        for form in [f for f in forms if f["id"] != used] or ([umbrella] if umbrella else []):
-            if form["id"] not in pairs or form["id"] == used:
-                pairs[form["id"]] = form
-    return [pairs[k] for k in sorted(pairs)]
-
-
 def estimate_high(snap: PolicySnapshot, m: Measure, c: Columns, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """estimate()'s ``estimate_cny.high`` for the enterprises at ``idx``: (has an estimate, high)."""
-    lines: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (base id per row, estimated, high)
-    for form in _forms(snap, m):
-        _, high, _ = _rates(form)
-        key = BASES.get(form.get("kind") or "", (None, None))[0]
-        if high is None or key not in ("rd_spend_cny", "registered_capital"):
-            continue  # no rate, or a base the enterprise data does not have: never estimated
-        if key == "rd_spend_cny":
-            value = c.rd[idx]
-            ok = ~np.isnan(value)
-            base = np.zeros(len(idx), dtype=np.int8)
-        else:
-            cap_cny, cap, cur = c.cap_cny[idx], c.cap[idx], c.cur[idx]
-            has_cny = ~np.isnan(cap_cny)
-            value = np.where(has_cny, cap_cny, cap)
-            in_cny = (cur == c.cur_code("CNY")) | (cur == -1)
-            ok = has_cny | (~np.isnan(cap) & in_cny)  # a base in another currency is not added to CNY totals
-            base = np.where(has_cny, 1, 2).astype(np.int8)
-        if form["conditions"]:
-            for g in group_codes(c, idx, form["conditions"], snap.as_of):
-                ok &= g == MET
-        lines.append((base, ok, np.rint(np.where(ok, value, 0.0) * high)))
-    has = np.zeros(len(idx), dtype=bool)
-    total = np.zeros(len(idx), dtype=np.float64)
-    for b in (0, 1, 2):
-        best = np.full(len(idx), -np.inf)
-        for base, ok, high in lines:
-            sel = ok & (base == b)
-            best = np.where(sel & (high > best), high, best)
-        found = best > -np.inf
-        total += np.where(found, best, 0.0)
-        has |= found
-    return has, total
+    """The measure's estimate (:mod:`policykg.analysis.rules.estimates`) for the enterprises at ``idx``, from
+    the columns: (has an estimate, its CNY high)."""
+    cny = c.cur_code("CNY")
+    figs = estimates.Figures(c.rd[idx], c.cap_cny[idx], c.cap[idx], (c.cur[idx] == cny) | (c.cur[idx] == -1))
+    # the one seam: an instrument's own conditions, judged over the columns
+    r = estimates.compute(estimates.plan(snap, m), figs,
+                          lambda conditions: estimates.worst(group_codes(c, idx, conditions, snap.as_of)))
+    return r.has, r.total_high
 
 
 @dataclass
@@ -633,7 +596,7 @@ def _judge_python(backend: Backend, snap: PolicySnapshot, m: Measure, c: Columns
         status[at], near[at], unmet[at], shortfall[at], preferred[at] = j.status, j.near, j.unmet, j.shortfall, \
             j.preferred
         for k, prof in zip(at.tolist(), profiles, strict=True):
-            est = estimate(snap, m, prof)["estimate_cny"]
+            est = estimate(snap, m, prof, words=False)["estimate_cny"]
             if est:
                 has[k], high[k] = True, est["high"]
     return status, near, unmet, shortfall, preferred, has, high
@@ -902,7 +865,7 @@ def _render_first_pages(backend: Backend, snap: PolicySnapshot, idx: DerivedInde
         mi = idx.measures[m.id]
         positions = [int(i) for arr in (mi.met[:n], mi.near[:n], mi.unknown[:n]) for i in arr]
         profiles = load_profiles_indexed(backend, idx.columns, positions, snap.conditions_need_financials)
-        idx.items.put_many(m.id, {i: dumps(_item(snap, m, p, estimate(snap, m, p)["estimate_cny"]))
+        idx.items.put_many(m.id, {i: dumps(_item(snap, m, p, estimate(snap, m, p)))
                                   for i, p in profiles.items()})
 
 

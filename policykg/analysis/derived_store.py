@@ -62,8 +62,8 @@ _digest: str | None = None
 
 
 def code_digest() -> str:
-    """A digest of the sources that decide what the index holds (the analysis package, the catalogue,
-    the schema) and policykg's version."""
+    """A digest of the sources that decide what the index holds (the analysis package with its subpackages,
+    the catalogue, the schema) and policykg's version."""
     global _digest
     if _digest is None:
         root = Path(__file__).resolve().parent.parent

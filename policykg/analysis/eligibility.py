@@ -54,28 +54,10 @@ which case that alternative decides. Fields: ``registered_capital``, ``revenue``
 
 Estimates
 ---------
-For each instrument a measure USES_INSTRUMENT (an umbrella such as 投资资助 stands for its forms,
-投资资助-贴息 and 投资资助-注册资本), the support is ``rate × base``: the rate from the instrument
-(``rate_low`` .. ``rate_high``, from the taxonomy, else from the Rate nodes it STATES; "up to 30%" is
-0–30%), the base from the enterprise's figures by the instrument's kind:
-
-=================== ================================= ============================================
-instrument kind     base                               note
-=================== ================================= ============================================
-rd_support          rd_spend_cny (研发资助)              0–30% of R&D spend
-capital_grant       registered capital (CNY)            5–10%, only when the instrument's own
-                                                        condition (≥1亿元 or ≥1000万美元) holds;
-                                                        a USD capital gives a USD figure, kept out
-                                                        of the CNY totals (no exchange rate)
-interest_subsidy    loan interest — not in the data      reported as missing
-project_support     project investment — not in data     reported as missing
-market_expansion    marketing costs — not in the data    reported as missing
-=================== ================================= ============================================
-
-Within one measure, instruments on different bases add up; on the same base the highest counts.
-Across measures, a document's stacking rule (``Rule {kind: stacking, policy: highest_once}``,
-从优、从高、不重复) pays one project once, at the highest: per document, for each base figure, only
-the measure line with the highest estimate counts. Documents without such a rule add up.
+What a measure could pay is defined once, in :mod:`policykg.analysis.rules.estimates` (its docstring
+states the plan: the awards a measure states, instruments' rates × the base the enterprise reports, the
+basis in words, budget floors never an award, stacking per document); :func:`estimate` runs it for one
+enterprise, judging an instrument's own conditions with :func:`check_conditions`.
 ``estimate_total_cny`` counts measures that are ``met``; ``if_unknown_met_cny`` adds the unknown ones.
 """
 
@@ -86,7 +68,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from policykg.analysis.rules import criteria
+import numpy as np
+
+from policykg.analysis.rules import criteria, estimates
 from policykg.analysis.rules.criteria import CNY_FIELDS, GROWTH_FIELDS
 from policykg.analysis.rules.facts import ProfileFacts, growth_of, growth_years
 from policykg.analysis.snapshot import Measure, PolicySnapshot, edge, load_snapshot, node, path
@@ -95,14 +79,6 @@ from policykg.graph.base import Backend, chunks
 
 STATUS_ORDER = {"met": 0, "unknown": 1, "not_met": 2}
 
-#: instrument kind -> (base property, what the base is)
-BASES = {
-    "rd_support": ("rd_spend_cny", "R&D spend (研发投入)"),
-    "capital_grant": ("registered_capital", "registered capital (注册资本)"),
-    "interest_subsidy": ("loan_interest", "interest on bank loans (贷款利息)"),
-    "project_support": ("project_investment", "investment in the project (项目投资额)"),
-    "market_expansion": ("marketing_costs", "costs of a marketing network (营销网络费用)"),
-}
 
 
 @dataclass
@@ -437,157 +413,26 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
 
 
 # --- estimates ---------------------------------------------------------------------------------
-def _rates(form: dict[str, Any]) -> tuple[float | None, float | None, list[str]]:
-    low, high = form.get("rate_low"), form.get("rate_high")
-    evidence = [r["id"] for r in form["rates"]]
-    if high is None and form["rates"]:
-        highs = [r["high"] if r["high"] is not None else r["value"] for r in form["rates"]]
-        lows = [r["low"] for r in form["rates"] if r["low"] is not None]
-        highs = [h for h in highs if h is not None]
-        if highs:
-            high = max(highs)
-            low = min(lows) if lows else None
-    if high is not None and low is None:
-        low = 0.0  # "up to X%": nothing below is promised
-    return low, high, evidence
+def estimate(snap: PolicySnapshot, m: Measure, prof: Profile, words: bool = True) -> dict[str, Any]:
+    """What the measure would pay this enterprise (:mod:`policykg.analysis.rules.estimates`): ``estimate_cny``
+    ({low, high} or None) and ``estimate`` (lines, basis, sources, missing, why); ``words=False``: only
+    ``estimate_cny`` (a ranking needs no more)."""
+    p = estimates.plan(snap, m)
+    if not p.lines:
+        return estimates.unpaid(p) if words else {"estimate_cny": None}
+    judged: dict[int, list[dict[str, Any]]] = {}
 
+    def judge(conditions: list[dict[str, Any]]) -> np.ndarray:  # the one seam: an instrument's own conditions
+        groups = judged[id(conditions)] = check_conditions(prof, conditions, snap.as_of)
+        return estimates.worst([np.array([estimates.CODE[g["status"]]]) for g in groups])
 
-def _base(prof: Profile, kind: str | None) -> dict[str, Any]:
-    key, what = BASES.get(kind or "", (None, None))
-    p = prof.props
-    if key is None:
-        return {"base": None, "missing": [], "message": "no base figure is known for this kind of instrument"}
-    if key == "registered_capital":
-        cap, cur, cap_cny = p.get("registered_capital"), p.get("currency") or "CNY", p.get("registered_capital_cny")
-        if cap_cny is not None:
-            return {"base": "registered_capital_cny", "what": what, "value": cap_cny, "currency": "CNY"}
-        if cap is None:
-            return {"base": "registered_capital", "what": what, "missing": ["registered_capital"]}
-        return {"base": "registered_capital", "what": what, "value": cap, "currency": cur}
-    if key in p:
-        if p.get(key) is None:
-            return {"base": key, "what": what, "missing": [key]}
-        return {"base": key, "what": what, "value": p[key], "currency": "CNY"}
-    return {"base": key, "what": what, "missing": [key], "message": f"the enterprise data has no {what}"}
-
-
-def _estimate_plan(snap: PolicySnapshot, m: Measure) -> list[tuple[str, dict[str, Any], tuple]]:
-    """The measure's instrument forms in line order, each ``(used, form, rates)``: what does not depend on
-    the enterprise, worked out once per snapshot."""
-    plans = snap.estimate_plans
-    plan = plans.get(m.id)
-    if plan is None:
-        pairs: dict[str, tuple[str, dict[str, Any]]] = {}  # form id -> (used, form); a direct use wins
-        for used in m.instruments:
-            forms = snap.instruments.get(used, [])
-            umbrella = next((f for f in forms if f["id"] == used), None)
-            for form in [f for f in forms if f["id"] != used] or ([umbrella] if umbrella else []):
-                if form["id"] not in pairs or form["id"] == used:
-                    pairs[form["id"]] = (used, form)
-        plan = plans[m.id] = [(pairs[f][0], pairs[f][1], _rates(pairs[f][1])) for f in sorted(pairs)]
-    return plan
-
-
-def estimate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
-    """What the measure's instruments would pay this enterprise: lines per instrument and a CNY range."""
-    lines = []
-    clause = m.node()
-    for used, form, (low, high, rate_ids) in _estimate_plan(snap, m):
-        rate_ids = list(rate_ids)  # the plan is shared by every answer: each line gets its own list
-        inst = node(form["id"], "Instrument", form["name"])
-        if form["id"] == used:
-            p = path([clause, inst], [edge(m.id, used, "USES_INSTRUMENT")])
-        else:
-            p = path([clause, node(used, "Instrument", form["used_name"])],
-                     [edge(m.id, used, "USES_INSTRUMENT")])
-        line: dict[str, Any] = {"instrument": inst, "via": None if form["id"] == used else
-                                node(used, "Instrument", form["used_name"]), "kind": form["kind"],
-                                "rate_low": low, "rate_high": high, "rates": rate_ids, "path": p}
-        base = _base(prof, form["kind"])
-        line.update({"base": base.get("base"), "base_value": base.get("value"),
-                     "currency": base.get("currency")})
-        if form["conditions"]:
-            groups = check_conditions(prof, form["conditions"], snap.as_of)
-            line["conditions"] = groups
-            gstat = {g["status"] for g in groups}
-            cond_status = "not_met" if "not_met" in gstat else "unknown" if "unknown" in gstat else "met"
-        else:
-            cond_status = "met"
-        if high is None:
-            line.update(status="no_rate", message="the instrument states no rate")
-        elif base.get("base") is None or base.get("missing"):
-            line.update(status="missing_base", missing=base.get("missing", []),
-                        message=base.get("message") or f"the enterprise's {base.get('what')} is not known")
-        elif cond_status == "not_met":
-            line.update(status="condition_not_met", message="the instrument's own condition does not hold")
-        elif cond_status == "unknown":
-            line.update(status="condition_unknown", missing=sorted({f for g in line["conditions"]
-                                                                    for f in g["missing"]}),
-                        message="whether the instrument's own condition holds is unknown")
-        else:
-            v = float(base["value"])
-            line.update(low=round(v * low), high=round(v * high))
-            if base["currency"] != "CNY":
-                line.update(status="other_currency",
-                            message=f"the base is in {base['currency']}: the figure is in {base['currency']} "
-                                    "and is not added to CNY totals (no exchange rate is assumed)")
-            else:
-                line.update(status="estimated")
-        lines.append(line)
-    best: dict[str, dict[str, Any]] = {}
-    for ln in lines:
-        if ln["status"] == "estimated":
-            cur = best.get(ln["base"])
-            if cur is None or (ln["high"], ln["low"]) > (cur["high"], cur["low"]):
-                best[ln["base"]] = ln
-    for ln in lines:
-        ln["counted"] = ln["status"] == "estimated" and best.get(ln["base"]) is ln
-    total = ({"low": sum(b["low"] for b in best.values()), "high": sum(b["high"] for b in best.values())}
-             if best else None)
-    missing = sorted({f for ln in lines for f in ln.get("missing", [])})
-    return {"estimate_cny": total, "lines": lines, "estimate_missing": missing}
-
-
-def stack(snap: PolicySnapshot, results: list[dict[str, Any]], statuses: tuple[str, ...] = ("met",)) -> dict[str, Any]:
-    """The total over measures with these statuses, with each document's stacking rule applied."""
-    naive = {"low": 0, "high": 0}
-    per_doc: dict[str, dict[str, list[tuple[dict[str, Any], dict[str, Any]]]]] = {}
-    for r in results:
-        if r["status"] not in statuses or not r["estimate_cny"]:
-            continue
-        naive["low"] += r["estimate_cny"]["low"]
-        naive["high"] += r["estimate_cny"]["high"]
-        for ln in r["estimate"]["lines"]:
-            if ln["counted"]:
-                per_doc.setdefault(r["clause"]["document"], {}).setdefault(ln["base"], []).append((r, ln))
-    total = {"low": 0, "high": 0}
-    applied = []
-    for doc in sorted(per_doc):
-        rule = snap.stacking_rule(doc)
-        once = rule is not None and rule.get("policy") in ("highest_once", "no_duplicate", "choose_one")
-        for base in sorted(per_doc[doc]):
-            entries = per_doc[doc][base]
-            if once:
-                r, ln = max(entries, key=lambda e: (e[1]["high"], e[1]["low"], -(e[0]["clause"]["number"] or 0)))
-                total["low"] += ln["low"]
-                total["high"] += ln["high"]
-                applied.append({"document": doc, "base": base, "rule": {k: rule.get(k) for k in ("id", "policy", "quote")},
-                                "counted": {"clause": r["clause"]["id"], "instrument": ln["instrument"]["id"],
-                                            "low": ln["low"], "high": ln["high"]},
-                                "not_counted": [e[0]["clause"]["id"] for e in entries if e[0] is not r]})
-            else:
-                for _, ln in entries:
-                    total["low"] += ln["low"]
-                    total["high"] += ln["high"]
-    return {"total": total if per_doc else None, "naive_sum": naive if per_doc else None, "stacking": applied}
-
-
-STACKING_METHOD = (
-    "Each measure's estimate is rate × the enterprise's base figure for each instrument it uses (same base within "
-    "a measure: the highest counts). The total counts measures that are met; where a document states a stacking "
-    "rule (highest_once: 从优、从高、不重复), the same base figure (one project) is paid once across that "
-    "document's measures, at the highest estimate; documents without such a rule add up. Figures in another "
-    "currency are listed per measure but not added (no exchange rate is assumed).")
+    figs = estimates.Figures.of(prof.props)
+    r = estimates.compute(p, figs, judge)
+    if not words:
+        return {"estimate_cny": {"low": int(r.total_low[0]), "high": int(r.total_high[0])} if r.has[0] else None}
+    r.conditions = {i: judged[id(ln.form["conditions"])] for i, ln in enumerate(r.plan.lines)
+                    if ln.form is not None and id(ln.form["conditions"]) in judged}
+    return estimates.render(r, figs)
 
 
 def _sort_key(r: dict[str, Any]) -> tuple:
@@ -613,13 +458,14 @@ def eligible_for(snap: PolicySnapshot, prof: Profile) -> dict[str, Any]:
         r = evaluate(snap, m, prof)
         est = estimate(snap, m, prof)
         r["estimate_cny"] = est["estimate_cny"]
-        r["estimate"] = {"lines": est["lines"], "missing": est["estimate_missing"]}
+        r["estimate"] = est["estimate"]
         results.append(r)
     results.sort(key=_sort_key)
-    met = stack(snap, results, ("met",))
-    maybe = stack(snap, results, ("met", "unknown"))
+    met = estimates.stack(snap, results, ("met",))
+    maybe = estimates.stack(snap, results, ("met", "unknown"))
     counts = {s: sum(1 for r in results if r["status"] == s) for s in STATUS_ORDER}
-    other = [{"clause": r["clause"]["id"], "instrument": ln["instrument"]["id"], "currency": ln["currency"],
+    other = [{"clause": r["clause"]["id"], "instrument": (ln.get("instrument") or {}).get("id"),
+              "amount": ln.get("amount"), "currency": ln["currency"],
               "low": ln["low"], "high": ln["high"]}
              for r in results if r["status"] == "met" for ln in r["estimate"]["lines"]
              if ln["status"] == "other_currency"]
@@ -629,7 +475,7 @@ def eligible_for(snap: PolicySnapshot, prof: Profile) -> dict[str, Any]:
         "document": snap.document,
         "counts": counts,
         "estimate_total_cny": met["total"],
-        "estimate_total": {"method": STACKING_METHOD, "without_stacking_cny": met["naive_sum"],
+        "estimate_total": {"method": estimates.STACKING_METHOD, "without_stacking_cny": met["naive_sum"],
                            "stacking": met["stacking"], "if_unknown_met_cny": maybe["total"],
                            "other_currency": other},
         "items": results,

@@ -147,9 +147,8 @@ def matching_enterprises(backend: Backend, clause_id: str, filters: Filters | No
     j = criteria.judge(m, ProfileFacts(kept), snap.as_of)
     listed = (j.status != criteria.NOT) | j.near
     has_est, high = np.zeros(len(kept), dtype=bool), np.zeros(len(kept))
-    estimates: dict[int, Any] = {}
-    for k in np.flatnonzero(listed).tolist():
-        est = estimates[k] = estimate(snap, m, kept[k])["estimate_cny"]
+    for k in np.flatnonzero(listed).tolist():  # the ranking needs the figure only, not the words
+        est = estimate(snap, m, kept[k], words=False)["estimate_cny"]
         if est:
             has_est[k], high[k] = True, est["high"]
     ident = np.array([p.id for p in kept], dtype=str)
@@ -160,16 +159,18 @@ def matching_enterprises(backend: Backend, clause_id: str, filters: Filters | No
     unknown = ranking.order(j.status == criteria.UNK, ident, j.preferred, has_est, high, cap, close)
 
     def items(at: np.ndarray) -> list[dict[str, Any]]:
-        return [_item(snap, m, kept[k], estimates[k]) for k in at.tolist()]
+        return [_item(snap, m, kept[k], estimate(snap, m, kept[k])) for k in at.tolist()]
 
     return _answer(snap, m, filters, note, len(pool), items(met[offset : offset + limit]), len(met), limit, offset,
                    items(near[:near_limit]), len(near), items(unknown[:near_limit]), len(unknown))
 
 
-def _item(snap: PolicySnapshot, m: Any, prof: Profile, estimate_cny: Any) -> dict[str, Any]:
+def _item(snap: PolicySnapshot, m: Any, prof: Profile, est: dict[str, Any]) -> dict[str, Any]:
+    """One enterprise of a matching page; ``est`` its estimate (eligibility.estimate), shown with its basis."""
     r = evaluate(snap, m, prof)
-    return {"enterprise": prof.summary(), "status": r["status"], "estimate_cny": estimate_cny,
-            "preferred": r["preferred"], "near_miss": r["near_miss"], "closeness": r["closeness"],
+    words = {k: est["estimate"][k] for k in ("basis", "sources", "why")}
+    return {"enterprise": prof.summary(), "status": r["status"], "estimate_cny": est["estimate_cny"],
+            "estimate": words, "preferred": r["preferred"], "near_miss": r["near_miss"], "closeness": r["closeness"],
             "missing": r["missing"], "failed": r["failed"], "reasons": r["reasons"]}
 
 
@@ -221,7 +222,7 @@ def _from_index(backend: Backend, snap: PolicySnapshot, m: Any, filters: Filters
     profiles = derived.load_profiles_indexed(backend, cols, [position[i] for i in missing],
                                              snap.conditions_need_financials)
     for i in missing:
-        item = _item(snap, m, profiles[i], estimate(snap, m, profiles[i])["estimate_cny"])
+        item = _item(snap, m, profiles[i], estimate(snap, m, profiles[i]))
         rendered[i] = derived.dumps(item) if as_json else item
     if as_json:
         index.items.put_many(m.id, {i: rendered[i] for i in missing})

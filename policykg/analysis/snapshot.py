@@ -217,6 +217,11 @@ class Measure:
     funds: list[str] = field(default_factory=list)
     instruments: list[str] = field(default_factory=list)
     conditions: list[dict[str, Any]] = field(default_factory=list)
+    #: the awards it states, ``{id, kind, value, currency, value_cny, qualifier, quote, span}`` in text order:
+    #: kind ``award`` a fixed sum (给予20万元奖励), ``cap`` an upper bound (最高50万元)
+    awards: list[dict[str, Any]] = field(default_factory=list)
+    #: the budget floor it states (每年安排预算不少于2亿元), same keys: a total for all recipients, never an award
+    budget: dict[str, Any] | None = None
     evidence: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (type, target) -> quote, span
     industry_scope: frozenset[str] = frozenset()  # its industries and every narrower one
     tier_scope: frozenset[str] = frozenset()  # its tiers and every narrower one
@@ -255,8 +260,8 @@ class PolicySnapshot:
     rules: dict[str, list[dict[str, Any]]]       # document id -> rules
     documents: dict[str, dict[str, Any]]
     tiers: Tree = field(default_factory=lambda: Tree("Tier", "SUBTIER_OF"))
-    #: eligibility's per-measure estimate plans (what does not depend on the enterprise), filled on use
-    estimate_plans: dict[str, list[Any]] = field(default_factory=dict, repr=False, compare=False)
+    #: rules.estimates.plan per measure (what does not depend on the enterprise), filled on use
+    estimate_plans: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def measure(self, clause_id: str) -> Measure | None:
         return next((m for m in self.measures if m.id == clause_id), None)
@@ -362,6 +367,16 @@ def load_snapshot(backend: Backend, on: Any = None, document: str | None = None)
             f["rates"] = sorted(rates.get(f["id"], []), key=lambda x: x["id"])
     for m in measures:
         m.conditions = conditions.get(m.id, [])
+    for r in backend.query("clause_amounts_of", {"ids": ids}).records() if ids else []:
+        amount = {**{k: r[k] for k in ("id", "kind", "value", "currency", "value_cny", "qualifier", "period", "quote")},
+                  "span": [r["span_start"], r["span_end"]]}
+        m = by_id[r["clause"]]
+        if r["kind"] in ("award", "cap"):
+            m.awards.append(amount)
+        elif r["kind"] == "budget_floor" and (m.budget is None or _at(amount) < _at(m.budget)):
+            m.budget = amount
+    for m in measures:
+        m.awards.sort(key=_at)
     documents = {m.document: {"id": m.document, "doc_number": m.doc_number, "title": m.document_title}
                  for m in measures}
     rules: dict[str, list[dict[str, Any]]] = {}
@@ -383,6 +398,11 @@ def load_snapshot(backend: Backend, on: Any = None, document: str | None = None)
     names = {r["id"]: r for r in backend.query("taxonomy_nodes").records()}
     return PolicySnapshot(as_of, document or None, measures, industries, places, names, instruments, rules, documents,
                           tiers)
+
+
+def _at(amount: dict[str, Any]) -> tuple[int, str]:
+    """Where an amount stands in its document (text order), its id breaking ties."""
+    return (amount["span"][0] or 0, amount["id"])
 
 
 class SnapshotCache:
