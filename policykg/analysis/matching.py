@@ -159,13 +159,13 @@ def matching_enterprises(backend: Backend, clause_id: str, filters: Filters | No
     unknown = ranking.order(j.status == criteria.UNK, ident, j.preferred, has_est, high, cap, close)
 
     def items(at: np.ndarray) -> list[dict[str, Any]]:
-        return [_item(snap, m, kept[k], estimate(snap, m, kept[k])) for k in at.tolist()]
+        return [page_item(snap, m, kept[k], estimate(snap, m, kept[k])) for k in at.tolist()]
 
     return _answer(snap, m, filters, note, len(pool), items(met[offset : offset + limit]), len(met), limit, offset,
                    items(near[:near_limit]), len(near), items(unknown[:near_limit]), len(unknown))
 
 
-def _item(snap: PolicySnapshot, m: Any, prof: Profile, est: dict[str, Any]) -> dict[str, Any]:
+def page_item(snap: PolicySnapshot, m: Any, prof: Profile, est: dict[str, Any]) -> dict[str, Any]:
     """One enterprise of a matching page; ``est`` its estimate (eligibility.estimate), shown with its basis."""
     r = evaluate(snap, m, prof)
     words = {k: est["estimate"][k] for k in ("basis", "sources", "why")}
@@ -222,7 +222,7 @@ def _from_index(backend: Backend, snap: PolicySnapshot, m: Any, filters: Filters
     profiles = derived.load_profiles_indexed(backend, cols, [position[i] for i in missing],
                                              snap.conditions_need_financials)
     for i in missing:
-        item = _item(snap, m, profiles[i], estimate(snap, m, profiles[i]))
+        item = page_item(snap, m, profiles[i], estimate(snap, m, profiles[i]))
         rendered[i] = derived.dumps(item) if as_json else item
     if as_json:
         index.items.put_many(m.id, {i: rendered[i] for i in missing})

@@ -161,7 +161,7 @@ class VisGraph:
         net.toggle_physics(physics)
         options = json.loads(net.options.to_json())
         options.update(_options(physics, n, len(self.edges)))
-        options["groups"] = {t: _group(t) for t in {node["type"] for node in self.nodes.values()}}
+        options["groups"] = {t: group_style(t) for t in {node["type"] for node in self.nodes.values()}}
         legend = []
         counts: dict[str, int] = {}
         for node in self.nodes.values():
@@ -225,7 +225,7 @@ def _options(physics: bool, n_nodes: int, n_edges: int) -> dict[str, Any]:
     }
 
 
-def _group(node_type: str) -> dict[str, Any]:
+def group_style(node_type: str) -> dict[str, Any]:
     """vis-network group options for a node type: its colour, shape and size."""
     s = node_style(node_type)
     return {"shape": s["shape"], "size": s["size"], "borderWidth": 1,

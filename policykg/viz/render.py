@@ -171,7 +171,7 @@ def page_data(backend: Backend, view: str, params: dict[str, Any]) -> dict[str, 
 def reserve(backend: Backend, graph: dict[str, Any], per_node: int = RESERVE_PER_NODE) -> dict[str, Any]:
     """For a standalone explorer: up to ``per_node`` neighbours of each node on screen that are not on it
     yet, so that a click can still expand a node with no server to ask."""
-    from policykg.viz.network import _group, node_style, short
+    from policykg.viz.network import group_style, node_style, short
 
     shown = {n["id"] for n in graph["nodes"]}
     rows = backend.query("neighbours", {"ids": sorted(shown)}).records()
@@ -192,7 +192,7 @@ def reserve(backend: Backend, graph: dict[str, Any], per_node: int = RESERVE_PER
         edges.append({"from": r["source"], "to": r["target"], "type": r["type"]})
     types = {n["group"] for n in nodes.values()}
     return {"nodes": list(nodes.values()), "edges": edges,
-            "options": {"groups": {t: _group(t) for t in types}},
+            "options": {"groups": {t: group_style(t) for t in types}},
             "legend": [{"type": t, "name": node_style(t)["name"]} for t in sorted(types)]}
 
 
