@@ -15,6 +15,7 @@ from policykg.analysis.snapshot import load_snapshot
 from policykg.api.app import create_app
 from policykg.graph.base import GraphBatch
 from policykg.ingest.policy import ingest_seed
+from tests.fixtures.firms import add_firm
 
 ON = "2025-06-01"
 
@@ -29,17 +30,7 @@ def load(backend, firms: dict[int, dict]) -> str:
     seed = ingest_seed(backend)[0]["document"]
     batch = GraphBatch()
     for n, f in firms.items():
-        batch.add_node("Enterprise", {"id": _id(n), "name": f"测试企业{n}", "founded": "2018-01-01",
-                                      "registered_capital": 10_000_000.0, "currency": "CNY",
-                                      "registered_capital_cny": 10_000_000, "employees": 50})
-        for ind in f.get("industries", []):
-            batch.add_rel("IN_INDUSTRY", "Enterprise", _id(n), "Industry", ind)
-        for place in f.get("places", ["place-binjiang"]):
-            batch.add_rel("LOCATED_IN", "Enterprise", _id(n), "Place", place, kind="address")
-        for tier in f.get("tiers", []):
-            batch.add_rel("HAS_TIER", "Enterprise", _id(n), "Tier", tier, year=2024, issuer="测试区科技局")
-        for prog in f.get("programmes", []):
-            batch.add_rel("SELECTED_IN", "Enterprise", _id(n), "Programme", prog, category="A类", year=2023)
+        add_firm(batch, _id(n), f"测试企业{n}", **f)
     backend.write(batch)
     return seed
 

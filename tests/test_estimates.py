@@ -14,6 +14,7 @@ from policykg.analysis.eligibility import eligible_clauses
 from policykg.analysis.snapshot import load_snapshot
 from policykg.graph.base import GraphBatch
 from policykg.ingest.policy import ingest_paths, ingest_seed
+from tests.fixtures import firms
 
 ON = "2025-06-01"
 FIRM = "91330108TESTEST01X"
@@ -42,16 +43,8 @@ CRAFTED = """# 测试区管委会文件
 
 def add_firm(backend, rd: int | None = 10_000_000, **links: list[str]) -> None:
     batch = GraphBatch()
-    batch.add_node("Enterprise", {"id": FIRM, "name": "测试估算科技有限公司", "founded": "2018-01-01",
-                                  "registered_capital": 20_000_000.0, "currency": "CNY",
-                                  "registered_capital_cny": 20_000_000, "employees": 80, "revenue_cny": 60_000_000,
-                                  "rd_spend_cny": rd, "figures_year": 2024})
-    for ind in links.get("industries", []):
-        batch.add_rel("IN_INDUSTRY", "Enterprise", FIRM, "Industry", ind)
-    for place in links.get("places", ["place-binjiang"]):
-        batch.add_rel("LOCATED_IN", "Enterprise", FIRM, "Place", place, kind="address")
-    for tier in links.get("tiers", []):
-        batch.add_rel("HAS_TIER", "Enterprise", FIRM, "Tier", tier, year=2024, issuer="测试区科技局")
+    firms.add_firm(batch, FIRM, "测试估算科技有限公司", registered_capital=20_000_000.0, registered_capital_cny=20_000_000,
+             employees=80, revenue_cny=60_000_000, rd_spend_cny=rd, figures_year=2024, **links)
     backend.write(batch)
 
 

@@ -10,6 +10,7 @@ from policykg.analysis.snapshot import load_snapshot
 from policykg.graph.base import GraphBatch
 from policykg.ingest.parse import parse_text
 from policykg.ingest.policy import ingest_document, ingest_seed
+from tests.fixtures.firms import add_firm
 
 ON = "2025-06-01"
 
@@ -42,14 +43,7 @@ OTHER = """# 某某区人民政府文件
 
 
 def firm(batch: GraphBatch, uscc: str, industry: str | None = None, tier: str | None = None) -> None:
-    batch.add_node("Enterprise", {"id": uscc, "name": f"测试企业{uscc[-5:]}", "founded": "2018-01-01",
-                                  "registered_capital": 10_000_000.0, "currency": "CNY",
-                                  "registered_capital_cny": 10_000_000, "employees": 50})
-    batch.add_rel("LOCATED_IN", "Enterprise", uscc, "Place", "place-binjiang", kind="address")
-    if industry:
-        batch.add_rel("IN_INDUSTRY", "Enterprise", uscc, "Industry", industry)
-    if tier:
-        batch.add_rel("HAS_TIER", "Enterprise", uscc, "Tier", tier, year=2024, issuer="测试区科技局")
+    add_firm(batch, uscc, f"测试企业{uscc[-5:]}", industries=[industry] if industry else [], tiers=[tier] if tier else [])
 
 
 def status(backend, uscc: str, clause: str) -> str:

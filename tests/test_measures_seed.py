@@ -20,6 +20,7 @@ from policykg.graph import open_backend
 from policykg.graph.base import GraphBatch
 from policykg.ingest.policy import ingest_seed, seed_document
 from policykg.settings import get_settings
+from tests.fixtures.firms import add_firm
 
 ON = "2025-06-01"
 
@@ -243,17 +244,7 @@ def _load(backend) -> str:
     seed = ingest_seed(backend)[0]["document"]
     batch = GraphBatch()
     for name, f in FIRMS.items():
-        batch.add_node("Enterprise", {"id": uscc(name), "name": f"测试企业{name}", "founded": "2018-01-01",
-                                      "registered_capital": 10_000_000.0, "currency": "CNY",
-                                      "registered_capital_cny": 10_000_000, "employees": 50})
-        for ind in f.get("industries", []):
-            batch.add_rel("IN_INDUSTRY", "Enterprise", uscc(name), "Industry", ind)
-        for place in f.get("places", ["place-binjiang"]):
-            batch.add_rel("LOCATED_IN", "Enterprise", uscc(name), "Place", place, kind="address")
-        for tier in f.get("tiers", []):
-            batch.add_rel("HAS_TIER", "Enterprise", uscc(name), "Tier", tier, year=2024, issuer="测试区科技局")
-        for prog in f.get("programmes", []):
-            batch.add_rel("SELECTED_IN", "Enterprise", uscc(name), "Programme", prog, category="A类", year=2023)
+        add_firm(batch, uscc(name), f"测试企业{name}", **f)
     backend.write(batch)
     return seed
 

@@ -189,19 +189,14 @@ CRAFTED = {
 def load_crafted(backend) -> tuple[str, str]:
     """The matching graph and the crafted firms. Returns (seed id, test policy id)."""
     from policykg.graph.base import GraphBatch
+    from tests.fixtures.firms import add_firm
     from tests.fixtures.graph import parse_test_policy
 
     seed = load_match_graph(backend)
     batch = GraphBatch()
     for n, (industries, tiers, cap, revenue) in CRAFTED.items():
-        batch.add_node("Enterprise", {"id": _craft(n), "name": f"测试规则企业{n}", "founded": "2018-01-01",
-                                      "registered_capital": float(cap), "currency": "CNY",
-                                      "registered_capital_cny": cap, "employees": 100, "revenue_cny": revenue})
-        for ind in industries:
-            batch.add_rel("IN_INDUSTRY", "Enterprise", _craft(n), "Industry", ind)
-        batch.add_rel("LOCATED_IN", "Enterprise", _craft(n), "Place", "place-binjiang", kind="address")
-        for tier in tiers:
-            batch.add_rel("HAS_TIER", "Enterprise", _craft(n), "Tier", tier, year=2024, issuer="测试区科技局")
+        add_firm(batch, _craft(n), f"测试规则企业{n}", industries=industries, tiers=tiers,
+                 registered_capital=float(cap), registered_capital_cny=cap, employees=100, revenue_cny=revenue)
     backend.write(batch)
     return seed, parse_test_policy().document.id
 
