@@ -152,11 +152,12 @@ def test_near_miss_semantics_over_crafted_measures():
         {"unmet_criteria": 2, "shortfall": 1.8}, {"unmet_criteria": 1, "shortfall": 1.0},
         {"unmet_criteria": 1, "shortfall": 0.0}, {"unmet_criteria": 1, "shortfall": 0.0}]
     assert j.failed(2) == ["tier", f"condition:{revenue['id']}"] and j.missing(4) == ["revenue_cny"]
-    # a single criterion: near misses through missing data, and through a tier the firm could obtain
+    # a single criterion: near misses through missing data only — a firm meeting none of a measure's
+    # criteria is not near it, though it could obtain the tier or grow
     only = measure(tiers=["tier-gazelle"])
-    assert criteria.judge(only, ProfileFacts([firm()]), AS_OF).near.tolist() == [True]
+    assert criteria.judge(only, ProfileFacts([firm()]), AS_OF).near.tolist() == [False]
     one = measure(conditions=[cond("employees", ">=", 50)])
-    assert criteria.judge(one, ProfileFacts([firm(), firm(employees=10)]), AS_OF).near.tolist() == [True, True]
+    assert criteria.judge(one, ProfileFacts([firm(), firm(employees=10)]), AS_OF).near.tolist() == [True, False]
     # a place, or the firm's age, cannot be changed for a grant
     place = measure(places=["place-binjiang"], tiers=["tier-gazelle"])
     away = link(firm(), places=["place-fuyang"], tiers=["tier-gazelle"])
@@ -227,10 +228,10 @@ def test_near_misses_read_from_the_seed(backend):
         uscc = n if isinstance(n, str) else _craft(n)
         return next(r for r in eligible_clauses(backend, uscc, ON)["items"] if r["clause"]["id"] == clause)
 
-    # Measure 14: "对认定的瞪羚企业、专精特新企业给予政策支持" — a 智能物联 firm holding neither tier could
-    # obtain one: a near miss, naming the tier.
+    # Measure 14: "对认定的瞪羚企业、专精特新企业给予政策支持" — the tier is all it asks: a 智能物联 firm
+    # holding neither meets none of its criteria, and is not near it.
     r = item(1, f"{seed}:m14")
-    assert (r["status"], r["failed"], r["near_miss"]) == ("not_met", ["tier"], True)
+    assert (r["status"], r["failed"], r["near_miss"]) == ("not_met", ["tier"], False)
     # Measure 5: "重点支持高性能计算芯片和计算存储服务器、人工智能基础软件…的企事业单位" — a 生命健康 firm is of
     # another trade: never a near miss, whatever else it meets.
     r = item(2, f"{seed}:m5")

@@ -16,13 +16,16 @@ are INC, else NOT.
 
 Near misses: firms worth a call
 -------------------------------
-A firm is a *near miss* for a measure when it is not met and every gap is one it can close:
+A firm is a *near miss* for a measure when it is not met, meets at least one of its criteria, and every
+gap is one it can close:
 
 * a criterion it fails that it can change: a condition threshold on a figure that grows with the firm
   (``CHANGEABLE_FIELDS``: capital, revenue, R&D spend, employees, their ratios and growth), a tier it
   could obtain, a programme it could apply to be selected in;
 * or data that is missing (a criterion UNK): every firm whose status is ``unknown`` is a near miss, so a
-  measure with a single criterion has near misses through missing data.
+  measure with a single criterion has near misses through missing data — and only so: a firm that meets
+  none of a measure's criteria is not near it (a measure for 瞪羚企业 alone is not "near" every firm
+  without the tier).
 
 Never changeable: the industry and the place (a firm does not change its trade or move for a grant),
 and the firm's age (``founded_years``): it changes only with time, whichever way the threshold points,
@@ -302,7 +305,7 @@ def judge(m: Any, facts: Any, as_of: dt.date) -> Judgement:
             if f.any():
                 fixable &= ~f | c.changeable()
                 shortfall = shortfall + np.where(f, c.shortfall(), 0.0)
-        near |= failing & fixable
+        near |= failing & fixable & (stack == MET).any(axis=0)
         shortfall = _rounded(shortfall, shortfall != 0, 4)
     unmet = (stack != MET).sum(axis=0).astype(np.int64)
     return Judgement(crit, status, near, unmet, shortfall, preferred)
