@@ -165,9 +165,10 @@ def test_near_miss_semantics_over_crafted_measures():
     young = measure(conditions=[cond("founded_years", ">=", 3, "years")])
     assert criteria.judge(young, ProfileFacts([firm(founded="2024-01-01")]), AS_OF).near.tolist() == [False]
     # an age alternative does not stop a firm that could reach the capital one
-    alt = measure(conditions=[cond("founded_years", ">=", 3, "years", "g", "a"),
-                              cond("registered_capital", ">=", 1e8, "CNY", "g", "b")])
-    small = firm(founded="2024-01-01", registered_capital=5e7, currency="CNY", registered_capital_cny=50_000_000)
+    alt = measure(tiers=["tier-gazelle"], conditions=[cond("founded_years", ">=", 3, "years", "g", "a"),
+                                                      cond("registered_capital", ">=", 1e8, "CNY", "g", "b")])
+    small = link(firm(founded="2024-01-01", registered_capital=5e7, currency="CNY", registered_capital_cny=50_000_000),
+                 tiers=["tier-gazelle"])
     j = criteria.judge(alt, ProfileFacts([small]), AS_OF)
     assert j.near.tolist() == [True] and j.closeness(0) == {"unmet_criteria": 1, "shortfall": 0.5}
 
