@@ -857,7 +857,7 @@ def _render_first_pages(backend: Backend, snap: PolicySnapshot, idx: DerivedInde
                         n: int = 50) -> None:
     """Render the items of every measure's unfiltered first page, near misses and unknowns (the default
     request), so that they are served without touching the graph."""
-    from policykg.analysis.matching import page_item
+    from policykg.analysis.matching import page_items
 
     for m in snap.measures:
         if stop is not None and stop.is_set():
@@ -865,8 +865,9 @@ def _render_first_pages(backend: Backend, snap: PolicySnapshot, idx: DerivedInde
         mi = idx.measures[m.id]
         positions = [int(i) for arr in (mi.met[:n], mi.near[:n], mi.unknown[:n]) for i in arr]
         profiles = load_profiles_indexed(backend, idx.columns, positions, snap.conditions_need_financials)
-        idx.items.put_many(m.id, {i: dumps(page_item(snap, m, p, estimate(snap, m, p)))
-                                  for i, p in profiles.items()})
+        ids = list(profiles)
+        idx.items.put_many(m.id, {i: dumps(item) for i, item in
+                                  zip(ids, page_items(snap, m, [profiles[i] for i in ids]), strict=True)})
 
 
 def _trim() -> None:

@@ -57,7 +57,7 @@ Estimates
 What a measure could pay is defined once, in :mod:`policykg.analysis.rules.estimates` (its docstring
 states the plan: the awards a measure states, instruments' rates × the base the enterprise reports, the
 basis in words, budget floors never an award, stacking per document); :func:`estimate` runs it for one
-enterprise, judging an instrument's own conditions with :func:`check_conditions`.
+enterprise, judging an instrument's own conditions with the rule engine (``criteria.condition_groups``).
 ``estimate_total_cny`` counts measures that are ``met``; ``if_unknown_met_cny`` adds the unknown ones.
 """
 
@@ -230,12 +230,6 @@ def _groups(prof: Profile, groups: list[criteria.Criterion], k: int, as_of: dt.d
             for g in groups]
 
 
-def check_conditions(prof: Profile, conditions: list[dict[str, Any]], as_of: dt.date) -> list[dict[str, Any]]:
-    """The condition groups (alternatives share a group) for one enterprise, each decided by the rule
-    engine (:func:`policykg.analysis.rules.criteria.condition_groups`), with what each alternative compared."""
-    return _groups(prof, criteria.condition_groups(ProfileFacts([prof]), conditions, as_of), 0, as_of)
-
-
 # --- one measure -------------------------------------------------------------------------------
 def _cond_path(snapshot_owner: dict[str, Any], cond: dict[str, Any]) -> dict[str, Any]:
     return path([snapshot_owner, node(cond["id"], "Condition", cond.get("quote"))],
@@ -313,11 +307,12 @@ def _preference(snap: PolicySnapshot, m: Measure, prof: Profile, ent: dict[str, 
              "path": p} for _, p in found]
 
 
-def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile) -> dict[str, Any]:
-    """The status of one measure for one enterprise (:func:`classify`), with the reasons: graph paths for
-    what is met, what the measure requires and the enterprise has for what is not."""
+def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile, decided: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The status of one measure for one enterprise (:func:`classify`, or ``decided``: its answer for this
+    enterprise from a judgement of many), with the reasons: graph paths for what is met, what the measure
+    requires and the enterprise has for what is not."""
     ent, clause = prof.node(), m.node()
-    decided = classify(snap, m, prof)
+    decided = decided if decided is not None else classify(snap, m, prof)
     reasons: list[dict[str, Any]] = []
     if m.industries:
         found = [p for _, p in _tree_paths(snap.industries, prof, m, ent, clause, prof.industries, m.industries,
@@ -417,22 +412,33 @@ def estimate(snap: PolicySnapshot, m: Measure, prof: Profile, words: bool = True
     """What the measure would pay this enterprise (:mod:`policykg.analysis.rules.estimates`): ``estimate_cny``
     ({low, high} or None) and ``estimate`` (lines, basis, sources, missing, why); ``words=False``: only
     ``estimate_cny`` (a ranking needs no more)."""
+    return estimates_of(snap, m, [prof], words)[0]
+
+
+def estimates_of(snap: PolicySnapshot, m: Measure, profiles: list[Profile], words: bool = True) -> list[dict[str, Any]]:
+    """:func:`estimate` for each of ``profiles``, computed together (one pass of the rule over arrays)."""
     p = estimates.plan(snap, m)
     if not p.lines:
-        return estimates.unpaid(p) if words else {"estimate_cny": None}
-    judged: dict[int, list[dict[str, Any]]] = {}
+        return [estimates.unpaid(p) if words else {"estimate_cny": None} for _ in profiles]
+    facts = ProfileFacts(profiles)
+    judged: dict[int, list[criteria.Criterion]] = {}
 
     def judge(conditions: list[dict[str, Any]]) -> np.ndarray:  # the one seam: an instrument's own conditions
-        groups = judged[id(conditions)] = check_conditions(prof, conditions, snap.as_of)
-        return estimates.worst([np.array([estimates.CODE[g["status"]]]) for g in groups])
+        groups = judged[id(conditions)] = criteria.condition_groups(facts, conditions, snap.as_of)
+        return estimates.worst([g.codes for g in groups])
 
-    figs = estimates.Figures.of(prof.props)
+    figs = estimates.Figures.of(*(prof.props for prof in profiles))
     r = estimates.compute(p, figs, judge)
     if not words:
-        return {"estimate_cny": {"low": int(r.total_low[0]), "high": int(r.total_high[0])} if r.has[0] else None}
-    r.conditions = {i: judged[id(ln.form["conditions"])] for i, ln in enumerate(r.plan.lines)
-                    if ln.form is not None and id(ln.form["conditions"]) in judged}
-    return estimates.render(r, figs)
+        return [{"estimate_cny": {"low": int(r.total_low[k]), "high": int(r.total_high[k])} if r.has[k] else None}
+                for k in range(len(profiles))]
+    out = []
+    for k, prof in enumerate(profiles):
+        r.conditions = {i: _groups(prof, judged[id(ln.form["conditions"])], k, snap.as_of)
+                        for i, ln in enumerate(r.plan.lines)
+                        if ln.form is not None and id(ln.form["conditions"]) in judged}
+        out.append(estimates.render(r, figs, k))
+    return out
 
 
 def _sort_key(r: dict[str, Any]) -> tuple:

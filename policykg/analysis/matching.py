@@ -46,7 +46,14 @@ from typing import Any
 import numpy as np
 
 from policykg.analysis.browse import enterprises as search_enterprises
-from policykg.analysis.eligibility import Profile, estimate, evaluate, load_profile, load_profiles
+from policykg.analysis.eligibility import (
+    Profile,
+    decision,
+    estimates_of,
+    evaluate,
+    load_profile,
+    load_profiles,
+)
 from policykg.analysis.rules import criteria, ranking
 from policykg.analysis.rules.facts import ProfileFacts
 from policykg.analysis.snapshot import PolicySnapshot, Tree, edge, load_snapshot, load_trees, node, path
@@ -147,8 +154,9 @@ def matching_enterprises(backend: Backend, clause_id: str, filters: Filters | No
     j = criteria.judge(m, ProfileFacts(kept), snap.as_of)
     listed = (j.status != criteria.NOT) | j.near
     has_est, high = np.zeros(len(kept), dtype=bool), np.zeros(len(kept))
-    for k in np.flatnonzero(listed).tolist():  # the ranking needs the figure only, not the words
-        est = estimate(snap, m, kept[k], words=False)["estimate_cny"]
+    at = np.flatnonzero(listed).tolist()
+    for k, e in zip(at, estimates_of(snap, m, [kept[k] for k in at], words=False), strict=True):
+        est = e["estimate_cny"]  # the ranking needs the figure only, not the words
         if est:
             has_est[k], high[k] = True, est["high"]
     ident = np.array([p.id for p in kept], dtype=str)
@@ -159,15 +167,24 @@ def matching_enterprises(backend: Backend, clause_id: str, filters: Filters | No
     unknown = ranking.order(j.status == criteria.UNK, ident, j.preferred, has_est, high, cap, close)
 
     def items(at: np.ndarray) -> list[dict[str, Any]]:
-        return [page_item(snap, m, kept[k], estimate(snap, m, kept[k])) for k in at.tolist()]
+        return page_items(snap, m, [kept[k] for k in at.tolist()])
 
     return _answer(snap, m, filters, note, len(pool), items(met[offset : offset + limit]), len(met), limit, offset,
                    items(near[:near_limit]), len(near), items(unknown[:near_limit]), len(unknown))
 
 
-def page_item(snap: PolicySnapshot, m: Any, prof: Profile, est: dict[str, Any]) -> dict[str, Any]:
-    """One enterprise of a matching page; ``est`` its estimate (eligibility.estimate), shown with its basis."""
-    r = evaluate(snap, m, prof)
+def page_items(snap: PolicySnapshot, m: Any, profiles: list[Profile]) -> list[dict[str, Any]]:
+    """The items of a matching page for ``profiles``, judged together (one call of the rule engine)."""
+    j = criteria.judge(m, ProfileFacts(profiles), snap.as_of)
+    return [page_item(snap, m, p, est, decision(j, k, p, snap.as_of))
+            for k, (p, est) in enumerate(zip(profiles, estimates_of(snap, m, profiles), strict=True))]
+
+
+def page_item(snap: PolicySnapshot, m: Any, prof: Profile, est: dict[str, Any],
+              decided: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One enterprise of a matching page; ``est`` its estimate (eligibility.estimate), shown with its basis;
+    ``decided`` its status when already judged with others (eligibility.decision)."""
+    r = evaluate(snap, m, prof, decided)
     words = {k: est["estimate"][k] for k in ("basis", "sources", "why")}
     return {"enterprise": prof.summary(), "status": r["status"], "estimate_cny": est["estimate_cny"],
             "estimate": words, "preferred": r["preferred"], "near_miss": r["near_miss"], "closeness": r["closeness"],
@@ -221,8 +238,7 @@ def _from_index(backend: Backend, snap: PolicySnapshot, m: Any, filters: Filters
         rendered, missing = {}, wanted
     profiles = derived.load_profiles_indexed(backend, cols, [position[i] for i in missing],
                                              snap.conditions_need_financials)
-    for i in missing:
-        item = page_item(snap, m, profiles[i], estimate(snap, m, profiles[i]))
+    for i, item in zip(missing, page_items(snap, m, [profiles[i] for i in missing]), strict=True):
         rendered[i] = derived.dumps(item) if as_json else item
     if as_json:
         index.items.put_many(m.id, {i: rendered[i] for i in missing})

@@ -94,15 +94,14 @@ class Figures:
     currency: list[str] | None = None  # each capital's currency, for the words of one answer
 
     @classmethod
-    def of(cls, props: dict[str, Any]) -> Figures:
-        """One enterprise's figures from its properties (the rows ``enterprise_profile`` gives)."""
-        def f(key: str) -> float:
-            v = props.get(key)
-            return float("nan") if v is None else float(v)
+    def of(cls, *props: dict[str, Any]) -> Figures:
+        """Enterprises' figures from their properties (the rows ``enterprise_profile`` gives)."""
+        def f(key: str) -> np.ndarray:
+            return np.array([float("nan") if p.get(key) is None else float(p[key]) for p in props], dtype=np.float64)
 
-        cur = props.get("currency") or "CNY"
-        return cls(np.array([f("rd_spend_cny")]), np.array([f("registered_capital_cny")]),
-                   np.array([f("registered_capital")]), np.array([cur == "CNY"]), [cur])
+        cur = [p.get("currency") or "CNY" for p in props]
+        return cls(f("rd_spend_cny"), f("registered_capital_cny"), f("registered_capital"),
+                   np.array([c == "CNY" for c in cur], dtype=bool), cur)
 
     @property
     def n(self) -> int:
