@@ -11,12 +11,9 @@ has none (``has_growth`` is False) and the index judges such measures over Profi
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from policykg.analysis.derived import Columns
 
 #: the numeric fields a Facts gives (``number``): registered capital as stated and in CNY, employees,
 #: revenue and R&D spend (CNY), founding date (a date ordinal)
@@ -50,7 +47,7 @@ def nonempty(bits: np.ndarray) -> np.ndarray:
     return (bits != 0).any(axis=1)
 
 
-def selected_in(c: Columns, programmes: Any) -> np.ndarray:
+def selected_in(c: Any, programmes: Any) -> np.ndarray:
     """Whether each enterprise of the index was SELECTED_IN any of ``programmes`` (from the link rows)."""
     def compute() -> np.ndarray:
         lk = c.links
@@ -69,7 +66,7 @@ class ColumnFacts:
 
     has_growth = False
 
-    def __init__(self, c: Columns, idx: np.ndarray) -> None:
+    def __init__(self, c: Any, idx: np.ndarray) -> None:  # c: the index's derived.Columns (no import: rules stay below derived)
         self.c, self.idx = c, idx
         self.n = len(idx)
 
