@@ -13,9 +13,7 @@ from policykg.analysis import browse, derived, matching
 from policykg.analysis.eligibility import eligible_clauses
 from policykg.analysis.snapshot import load_snapshot
 from policykg.api.app import create_app
-from policykg.graph.base import GraphBatch
-from policykg.ingest.policy import ingest_seed
-from tests.fixtures.firms import add_firm
+from tests.fixtures.firms import seed_with_firms
 
 ON = "2025-06-01"
 
@@ -27,12 +25,7 @@ def _id(n: int) -> str:
 def load(backend, firms: dict[int, dict]) -> str:
     """The seed ingested for real, then invented firms (测试): ``{n: {industries, places, tiers, programmes}}``.
     Returns the seed document's id."""
-    seed = ingest_seed(backend)[0]["document"]
-    batch = GraphBatch()
-    for n, f in firms.items():
-        add_firm(batch, _id(n), f"测试企业{n}", **f)
-    backend.write(batch)
-    return seed
+    return seed_with_firms(backend, {_id(n): f for n, f in firms.items()})
 
 
 def dump(x) -> str:

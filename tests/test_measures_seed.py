@@ -17,10 +17,9 @@ from policykg.analysis import derived
 from policykg.analysis.snapshot import load_snapshot
 from policykg.api.app import create_app
 from policykg.graph import open_backend
-from policykg.graph.base import GraphBatch
-from policykg.ingest.policy import ingest_seed, seed_document
+from policykg.ingest.policy import seed_document
 from policykg.settings import get_settings
-from tests.fixtures.firms import add_firm
+from tests.fixtures.firms import seed_with_firms
 
 ON = "2025-06-01"
 
@@ -241,12 +240,7 @@ CASES: list[Case] = [
 
 def _load(backend) -> str:
     """The seed ingested for real, then the crafted firms; returns the seed document's id."""
-    seed = ingest_seed(backend)[0]["document"]
-    batch = GraphBatch()
-    for name, f in FIRMS.items():
-        add_firm(batch, uscc(name), f"测试企业{name}", **f)
-    backend.write(batch)
-    return seed
+    return seed_with_firms(backend, {uscc(name): f for name, f in FIRMS.items()})
 
 
 def _answers(client, seed: str) -> dict[str, dict]:
