@@ -504,12 +504,6 @@ class BuildStopped(Exception):
 
 
 # --- statuses, vectorised: the rule engine over the index's columns --------------------------------
-def group_codes(c: Columns, idx: np.ndarray, conditions: list[dict[str, Any]], as_of: dt.date) -> list[np.ndarray]:
-    """The rule engine's condition groups for the enterprises at ``idx``: one code array per group, in group
-    order (``criteria.condition_groups``)."""
-    return [g.codes for g in criteria.condition_groups(ColumnFacts(c, idx), conditions, as_of)]
-
-
 def _needs_python(snap: PolicySnapshot, m: Measure) -> bool:
     fields = {c["field"] for c in m.conditions}
     for used in m.instruments:
@@ -523,9 +517,10 @@ def estimate_high(snap: PolicySnapshot, m: Measure, c: Columns, idx: np.ndarray)
     the columns: (has an estimate, its CNY high)."""
     cny = c.cur_code("CNY")
     figs = estimates.Figures(c.rd[idx], c.cap_cny[idx], c.cap[idx], (c.cur[idx] == cny) | (c.cur[idx] == -1))
-    # the one seam: an instrument's own conditions, judged over the columns
+    facts = ColumnFacts(c, idx)  # the one seam: an instrument's own conditions, judged by the engine
     r = estimates.compute(estimates.plan(snap, m), figs,
-                          lambda conditions: estimates.worst(group_codes(c, idx, conditions, snap.as_of)))
+                          lambda conditions: estimates.worst(
+                              [g.codes for g in criteria.condition_groups(facts, conditions, snap.as_of)]))
     return r.has, r.total_high
 
 
