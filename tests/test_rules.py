@@ -121,6 +121,34 @@ def test_column_facts_and_profile_facts_judge_alike(backend):
         criteria.check(ColumnFacts(cols, idx), cond("revenue_growth", ">=", 0.1, "ratio"), snap.as_of)
 
 
+def test_one_firm_against_every_measure_judges_as_each_measure_alone(backend):
+    """``judge_each`` over the measures (one firm, the arrays running over the measures: the answer for one
+    enterprise) gives, for every firm of the fixtures and every measure, what ``judge`` of that measure gives:
+    the criteria and their codes, status, near miss, closeness, preference, failed and missing fields."""
+    load_match_graph(backend)
+    snap = load_snapshot(backend, ON)
+    cols = derived.load_columns(backend, snap)
+    profiles = eligibility.load_profiles(backend, [cols.id(i) for i in range(cols.n)])
+    statuses, near = set(), set()
+    for prof in profiles.values():
+        facts = ProfileFacts([prof])
+        together = criteria.judge_each(snap.measures, facts, snap.as_of)
+        assert len(together) == len(snap.measures)
+        for m, j in zip(snap.measures, together, strict=True):
+            alone = criteria.judge(m, ProfileFacts([prof]), snap.as_of)
+            assert [(c.name, c.codes.tolist(), c.missing_field) for c in j.criteria] == \
+                [(c.name, c.codes.tolist(), c.missing_field) for c in alone.criteria], (prof.id, m.id)
+            for attr in ("status", "near", "unmet", "shortfall", "preferred"):
+                assert getattr(j, attr).tolist() == getattr(alone, attr).tolist(), (prof.id, m.id, attr)
+            assert (j.failed(0), j.missing(0), j.closeness(0)) == (alone.failed(0), alone.missing(0),
+                                                                   alone.closeness(0)), (prof.id, m.id)
+            statuses.add(int(j.status[0]))
+            near.add(bool(j.near[0]))
+    assert statuses == {MET, UNK, NOT} and near == {True, False}  # equal answers of one kind would prove little
+    with pytest.raises(ValueError):
+        criteria.judge_each(snap.measures, ProfileFacts(list(profiles.values())), snap.as_of)
+
+
 # --- near misses worth a call (issue 19, part 7) -----------------------------------------------------
 def test_near_miss_semantics_over_crafted_measures():
     """Only changeable gaps make a near miss: a threshold, a tier, a selection, missing data; never an

@@ -415,12 +415,14 @@ def estimate(snap: PolicySnapshot, m: Measure, prof: Profile, words: bool = True
     return estimates_of(snap, m, [prof], words)[0]
 
 
-def estimates_of(snap: PolicySnapshot, m: Measure, profiles: list[Profile], words: bool = True) -> list[dict[str, Any]]:
-    """:func:`estimate` for each of ``profiles``, computed together (one pass of the rule over arrays)."""
+def estimates_of(snap: PolicySnapshot, m: Measure, profiles: list[Profile], words: bool = True,
+                 facts: ProfileFacts | None = None) -> list[dict[str, Any]]:
+    """:func:`estimate` for each of ``profiles``, computed together (one pass of the rule over arrays);
+    ``facts``: theirs, when already made."""
     p = estimates.plan(snap, m)
     if not p.lines:
         return [estimates.unpaid(p) if words else {"estimate_cny": None} for _ in profiles]
-    facts = ProfileFacts(profiles)
+    facts = facts or ProfileFacts(profiles)
     judged: dict[int, list[criteria.Criterion]] = {}
 
     def judge(conditions: list[dict[str, Any]]) -> np.ndarray:  # the one seam: an instrument's own conditions
@@ -460,9 +462,10 @@ def eligible_clauses(backend: Backend, uscc: str, on: Any = None, document: str 
 
 def eligible_for(snap: PolicySnapshot, prof: Profile) -> dict[str, Any]:
     results = []
-    for m in snap.measures:
-        r = evaluate(snap, m, prof)
-        est = estimate(snap, m, prof)
+    facts = ProfileFacts([prof])
+    for m, j in zip(snap.measures, criteria.judge_each(snap.measures, facts, snap.as_of), strict=True):
+        r = evaluate(snap, m, prof, decision(j, 0, prof, snap.as_of))
+        est = estimates_of(snap, m, [prof], facts=facts)[0]
         r["estimate_cny"] = est["estimate_cny"]
         r["estimate"] = est["estimate"]
         results.append(r)

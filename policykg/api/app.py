@@ -32,7 +32,7 @@ from policykg.analysis.derived import DerivedCache
 from policykg.analysis.derived_store import DerivedStore
 from policykg.analysis.snapshot import SnapshotCache
 from policykg.api import routes, routes_export, routes_viz
-from policykg.api.serving import READ_ONLY_ENV, MemoryTrimmer
+from policykg.api.serving import READ_ONLY_ENV, MemoryTrimmer, tune_collector
 from policykg.errors import (
     BackendUnavailable,
     ConfigError,
@@ -225,4 +225,5 @@ def create_worker_app() -> FastAPI:
     """The app of one ``policykg serve`` worker process (a uvicorn factory)."""
     # a crash in native code (an engine) prints the threads' Python stacks to stderr before the worker dies
     faulthandler.enable()
+    tune_collector()
     return create_app(read_only=os.environ.get(READ_ONLY_ENV) == "1", trim_memory=True)

@@ -117,11 +117,11 @@ def _judge(present: np.ndarray, values: np.ndarray, op: str, threshold: float) -
 
 def _rounded(values: np.ndarray, present: np.ndarray, digits: int) -> np.ndarray:
     """Python's round() of each present value (the figure shown in a reason is the one compared)."""
+    if len(values) <= 64:  # a few firms (one, on the live path): no need to find the distinct values
+        return np.array([round(v, digits) if p else 0.0 for v, p in zip(values.tolist(), present.tolist(), strict=True)],
+                        dtype=np.float64)
     out = np.zeros(len(values), dtype=np.float64)
     where = np.flatnonzero(present)
-    if len(where) <= 64:  # a few firms (one, on the live path): no need to find the distinct values
-        out[where] = [round(float(v), digits) for v in values[where].tolist()]
-        return out
     uniq, inv = np.unique(values[where], return_inverse=True)
     out[where] = np.array([round(float(v), digits) for v in uniq], dtype=np.float64)[inv.reshape(-1)]
     return out
@@ -263,49 +263,134 @@ class Judgement:
 
 def judge(m: Any, facts: Any, as_of: dt.date) -> Judgement:
     """The criteria of measure ``m`` (a snapshot Measure) over the enterprises of ``facts``."""
-    n = facts.n
-    crit: list[Criterion] = []
-    if m.industries:
-        hit = facts.linked("industries", m.industry_scope)
-        crit.append(Criterion("industry", np.where(hit, MET, np.where(facts.has_any("industries"), NOT, UNK))
-                              .astype(np.int8), "industries"))
-    if m.tiers:
-        # registries list tier holders: not holding one is NOT, never UNK; an industry the measure gives as
-        # an example of what its tier does meets the criterion as the tier does
-        held = facts.linked("tiers", m.tier_scope)
-        if m.example_scope:
-            held = held | facts.linked("industries", m.example_scope)
-        crit.append(Criterion("tier", np.where(held, MET, NOT).astype(np.int8)))
-    if m.places:
-        hit = facts.linked("places", m.place_scope)
-        crit.append(Criterion("place", np.where(hit, MET, np.where(facts.has_any("places"), NOT, UNK))
-                              .astype(np.int8), "place"))
-    if m.selections:
-        crit.append(Criterion("programme", np.where(facts.linked("programmes", m.selections), MET, NOT)
-                              .astype(np.int8)))
-    if m.conditions:
-        crit.extend(condition_groups(facts, m.conditions, as_of))
-    preferred = np.zeros(n, dtype=bool)
-    if getattr(m, "preferred_tiers", None):
-        preferred |= facts.linked("tiers", m.preferred_tiers)
-    if getattr(m, "preferred_industries", None):
-        preferred |= facts.linked("industries", m.preferred_industries)
-    if not crit:  # nothing machine-checkable: whether a firm qualifies must be read from the text
-        return Judgement(crit, np.full(n, UNK, dtype=np.int8), np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64),
-                         np.zeros(n), preferred)
-    stack = np.array([c.codes for c in crit])
+    return judge_each([m], facts, as_of)[0]
+
+
+#: the criteria a measure states by what it links to, in the order they are judged and listed:
+#: (name, the field an UNK lacks — None: never UNK, a registry lists every holder)
+LINKED_CRITERIA = (("industry", "industries"), ("tier", None), ("place", "place"), ("programme", None))
+
+
+@dataclass
+class _Row:
+    """One criterion of the measures judged together: over the whole axis (``col`` None: the measures'
+    shared criterion kind, padded MET where a measure does not state it), or a condition group of the
+    measure at ``col`` alone (its ``criterion`` judged over that one enterprise)."""
+
+    criterion: Criterion
+    applies: np.ndarray | None = None  # over the axis: the measures that state it (None: all)
+    col: int | None = None
+
+
+def judge_each(measures: list[Any], facts: Any, as_of: dt.date) -> list[Judgement]:
+    """Each measure judged: over the n enterprises of ``facts`` when there is one measure; when there are
+    several, over the one enterprise of ``facts`` (n = 1), the arrays then running over the measures
+    (each Judgement views its own column). The rules are the same either way: written once, below."""
+    if not measures:
+        return []
+    several = len(measures) > 1
+    if several and facts.n != 1:
+        raise ValueError("several measures are judged over one enterprise")
+    width = len(measures) if several else facts.n
+
+    def linked(kind: str, scopes: list[Any]) -> np.ndarray:
+        return facts.linked_each(kind, scopes) if several else facts.linked(kind, scopes[0])
+
+    def states(attr: str) -> np.ndarray | None:
+        """Which measures state a criterion (None: all of them); False when none does."""
+        flags = [bool(getattr(m, attr)) for m in measures]
+        return None if all(flags) else (np.array(flags) if any(flags) else False)  # type: ignore[return-value]
+
+    rows: list[_Row] = []
+    for (name, lacks), attr in zip(LINKED_CRITERIA, ("industries", "tiers", "places", "selections"), strict=True):
+        applies = states(attr)
+        if applies is False:
+            continue
+        if name == "industry":
+            hit = linked("industries", [m.industry_scope for m in measures])
+            codes = np.where(hit, MET, np.where(facts.has_any("industries"), NOT, UNK))
+        elif name == "tier":
+            # registries list tier holders: not holding one is NOT, never UNK; an industry the measure gives
+            # as an example of what its tier does meets the criterion as the tier does
+            held = linked("tiers", [m.tier_scope for m in measures])
+            if any(m.example_scope for m in measures):
+                held = held | linked("industries", [m.example_scope for m in measures])
+            codes = np.where(held, MET, NOT)
+        elif name == "place":
+            hit = linked("places", [m.place_scope for m in measures])
+            codes = np.where(hit, MET, np.where(facts.has_any("places"), NOT, UNK))
+        else:
+            codes = np.where(linked("programmes", [m.selections for m in measures]), MET, NOT)
+        if applies is not None:
+            codes = np.where(applies, codes, MET)  # MET pads: it neither fails nor leaves a measure unknown
+        rows.append(_Row(Criterion(name, codes.astype(np.int8), lacks), applies))
+    for j, m in enumerate(measures):
+        if m.conditions:
+            rows += [_Row(g, col=j if several else None) for g in condition_groups(facts, m.conditions, as_of)]
+    preferred = np.zeros(width, dtype=bool)
+    for kind, attr in (("tiers", "preferred_tiers"), ("industries", "preferred_industries")):
+        scopes = [getattr(m, attr, None) or frozenset() for m in measures]
+        if any(scopes):
+            preferred |= linked(kind, scopes)
+    status, near, unmet, shortfall = _combine(rows, width)
+    if not several:
+        return [Judgement([r.criterion for r in rows], status, near, unmet, shortfall, preferred)]
+    out = []
+    for j in range(width):
+        crit = [Criterion(r.criterion.name, r.criterion.codes[j:j + 1], r.criterion.missing_field)
+                for r in rows if r.col is None and (r.applies is None or r.applies[j])]
+        crit += [r.criterion for r in rows if r.col == j]
+        out.append(Judgement(crit, status[j:j + 1], near[j:j + 1], unmet[j:j + 1], shortfall[j:j + 1],
+                             preferred[j:j + 1]))
+    return out
+
+
+def _combine(rows: list[_Row], width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The status, near miss, unmet count and shortfall over the axis, from the criteria (see the module
+    doc); a measure stating no criterion is UNK and never near."""
+    def spread(r: _Row, values: np.ndarray, fill: Any) -> np.ndarray:
+        if r.col is None:
+            return values
+        out = np.full(width, fill, dtype=values.dtype)
+        out[r.col] = values[0]
+        return out
+
+    if not rows:
+        return (np.full(width, UNK, dtype=np.int8), np.zeros(width, dtype=bool), np.zeros(width, dtype=np.int64),
+                np.zeros(width))
+    stack = np.array([spread(r, r.criterion.codes, MET) for r in rows])
+    status = stack.max(axis=0)  # criteria codes are MET < UNK < NOT: any NOT is NOT, else any UNK is UNK
     fails = stack == NOT
-    failing = fails.any(axis=0)
-    status = np.where(failing, NOT, np.where((stack == UNK).any(axis=0), UNK, MET)).astype(np.int8)
+    failing = status == NOT
     near = status == UNK
-    shortfall = np.zeros(n)
+    shortfall = np.zeros(width)
     if failing.any():
-        fixable = np.ones(n, dtype=bool)
-        for c, f in zip(crit, fails, strict=True):
+        fixable = np.ones(width, dtype=bool)
+        for r, f in zip(rows, fails, strict=True):
             if f.any():
-                fixable &= ~f | c.changeable()
-                shortfall = shortfall + np.where(f, c.shortfall(), 0.0)
-        near |= failing & fixable & (stack == MET).any(axis=0)
+                fixable &= ~f | spread(r, r.criterion.changeable(), False)
+                shortfall = shortfall + np.where(f, spread(r, r.criterion.shortfall(), 0.0), 0.0)
+        stated = np.array([np.ones(width, dtype=bool) if r.applies is None and r.col is None
+                           else r.applies if r.col is None else spread(r, np.ones(1, dtype=bool), False)
+                           for r in rows])
+        near |= failing & fixable & ((stack == MET) & stated).any(axis=0)
         shortfall = _rounded(shortfall, shortfall != 0, 4)
     unmet = (stack != MET).sum(axis=0).astype(np.int64)
-    return Judgement(crit, status, near, unmet, shortfall, preferred)
+    judged = _stated_any(rows, width)
+    if judged is not None:  # measures stating nothing machine-checkable: read from the text
+        status = np.where(judged, status, UNK).astype(np.int8)
+        near &= judged
+    return status, near, unmet, shortfall
+
+
+def _stated_any(rows: list[_Row], width: int) -> np.ndarray | None:
+    """Which measures state at least one criterion (None: every one does)."""
+    if any(r.col is None and r.applies is None for r in rows):
+        return None
+    out = np.zeros(width, dtype=bool)
+    for r in rows:
+        if r.col is None:
+            out |= r.applies  # type: ignore[arg-type]
+        else:
+            out[r.col] = True
+    return None if out.all() else out

@@ -127,6 +127,7 @@ class Plan:
     measure: Measure
     lines: tuple[Line, ...]
     cap: float | None = None               # the highest CNY cap the measure states: bounds its instrument lines
+    unpaid: dict[str, Any] | None = None   # the estimate when there are no lines (shared: read only)
 
 
 def rates(form: dict[str, Any]) -> tuple[float | None, float | None, list[str], dict[str, Any] | None]:
@@ -165,7 +166,8 @@ def plan(snap: PolicySnapshot, m: Measure) -> Plan:
             low, high, ids, quoted = rates(form)
             lines.append(Line(form["kind"], low, high, form, used, quoted, tuple(ids)))
         caps = [a["value_cny"] for a in m.awards if a["kind"] == "cap" and a["value_cny"] is not None]
-        got = snap.estimate_plans[m.id] = Plan(m, tuple(lines), float(max(caps)) if caps else None)
+        got = snap.estimate_plans[m.id] = Plan(m, tuple(lines), float(max(caps)) if caps else None,
+                                               None if lines else _unpaid(m))
     return got
 
 
@@ -362,8 +364,13 @@ def budget_words(m: Measure) -> str | None:
 
 
 def unpaid(p: Plan) -> dict[str, Any]:
-    """The estimate of a measure that states no award and uses no instrument, for any enterprise: none, and why."""
-    budget = budget_words(p.measure)
+    """The estimate of a measure that states no award and uses no instrument, for any enterprise: none, and why
+    (the same for every enterprise: made once per plan and shared, so read only)."""
+    return p.unpaid if p.unpaid is not None else _unpaid(p.measure)
+
+
+def _unpaid(m: Measure) -> dict[str, Any]:
+    budget = budget_words(m)
     why = "the measure states no individual award" + (f"; {budget}" if budget else " and uses no instrument")
     return {"estimate_cny": None, "estimate": {"currency": "CNY", "low": None, "high": None, "basis": [],
                                                "sources": [], "lines": [], "missing": [], "why": why}}

@@ -99,6 +99,10 @@ class ColumnFacts:
                        "tiers": (c.tiers, c.tier_ids)}[kind]
         return any_bit(bits[self.idx], bit_mask(vocab, ids))
 
+    def linked_each(self, kind: str, scopes: list[Any]) -> np.ndarray:
+        """For one enterprise (n = 1): whether it is linked to any of each of ``scopes``."""
+        return np.array([bool(self.linked(kind, ids)[0]) for ids in scopes], dtype=bool)
+
     def has_any(self, kind: str) -> np.ndarray:
         """Whether each enterprise has any industry, place or tier (``kind``) at all, one outside the
         taxonomy too (bit 0)."""
@@ -157,6 +161,11 @@ class ProfileFacts:
     def linked(self, kind: str, ids: Any) -> np.ndarray:
         wanted = ids if isinstance(ids, (set, frozenset)) else frozenset(ids)
         return np.array([not p.linked[kind].isdisjoint(wanted) for p in self.profiles], dtype=bool)
+
+    def linked_each(self, kind: str, scopes: list[Any]) -> np.ndarray:
+        """For one enterprise (n = 1): whether it is linked to any of each of ``scopes``."""
+        own = self.profiles[0].linked[kind]
+        return np.array([not own.isdisjoint(ids) for ids in scopes], dtype=bool)
 
     def has_any(self, kind: str) -> np.ndarray:
         return np.array([bool(p.linked[kind]) for p in self.profiles], dtype=bool)
