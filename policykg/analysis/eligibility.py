@@ -416,9 +416,9 @@ def estimate(snap: PolicySnapshot, m: Measure, prof: Profile, words: bool = True
 
 
 def estimates_of(snap: PolicySnapshot, m: Measure, profiles: list[Profile], words: bool = True,
-                 facts: ProfileFacts | None = None) -> list[dict[str, Any]]:
+                 facts: ProfileFacts | None = None, figs: estimates.Figures | None = None) -> list[dict[str, Any]]:
     """:func:`estimate` for each of ``profiles``, computed together (one pass of the rule over arrays);
-    ``facts``: theirs, when already made."""
+    ``facts`` and ``figs``: theirs, when already made."""
     p = estimates.plan(snap, m)
     if not p.lines:
         return [estimates.unpaid(p) if words else {"estimate_cny": None} for _ in profiles]
@@ -429,7 +429,7 @@ def estimates_of(snap: PolicySnapshot, m: Measure, profiles: list[Profile], word
         groups = judged[id(conditions)] = criteria.condition_groups(facts, conditions, snap.as_of)
         return estimates.worst([g.codes for g in groups])
 
-    figs = estimates.Figures.of(*(prof.props for prof in profiles))
+    figs = figs or estimates.Figures.of(*(prof.props for prof in profiles))
     r = estimates.compute(p, figs, judge)
     if not words:
         return [{"estimate_cny": {"low": int(r.total_low[k]), "high": int(r.total_high[k])} if r.has[k] else None}
@@ -462,10 +462,10 @@ def eligible_clauses(backend: Backend, uscc: str, on: Any = None, document: str 
 
 def eligible_for(snap: PolicySnapshot, prof: Profile) -> dict[str, Any]:
     results = []
-    facts = ProfileFacts([prof])
+    facts, figs = ProfileFacts([prof]), estimates.Figures.of(prof.props)
     for m, j in zip(snap.measures, criteria.judge_each(snap.measures, facts, snap.as_of), strict=True):
         r = evaluate(snap, m, prof, decision(j, 0, prof, snap.as_of))
-        est = estimates_of(snap, m, [prof], facts=facts)[0]
+        est = estimates_of(snap, m, [prof], facts=facts, figs=figs)[0]
         r["estimate_cny"] = est["estimate_cny"]
         r["estimate"] = est["estimate"]
         results.append(r)
