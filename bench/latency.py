@@ -37,7 +37,7 @@ from policykg import explore
 from policykg.analysis import budget as _budget
 from policykg.analysis import eligibility as _eligibility
 from policykg.analysis import matching as _matching
-from policykg.analysis.derived import DerivedCache
+from policykg.analysis.service import DerivedCache
 from policykg.analysis.snapshot import SnapshotCache
 from policykg.api import routes
 from policykg.queries import catalogue

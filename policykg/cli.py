@@ -306,7 +306,7 @@ def index_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON."))
     """Build the derived (matching / gaps) index for the data as it is now and keep it on disk
     (POLICYKG_DERIVED_DIR, default <data_dir>/derived), where `policykg serve` reads it; an index
     already there for the same data is kept."""
-    from policykg.analysis.derived_store import prepare
+    from policykg.analysis.service import prepare
     from policykg.settings import get_settings
 
     settings = get_settings()

@@ -14,7 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.requests import Request
 
-from policykg.analysis import browse, derived, eligibility, gaps, matching
+from policykg.analysis import browse, derived, eligibility, gaps, matching, service
+from policykg.analysis.derived import index as derived_index
 from policykg.analysis.rules import facts
 from policykg.analysis.snapshot import load_snapshot
 from policykg.api import routes
@@ -81,7 +82,7 @@ def assert_eligible_same_as_live(backend, idx, on=None, limit=None):
     """eligible-clauses with the profile from the index equals the live answer: every enterprise with a grant
     or a tier, then others up to ``limit``; an unknown USCC is NotFound both ways."""
     snap = load_snapshot(backend, on)
-    cache = derived.DerivedCache(enabled=True)
+    cache = service.DerivedCache(enabled=True)
     cache.index = idx
     assert cache.current(backend) is idx
     c = idx.columns
@@ -115,14 +116,14 @@ def registry(tmp_path_factory):
 
 def test_synthetic_registry_index_equals_live_and_goes_stale(backend, registry):
     load_paths(backend, [registry / "base"], progress=False)
-    idx = derived.build(backend)
+    idx = service.build_index(backend)
     assert idx is not None and idx.columns.n == 3000
     assert idx.version == backend.data_version()
     assert_same_as_live(backend, idx)
     assert_eligible_same_as_live(backend, idx, limit=300)
     assert_members_as_bitsets(idx.columns)
 
-    cache = derived.DerivedCache()
+    cache = service.DerivedCache()
     cache.index = idx
     assert cache.get(backend) is idx
     load_paths(backend, [registry / "more"], progress=False)
@@ -139,12 +140,12 @@ def test_conditions_currencies_and_the_fallback_agree(backend, monkeypatch):
     """The matching fixtures: typed conditions (CNY / USD capital, revenue, employees, founded years),
     near misses and unknowns; then the same with every measure judged by the per-enterprise fallback."""
     load_match_graph(backend)
-    idx = derived.build(backend, ON)
+    idx = service.build_index(backend, ON)
     assert any(m.conditions for m in load_snapshot(backend, ON).measures)
     assert_same_as_live(backend, idx, ON)
     assert_eligible_same_as_live(backend, idx, ON)
-    monkeypatch.setattr(derived, "FORCE_FALLBACK", True)
-    assert_same_as_live(backend, derived.build(backend, ON), ON)
+    monkeypatch.setattr(derived_index, "FORCE_FALLBACK", True)
+    assert_same_as_live(backend, service.build_index(backend, ON), ON)
 
 
 def test_api_uses_the_index_and_sees_new_data(backend, registry, monkeypatch):
@@ -224,8 +225,8 @@ def test_similar_enterprises_from_the_index_equal_live(backend, registry, monkey
                      "CREATE (e)-[:IN_INDUSTRY]->(x)", {"a": a}, write=True)
     backend._execute("MATCH (e:Enterprise {id: $a})-[:LOCATED_IN]->(x:Place), (o:Enterprise {id: $b}) "
                      "WITH o, x LIMIT 1 CREATE (o)-[:LOCATED_IN {kind: 'tax'}]->(x)", {"a": a, "b": b}, write=True)
-    idx = derived.build(backend, render=False)
-    cache = derived.DerivedCache(enabled=True)
+    idx = derived.build(backend)
+    cache = service.DerivedCache(enabled=True)
     cache.index = idx
     assert cache.current(backend) is idx
     c = idx.columns

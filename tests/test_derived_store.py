@@ -1,4 +1,4 @@
-"""The derived index on disk (policykg.analysis.derived_store): what is read back answers exactly as the live
+"""The derived index on disk (policykg.analysis.derived.store): what is read back answers exactly as the live
 path, on both backends; processes (here threads with caches of their own) sharing a store build it once;
 new data, other code or a damaged entry make it built again; ``policykg index`` writes what serve reads."""
 
@@ -12,8 +12,9 @@ import threading
 import numpy as np
 import pytest
 
-from policykg.analysis import derived, derived_store
-from policykg.analysis.derived_store import DerivedStore
+from policykg.analysis import service
+from policykg.analysis.derived import store as derived_store
+from policykg.analysis.derived.store import DerivedStore
 from policykg.ingest.load import load_paths
 from policykg.ingest.synth import synth
 from tests.test_derived import assert_eligible_same_as_live, assert_same_as_live
@@ -28,15 +29,15 @@ def registry(tmp_path_factory):
 
 
 def counting(monkeypatch):
-    """derived.build, counting its calls."""
+    """service.build_index, counting its calls."""
     calls = []
-    real = derived.build
+    real = service.build_index
 
     def build(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(derived, "build", build)
+    monkeypatch.setattr(service, "build_index", build)
     return calls
 
 
@@ -48,7 +49,7 @@ def test_read_back_index_answers_as_live_and_is_not_rebuilt(backend, registry, t
     load_paths(backend, [registry / "base"], progress=False)
     store = DerivedStore(tmp_path / "store")
     built = []
-    first = store.build_or_load(backend, lambda: built.append(derived.build(backend)) or built[0])
+    first = store.build_or_load(backend, lambda: built.append(service.build_index(backend)) or built[0])
     assert first is not None and first.stored is not None and first is not built[0]  # read back from what was written
     assert first.version == backend.data_version() and first.build_seconds > 0
     assert entries(tmp_path / "store") == [tmp_path / "store" / first.stored.split("/")[-2] / first.stored.split("/")[-1]]
@@ -77,7 +78,7 @@ def test_caches_sharing_a_store_build_once(backend, registry, tmp_path, monkeypa
     waits and reads what it wrote."""
     load_paths(backend, [registry / "base"], progress=False)
     calls = counting(monkeypatch)
-    caches = [derived.DerivedCache(store=DerivedStore(tmp_path / "store")) for _ in range(2)]
+    caches = [service.DerivedCache(store=DerivedStore(tmp_path / "store")) for _ in range(2)]
     threads = [threading.Thread(target=c.start, args=(backend,)) for c in caches]
     for t in threads:
         t.start()
@@ -96,7 +97,7 @@ def test_new_data_other_code_or_a_damaged_entry_build_again(backend, registry, t
     root = tmp_path / "store"
     store = DerivedStore(root)
     calls = counting(monkeypatch)
-    build = lambda: derived.build(backend)  # noqa: E731
+    build = lambda: service.build_index(backend)  # noqa: E731
     old = store.build_or_load(backend, build)
     load_paths(backend, [registry / "more"], progress=False)
     new = store.build_or_load(backend, build)

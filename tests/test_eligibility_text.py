@@ -9,7 +9,7 @@ import json
 
 from fastapi.testclient import TestClient
 
-from policykg.analysis import browse, derived, matching
+from policykg.analysis import browse, derived, matching, service
 from policykg.analysis.eligibility import eligible_clauses
 from policykg.analysis.snapshot import load_snapshot
 from policykg.api.app import create_app
@@ -36,12 +36,12 @@ def statuses(backend, firms, clause_id: str) -> dict[int, str]:
     """Each firm's status for the measure, live; and the same through the derived index, whose matching
     answers (met, near misses, unknown) and per-firm eligible clauses must equal the live ones."""
     snap = load_snapshot(backend, ON)
-    idx = derived.build(backend, ON, render=False)
+    idx = derived.build(backend, ON)
     assert idx is not None
     live = {n: next(r for r in eligible_clauses(backend, _id(n), snapshot=snap)["items"]
                     if r["clause"]["id"] == clause_id) for n in firms}
     for n in firms:
-        assert dump(derived.DerivedCache.eligible_from(idx, backend, _id(n), snap)) == dump(
+        assert dump(service.DerivedCache.eligible_from(idx, backend, _id(n), snap)) == dump(
             eligible_clauses(backend, _id(n), snapshot=snap)), n
     for m in snap.measures:
         want = matching.matching_enterprises(backend, m.id, snapshot=snap, limit=1000, near_limit=1000)

@@ -9,7 +9,7 @@ import json
 
 import numpy as np
 
-from policykg.analysis import derived, matching
+from policykg.analysis import derived, matching, service
 from policykg.analysis.eligibility import eligible_clauses
 from policykg.analysis.snapshot import load_snapshot
 from policykg.graph.base import GraphBatch
@@ -57,9 +57,9 @@ def answer(backend) -> dict:
     pages (ranked by estimate) and the same estimate high for every measure."""
     snap = load_snapshot(backend, ON)
     live = eligible_clauses(backend, FIRM, snapshot=snap)
-    idx = derived.build(backend, ON, render=False)
+    idx = derived.build(backend, ON)
     assert idx is not None
-    assert dump(derived.DerivedCache.eligible_from(idx, backend, FIRM, snap)) == dump(live)
+    assert dump(service.DerivedCache.eligible_from(idx, backend, FIRM, snap)) == dump(live)
     pos = idx.columns.position(FIRM)
     for m in snap.measures:
         has, high = derived.estimate_high(snap, m, idx.columns, np.array([pos]))

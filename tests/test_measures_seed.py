@@ -13,7 +13,7 @@ from typing import NamedTuple
 import pytest
 from fastapi.testclient import TestClient
 
-from policykg.analysis import derived
+from policykg.analysis import derived, service
 from policykg.analysis.snapshot import load_snapshot
 from policykg.api.app import create_app
 from policykg.graph import open_backend
@@ -283,13 +283,13 @@ def answers(request, tmp_path_factory):
         backend.drop_schema()
         backend.apply_schema()
     seed = _load(backend)
-    idx = derived.build(backend, ON, render=False)
+    idx = derived.build(backend, ON)
     assert idx is not None
     out = {"seed": seed, "backend": backend}
     for path in ("live", "index"):
         with TestClient(create_app(backend.settings, backend=backend)) as client:
             client.app.state.derived.stop()  # the app's own background build: replaced by the cache below
-            cache = derived.DerivedCache(enabled=path == "index")
+            cache = service.DerivedCache(enabled=path == "index")
             if path == "index":
                 cache.index = idx
                 assert cache.get(backend, load_snapshot(backend, ON)) is idx  # the index answers, not live

@@ -242,7 +242,7 @@ def _both_paths(backend, clause_id):
     from policykg.analysis import matching
 
     snap = load_snapshot(backend, ON)
-    idx = derived.build(backend, ON, render=False)
+    idx = derived.build(backend, ON)
     live = matching.matching_enterprises(backend, clause_id, snapshot=snap, limit=1000, near_limit=1000)
     fast = matching.matching_enterprises(backend, clause_id, snapshot=snap, index=idx, limit=1000, near_limit=1000)
     assert _dump(fast) == _dump(live), clause_id

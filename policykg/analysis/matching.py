@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from policykg.analysis import derived
 from policykg.analysis.browse import enterprises as search_enterprises
 from policykg.analysis.eligibility import (
     Profile,
@@ -221,8 +222,6 @@ def _from_index(backend: Backend, snap: PolicySnapshot, m: Any, filters: Filters
     over them; the enterprises returned get their Profiles from the index (no query unless the measures
     need yearly figures) and are judged with reasons by ``evaluate``.
     ``as_json``: the answer as JSON text, each item's JSON kept in the index's item cache."""
-    from policykg.analysis import derived
-
     cols = index.columns
     keep = derived.filter_positions(cols, filters, place_filter)
     met, met_total = derived.select(mi.met, keep, offset, limit)
@@ -362,8 +361,6 @@ def _similar_from_index(backend: Backend, uscc: str, limit: int, offset: int, in
     know a firm the graph gives (the caller answers live)."""
     import pyarrow as pa
     import pyarrow.compute as pc
-
-    from policykg.analysis import derived
 
     c = index.columns
     me = c.position(uscc)

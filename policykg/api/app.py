@@ -28,8 +28,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from policykg import __version__
-from policykg.analysis.derived import DerivedCache
-from policykg.analysis.derived_store import DerivedStore
+from policykg.analysis.derived.store import DerivedStore
+from policykg.analysis.service import DerivedCache
 from policykg.analysis.snapshot import SnapshotCache
 from policykg.api import routes, routes_export, routes_viz
 from policykg.api.serving import READ_ONLY_ENV, MemoryTrimmer, tune_collector

@@ -15,8 +15,8 @@ from starlette.concurrency import run_in_threadpool
 from policykg import __version__, explore
 from policykg.analysis import browse as _browse
 from policykg.analysis import budget as _budget
-from policykg.analysis import derived as _derived_mod
 from policykg.analysis import matching as _matching
+from policykg.analysis import service
 from policykg.analysis.snapshot import SnapshotCache
 from policykg.errors import NotFound, PolicyKGError
 from policykg.queries import INT64, catalogue, get_query
@@ -179,12 +179,12 @@ def _snapshot(request: Request, on: dt.date | None = None, document: str | None 
     return cache.get(_backend(request), on, document)
 
 
-def _derived(request: Request) -> _derived_mod.DerivedCache:
+def _derived(request: Request) -> service.DerivedCache:
     """The app's derived index (matching statuses, gap figures), built in the background per data version."""
     state = request.app.state
     cache = getattr(state, "derived", None)
     if cache is None:
-        cache = state.derived = _derived_mod.DerivedCache()
+        cache = state.derived = service.DerivedCache()
     return cache
 
 
@@ -240,7 +240,7 @@ async def eligible_clauses(uscc: str, request: Request, on: dt.date | None = ON,
     ready = _in_memory(request, on, document)
     if ready is not None:
         backend, snap, idx = ready
-        result = _derived_mod.DerivedCache.eligible_from(idx, backend, uscc, snap)
+        result = service.DerivedCache.eligible_from(idx, backend, uscc, snap)
     else:
         result = await run_in_threadpool(lambda: _derived(request).eligible_clauses(
             _backend(request), uscc, _snapshot(request, on, document)))

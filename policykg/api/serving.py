@@ -115,7 +115,7 @@ def _libc(name: str) -> Any:
 
 
 def _prepare_quietly(settings: Any, locked: Any) -> None:  # the target of the preparing child process
-    from policykg.analysis.derived_store import prepare
+    from policykg.analysis.service import prepare
 
     try:
         info = prepare(settings, locked.set)
@@ -129,7 +129,7 @@ def _prepare_quietly(settings: Any, locked: Any) -> None:  # the target of the p
 
 
 def prepare_in_background(settings: Any, wait: float = 120) -> Any:
-    """:func:`policykg.analysis.derived_store.prepare` in a child process (spawned), returned once it
+    """:func:`policykg.analysis.service.prepare` in a child process (spawned), returned once it
     holds the store's lock (or found the index, or ended; at most ``wait`` seconds): serving processes
     started after that wait for it and map what it writes, instead of each building the index (they
     answer live meanwhile). The memory of the build (the rows read, the buffer pool's pages) goes back

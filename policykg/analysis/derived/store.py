@@ -45,7 +45,9 @@ from typing import Any
 import numpy as np
 
 from policykg import __version__
-from policykg.analysis import derived as _derived
+from policykg.analysis.derived.columns import BuildStopped, Columns, Links, Targets
+from policykg.analysis.derived.index import DerivedIndex, MeasureIndex
+from policykg.analysis.snapshot import today
 from policykg.graph.base import Backend
 
 log = logging.getLogger("policykg.derived")
@@ -66,7 +68,7 @@ def code_digest() -> str:
     the catalogue, the schema) and policykg's version."""
     global _digest
     if _digest is None:
-        root = Path(__file__).resolve().parent.parent
+        root = Path(__file__).resolve().parents[2]  # the policykg package
         h = hashlib.sha256(f"{FORMAT}/{__version__}".encode())
         files = [*(root / "analysis").rglob("*.py"), *(root / "queries").rglob("*.cypher"),
                  root / "graph" / "schema.yaml"]
@@ -93,15 +95,15 @@ class DerivedStore:
         return self.root / _sha(backend.identity()) / _sha(key)
 
     # --- the one call ----------------------------------------------------------------------------
-    def build_or_load(self, backend: Backend, build: Callable[[], _derived.DerivedIndex | None],
+    def build_or_load(self, backend: Backend, build: Callable[[], DerivedIndex | None],
                       stop: threading.Event | None = None,
-                      locked: Callable[[], None] | None = None) -> _derived.DerivedIndex | None:
+                      locked: Callable[[], None] | None = None) -> DerivedIndex | None:
         """The index for the data as it is now and today's measures: read from the store when another
         process (or an earlier run) wrote it, else built with ``build()`` under the lock, written, and
         read back (mapped, so that it is shared). None when ``build()`` gives None (the data changed).
         ``locked()`` is called once the lock is held (or the index was found without it)."""
         version = backend.data_version()
-        entry = self.entry(backend, backend.shared_data_version(), _derived.today(), None)
+        entry = self.entry(backend, backend.shared_data_version(), today(), None)
         idx = self.load(entry, version)
         if idx is not None:
             if locked is not None:
@@ -144,14 +146,14 @@ class DerivedStore:
                     if exc.errno not in (errno.EAGAIN, errno.EACCES):
                         raise
                 if stop is not None and stop.is_set():
-                    raise _derived.BuildStopped()
+                    raise BuildStopped()
                 time.sleep(self.LOCK_POLL_SECONDS)
             yield
         finally:
             os.close(fd)  # releases the lock
 
     # --- writing ---------------------------------------------------------------------------------
-    def save(self, idx: _derived.DerivedIndex, entry: Path) -> None:
+    def save(self, idx: DerivedIndex, entry: Path) -> None:
         """Write ``idx`` as ``entry`` (atomically: a temporary directory renamed), then remove the
         database's other entries. The caller holds the lock."""
         import pyarrow as pa
@@ -197,7 +199,7 @@ class DerivedStore:
                 shutil.rmtree(other, ignore_errors=True)
 
     # --- reading ---------------------------------------------------------------------------------
-    def load(self, entry: Path, version: str) -> _derived.DerivedIndex | None:
+    def load(self, entry: Path, version: str) -> DerivedIndex | None:
         """The index written as ``entry``, answering for data ``version`` (this process's
         :meth:`Backend.data_version`); None when there is none or it cannot be read."""
         if not (entry / "meta.pickle").is_file():
@@ -208,16 +210,16 @@ class DerivedStore:
             log.warning("derived index at %s not readable (%r): it is rebuilt", entry, exc)
             return None
 
-    def _read(self, entry: Path, version: str) -> _derived.DerivedIndex:
+    def _read(self, entry: Path, version: str) -> DerivedIndex:
         with (entry / "meta.pickle").open("rb") as f:
             meta = pickle.load(f)  # noqa: S301 - our own file, beside the database (see the module's docstring)
         if meta.get("format") != FORMAT:
             raise ValueError(f"format {meta.get('format')!r}, expected {FORMAT}")
         cols = {name: _array(entry / f"{name}.npy") for name in COLUMN_ARRAYS}
-        links = _derived.Links(*(_array(entry / f"links.{name}.npy") for name in LINK_ARRAYS),
-                               _derived.Targets(_arrow(entry / "links.targets.arrow")), meta["link_details"])
+        links = Links(*(_array(entry / f"links.{name}.npy") for name in LINK_ARRAYS),
+                               Targets(_arrow(entry / "links.targets.arrow")), meta["link_details"])
         props = _arrow(entry / "props.arrow")
-        columns = _derived.Columns(
+        columns = Columns(
             cols["ids"], cols["cap"], cols["cur"], meta["currencies"], cols["cap_cny"], cols["founded"],
             cols["employees"], cols["revenue"], cols["rd"], cols["industries"], cols["places"], cols["tiers"],
             meta["industry_ids"], meta["place_ids"], meta["tier_ids"], links, props,
@@ -227,9 +229,9 @@ class DerivedStore:
         for mid, candidates, n_met, n_near, n_unknown in meta["measures"]:
             met, near, unknown = (flat[at:at + n_met], flat[at + n_met:at + n_met + n_near],
                                   flat[at + n_met + n_near:at + n_met + n_near + n_unknown])
-            measures[mid] = _derived.MeasureIndex(candidates, met, near, unknown)
+            measures[mid] = MeasureIndex(candidates, met, near, unknown)
             at += n_met + n_near + n_unknown
-        idx = _derived.DerivedIndex(version, meta["as_of"], meta["document"], columns, measures,
+        idx = DerivedIndex(version, meta["as_of"], meta["document"], columns, measures,
                                     tuple(meta["gap_targets"]), meta["gap_aggregates"], meta["build_seconds"])
         for key, text in meta["answers"]:
             idx.answers.put(key, text)
@@ -251,28 +253,3 @@ def _array(path: Path) -> np.ndarray:
     if path.stat().st_size < MAP_AT_BYTES:
         return np.load(path)
     return np.load(path, mmap_mode="r").view(np.ndarray)
-
-
-def prepare(settings: Any, locked: Callable[[], None] | None = None) -> dict[str, Any] | None:
-    """Build (or find) the index for the data as it is now in the store of ``settings``, opening the
-    backend for this alone (read-only on Ladybug): what ``policykg index`` runs, and ``policykg serve`` in
-    a process of its own (see :func:`policykg.api.serving.prepare_in_background`). None when there is no embedded database
-    yet. ``locked``: as for :meth:`DerivedStore.build_or_load`."""
-    from policykg.analysis.derived import build
-    from policykg.graph import open_backend
-
-    kwargs: dict[str, Any] = {}
-    if settings.backend == "embedded":
-        if not Path(settings.embedded_path).exists():
-            return None
-        kwargs["read_only"] = True
-    backend = open_backend(settings, apply_schema=False, **kwargs)
-    try:
-        started = time.perf_counter()
-        idx = DerivedStore(settings.derived_path).build_or_load(backend, lambda: build(backend), locked=locked)
-        if idx is None:
-            return None
-        return {"stored": idx.stored, "enterprises": idx.columns.n, "megabytes": round(idx.nbytes() / 2**20, 1),
-                "build_seconds": round(idx.build_seconds, 3), "seconds": round(time.perf_counter() - started, 3)}
-    finally:
-        backend.close()
