@@ -233,19 +233,19 @@ def test_embedded_keeps_the_recent_expansions_prepared_and_releases_large_ones(g
     labels = {r["id"]: r["label"] for r in emb.find_nodes(_all_ids(emb))}
     for node_id, label in labels.items():  # every label's expansion, on the pool's connections
         emb.expand({node_id: label}, cap=50)
-    assert emb._recent and all(0 < len(r) <= emb.KEEP_RECENT for r in emb._recent.values())
+    assert emb._prepared.recent and all(0 < len(r) <= emb.KEEP_RECENT for r in emb._prepared.recent.values())
     uscc = MATCH_ENTERPRISES[0]["id"]
     first = explore.neighbourhood(emb, uscc)
     # a statement is reused while it stays among the recent ones: the same answer again
     assert explore.neighbourhood(emb, uscc) == first
-    kept = {c: dict(r) for c, r in emb._recent.items()}
+    kept = {c: dict(r) for c, r in emb._prepared.recent.items()}
     # an answer of more than KEEP_MAX_ROWS rows is read column by column and its statement closed
     monkeypatch.setattr(type(emb), "KEEP_MAX_ROWS", 0)
     for node_id, label in list(labels.items())[::3]:
         assert _canon(emb.expand({node_id: label})) == _canon(emb.query("neighbours", {"ids": [node_id]}).records())
     assert explore.neighbourhood(emb, uscc) == first
     cypher = emb._expand_cypher("Enterprise", explore.COUNT_CAP + 1)
-    assert all(cypher not in r for r in emb._recent.values()) and kept
+    assert all(cypher not in r for r in emb._prepared.recent.values()) and kept
 
 
 def test_path_is_the_same_on_both_backends(graphs):
