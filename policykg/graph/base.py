@@ -296,7 +296,7 @@ class Backend(KeyLookups):
         ids_list = sorted(ids)
         for part in chunks(ids_list, 50_000):
             # UNWIND + a key lookup uses the key index; `WHERE n.id IN $ids` scans every node on Ladybug.
-            res = self._execute(f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}) RETURN n.id", {"ids": part})
+            res = self.execute(f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}) RETURN n.id", {"ids": part})
             found.update(r[0] for r in res.rows)
         return ids - found
 
@@ -304,7 +304,7 @@ class Backend(KeyLookups):
         """Run a named catalogue query with typed parameters."""
         q = get_query(name)
         bound = q.bind(params or {})
-        return self._execute(q.cypher(self.name), bound)
+        return self.execute(q.cypher(self.name), bound)
 
     def query_arrow(self, name: str, params: dict[str, Any] | None = None,
                     batch_size: int = 200_000) -> Iterator[Any]:

@@ -148,7 +148,7 @@ class EmbeddedBackend(Backend):
         res.close()
         return Result(columns, rows, truncated)
 
-    def _execute(self, cypher: str, params: dict[str, Any] | None = None, *, write: bool = False) -> Result:
+    def execute(self, cypher: str, params: dict[str, Any] | None = None, *, write: bool = False) -> Result:
         if write:
             with self._write_lock, self._conn() as conn:
                 return self._run(conn, cypher, params)
@@ -167,7 +167,7 @@ class EmbeddedBackend(Backend):
     def query(self, name: str, params: dict[str, Any] | None = None) -> Result:
         if name in self.PREPARED_QUERIES:
             q = get_query(name)
-            return self._lookup(q.cypher(self.name), q.bind(params or {}))
+            return self.lookup(q.cypher(self.name), q.bind(params or {}))
         return super().query(name, params)
 
     #: a kept statement whose answer had more rows than this is closed after the run: a prepared
@@ -186,7 +186,7 @@ class EmbeddedBackend(Backend):
                 "length(p) AS length, list_transform(rels(p), r -> r._src) AS rel_sources, "
                 "list_transform(nodes(p), n -> id(n)) AS node_refs\nLIMIT 1")
 
-    def _lookup(self, cypher: str, params: dict[str, Any], *, keep: bool | str = True) -> Result:
+    def lookup(self, cypher: str, params: dict[str, Any], *, keep: bool | str = True) -> Result:
         """A key lookup (the queries above and Backend's generated ones: nodes by id, expansions), run
         as a statement prepared once per connection (``keep``), or prepared for this run only. Preparing
         an expansion costs more than running it, so the expansions used last are kept too

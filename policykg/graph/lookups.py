@@ -20,14 +20,15 @@ from policykg.graph.schema import Schema
 
 
 class KeyLookups(abc.ABC):
-    """Statements generated from the schema for reads by key; a backend supplies :meth:`_execute`
-    (and may run the lookups its own way: :meth:`_lookup`, :meth:`_alookup`, :meth:`_path_cypher`)."""
+    """Statements generated from the schema for reads by key; a backend supplies :meth:`execute`
+    (and may run the lookups its own way: :meth:`lookup`, :meth:`alookup`, :meth:`_path_cypher`)."""
 
     schema: Schema
 
     @abc.abstractmethod
-    def _execute(self, cypher: str, params: dict[str, Any] | None = None, *, write: bool = False) -> Result:
-        """Run trusted Cypher (catalogue or generated from the schema)."""
+    def execute(self, cypher: str, params: dict[str, Any] | None = None, *, write: bool = False) -> Result:
+        """Run trusted Cypher: a catalogue statement or one generated from the schema, values as
+        parameters; never a user's text (that is :meth:`Backend.read_cypher`). ``write``: as a write."""
 
     #: expand several nodes in one statement (UNWIND); Ladybug plans UNWIND followed by an expansion
     #: as a scan, so the embedded backend runs one statement per node instead (a key seek each).
@@ -43,19 +44,19 @@ class KeyLookups(abc.ABC):
         return f"coalesce({', '.join(f'{var}.{quote_name(p)}' for p in have)}, {var}.{quote_name(key)})" if have \
             else f"coalesce({var}.{quote_name(key)})"
 
-    def _lookup(self, cypher: str, params: dict[str, Any], *, keep: bool | str = True) -> Result:
+    def lookup(self, cypher: str, params: dict[str, Any], *, keep: bool | str = True) -> Result:
         """Run a generated key lookup (a read); a backend may keep such statements prepared (``keep``:
         True, worth keeping: small and run on every request; ``"recent"``: worth keeping while it is
         among the few used last, as an expansion by one label)."""
-        return self._execute(cypher, params)
+        return self.execute(cypher, params)
 
-    #: :meth:`_alookup` runs on the event loop itself (the engine's client is asynchronous), not in a thread
+    #: :meth:`alookup` runs on the event loop itself (the engine's client is asynchronous), not in a thread
     async_lookups: bool = False
 
-    async def _alookup(self, cypher: str, params: dict[str, Any], *, keep: bool | str = True) -> Result:
-        """:meth:`_lookup` for a caller on an event loop (the API). This default runs it in a worker thread;
+    async def alookup(self, cypher: str, params: dict[str, Any], *, keep: bool | str = True) -> Result:
+        """:meth:`lookup` for a caller on an event loop (the API). This default runs it in a worker thread;
         a backend whose client is asynchronous answers on the loop (:attr:`async_lookups`)."""
-        return await asyncio.to_thread(self._lookup, cypher, params, keep=keep)
+        return await asyncio.to_thread(self.lookup, cypher, params, keep=keep)
 
     async def aclose(self) -> None:  # noqa: B027 - a hook: most engines hold nothing per event loop
         """Release what this backend holds for the running event loop (before that loop ends)."""
@@ -70,15 +71,15 @@ class KeyLookups(abc.ABC):
         """``{id, label, name}`` for each id that names a node (the rows of ``nodes_by_id``), with one
         key seek per schema label."""
         return [r for cypher, params, keep in self._find_statements(ids)
-                for r in self._lookup(cypher, params, keep=keep).records()]
+                for r in self.lookup(cypher, params, keep=keep).records()]
 
     async def afind_nodes(self, ids: Iterable[str]) -> list[dict[str, Any]]:
-        """:meth:`find_nodes` on an event loop (:meth:`_alookup`)."""
+        """:meth:`find_nodes` on an event loop (:meth:`alookup`)."""
         return [r for cypher, params, keep in self._find_statements(ids)
-                for r in (await self._alookup(cypher, params, keep=keep)).records()]
+                for r in (await self.alookup(cypher, params, keep=keep)).records()]
 
     def _find_statements(self, ids: Iterable[str]) -> list[tuple[str, dict[str, Any], bool | str]]:
-        """The statements of :meth:`find_nodes`: ``(cypher, parameters, keep)`` (see :meth:`_lookup`)."""
+        """The statements of :meth:`find_nodes`: ``(cypher, parameters, keep)`` (see :meth:`lookup`)."""
         ids = list(dict.fromkeys(i for i in ids if i is not None))
         if not ids:
             return []
@@ -153,8 +154,8 @@ class KeyLookups(abc.ABC):
         if key not in cache:
             cache[key] = self._path_cypher(self.schema.node(source[1]).key, source[1],
                                            self.schema.node(target[1]).key, target[1])
-        # prepared for this run only: a search's plan and buffers are not worth keeping (see _lookup)
-        rows = self._lookup(cache[key], {"source": source[0], "target": target[0]}, keep=False).records()
+        # prepared for this run only: a search's plan and buffers are not worth keeping (see lookup)
+        rows = self.lookup(cache[key], {"source": source[0], "target": target[0]}, keep=False).records()
         if not rows:
             return None
         row = rows[0]
@@ -184,16 +185,16 @@ class KeyLookups(abc.ABC):
         """:meth:`expand` as lists in the order of :attr:`EXPAND_COLUMNS` (no dict per row: a hub's
         neighbourhood is 100,000 rows)."""
         return [r for cypher, params, keep in self._expand_statements(nodes, cap)
-                for r in self._lookup(cypher, params, keep=keep).rows]
+                for r in self.lookup(cypher, params, keep=keep).rows]
 
     async def aexpand_rows(self, nodes: dict[str, str], cap: int | None = None) -> list[list[Any]]:
-        """:meth:`expand_rows` on an event loop (:meth:`_alookup`)."""
+        """:meth:`expand_rows` on an event loop (:meth:`alookup`)."""
         return [r for cypher, params, keep in self._expand_statements(nodes, cap)
-                for r in (await self._alookup(cypher, params, keep=keep)).rows]
+                for r in (await self.alookup(cypher, params, keep=keep)).rows]
 
     def _expand_statements(self, nodes: dict[str, str],
                            cap: int | None = None) -> list[tuple[str, dict[str, Any], bool | str]]:
-        """The statements of :meth:`expand_rows`: ``(cypher, parameters, keep)`` (see :meth:`_lookup`)."""
+        """The statements of :meth:`expand_rows`: ``(cypher, parameters, keep)`` (see :meth:`lookup`)."""
         by_label: dict[str, list[str]] = {}
         for node_id, label in nodes.items():
             by_label.setdefault(label, []).append(node_id)
