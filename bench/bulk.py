@@ -26,15 +26,10 @@ import pyarrow.parquet as pq
 
 from bench.common import POLICYKG, Finished, dir_size, run_measured
 from policykg.graph.schema import Schema, load_schema
+from policykg.graph.types import arrow_type
 
 BATCH = 10_000
 EXPORT_BATCH = 100_000
-
-
-def _arrow_types() -> dict[str, pa.DataType]:
-    from policykg.graph.embedded import ARROW_TYPES
-
-    return ARROW_TYPES
 
 
 # --------------------------------------------------------------------------------------------
@@ -117,10 +112,9 @@ def export_ladybug(db_path: Path, out: Path, buffer_pool_mb: int) -> list[dict[s
 def export_neo4j(driver: Any, database: str, out: Path) -> list[dict[str, Any]]:
     """Every non-empty table read through the driver and written to Parquet in batches."""
     out.mkdir(parents=True, exist_ok=True)
-    arrow = _arrow_types()
     manifest = []
     for t in tables(load_schema()):
-        schema = pa.schema([(name, arrow[typ]) for name, typ in t["columns"]])
+        schema = pa.schema([(name, arrow_type(typ)) for name, typ in t["columns"]])
         dates = [name for name, typ in t["columns"] if typ == "date"]
         if t["kind"] == "node":
             cypher = f"{_match(t)} RETURN properties(n) AS p"

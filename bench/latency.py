@@ -3,7 +3,7 @@
 - **library**: the function the API route calls, in process, with a snapshot cache used as the
   route uses it;
 - **raw**: the Cypher the library ran for that sample (recorded once, untimed, at the backend's one
-  door ``Backend._execute``), replayed through the engine's own client — ``ladybug.Connection``
+  door ``Backend.execute``), replayed through the engine's own client — ``ladybug.Connection``
   on the same database, or a ``neo4j`` driver session. Where the route answers from the derived
   index without a query (eligible-clauses), the Cypher recorded is the live path's: the engine's own
   cost of reading what the answer needs (``REFERENCE``). For matching also a hand-written naive
@@ -149,14 +149,14 @@ class Budget:
 @contextmanager
 def recording(backend: Any) -> Iterator[list[tuple[str, dict[str, Any]]]]:
     """Every statement the backend runs meanwhile, with its bound parameters: all Cypher goes through
-    ``Backend._execute``, except key lookups on a backend that runs them its own way (``_lookup``:
+    ``Backend.execute``, except key lookups on a backend that runs them its own way (``lookup``:
     prepared statements on Ladybug)."""
     from policykg.graph.base import Backend
 
     calls: list[tuple[str, dict[str, Any]]] = []
-    execute = backend._execute
-    own_lookup = type(backend)._lookup is not Backend._lookup
-    lookup = backend._lookup
+    execute = backend.execute
+    own_lookup = type(backend).lookup is not Backend.lookup
+    lookup = backend.lookup
 
     def record(cypher: str, params: dict[str, Any] | None = None, *, write: bool = False) -> Any:
         calls.append((cypher, params or {}))
@@ -166,15 +166,15 @@ def recording(backend: Any) -> Iterator[list[tuple[str, dict[str, Any]]]]:
         calls.append((cypher, params or {}))
         return lookup(cypher, params, keep=keep)
 
-    backend._execute = record
+    backend.execute = record
     if own_lookup:
-        backend._lookup = record_lookup
+        backend.lookup = record_lookup
     try:
         yield calls
     finally:
-        del backend._execute
+        del backend.execute
         if own_lookup:
-            del backend._lookup
+            del backend.lookup
 
 
 def query_names(backend_name: str, calls: list[tuple[str, dict[str, Any]]]) -> list[str]:

@@ -1,7 +1,8 @@
 """One exception hierarchy for policykg.
 
 Every error a user can cause or meet carries a message that names what to check (a setting, a
-file, a line, a field), so the CLI and the API can show it without a stack trace.
+file, a line, a field), so the CLI and the API can show it without a stack trace. Each class carries
+the HTTP status the API answers it with (``http_status``, inherited by its subclasses).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ class PolicyKGError(Exception):
     """Base class. ``code`` is the machine-readable code used in the API's error shape."""
 
     code = "error"
+    http_status = 500
 
     def __init__(self, message: str, **details: object) -> None:
         super().__init__(message)
@@ -37,6 +39,7 @@ class ValidationError(PolicyKGError):
     """A row does not fit the schema."""
 
     code = "validation_error"
+    http_status = 422
 
     def __init__(self, message: str, *, field: str | None = None, **details: object) -> None:
         super().__init__(message, field=field, **details)
@@ -53,18 +56,21 @@ class BackendUnavailable(BackendError):
     """The database cannot be reached, refused the credentials, or is locked."""
 
     code = "backend_unavailable"
+    http_status = 503
 
 
 class QueryError(PolicyKGError):
     """A query is unknown, has wrong parameters, or failed in the engine."""
 
     code = "query_error"
+    http_status = 400
 
 
 class QueryTimeout(QueryError):
     """A query ran past the time limit and was stopped."""
 
     code = "query_timeout"
+    http_status = 408
 
 
 class QueryOutOfMemory(QueryError):
@@ -72,16 +78,28 @@ class QueryOutOfMemory(QueryError):
     transaction memory): the server is fine, the query is too large for its settings."""
 
     code = "query_out_of_memory"
+    http_status = 503
 
 
 class ReadOnlyViolation(QueryError):
     """A query given as read-only would write or escape the database."""
 
     code = "read_only"
+    http_status = 403
 
 
 class NotFound(PolicyKGError):
+    """What a request names (an enterprise, a clause, a document, a node) is not in the graph."""
+
     code = "not_found"
+    http_status = 404
+
+
+class CypherDisabled(PolicyKGError):
+    """Ad-hoc Cypher was asked for while POLICYKG_ALLOW_CYPHER is off."""
+
+    code = "cypher_disabled"
+    http_status = 403
 
 
 class ParseError(PolicyKGError):

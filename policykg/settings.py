@@ -46,7 +46,6 @@ class Settings(BaseSettings):
     query_timeout: float = Field(10.0, gt=0, description="time limit for one query, in seconds")
     max_rows: int = Field(1000, ge=1, description="row cap for ad-hoc read-only Cypher")
     allow_cypher: bool = Field(False, description="enable POST /api/cypher")
-    api_key: SecretStr | None = Field(None, description="key required by endpoints that write")
     cors_origins: list[str] = Field(default_factory=list, description="allowed CORS origins")
 
     # guards on what a file may cost to read (policykg.ingest.archive, policykg.ingest.parse)

@@ -68,3 +68,18 @@ def test_an_unexpected_exception_is_a_logged_500_with_the_error_shape(app, caplo
         assert "a bug" not in r.text  # no internals leak
         assert any("unexpected error on /api/test-boom" in rec.message and rec.exc_info for rec in caplog.records)
         assert client.get("/api/health").status_code == 200  # and the app serves on
+
+
+def test_each_error_class_carries_the_status_the_api_answers(backend):
+    from policykg import errors
+
+    expected = {errors.PolicyKGError: 500, errors.ConfigError: 500, errors.SchemaError: 500,
+                errors.ValidationError: 422, errors.BackendError: 500, errors.BackendUnavailable: 503,
+                errors.QueryError: 400, errors.QueryTimeout: 408, errors.QueryOutOfMemory: 503,
+                errors.ReadOnlyViolation: 403, errors.NotFound: 404, errors.CypherDisabled: 403,
+                errors.ParseError: 500}
+    assert {cls: cls.http_status for cls in expected} == expected
+    app = create_app(backend.settings.model_copy(update={"allow_cypher": False}), backend=backend)
+    with TestClient(app) as client:
+        res = client.post("/api/cypher", json={"query": "RETURN 1 AS x"})
+    assert res.status_code == 403 and res.json()["error"]["code"] == "cypher_disabled"

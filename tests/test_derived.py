@@ -221,9 +221,9 @@ def test_similar_enterprises_from_the_index_equal_live(backend, registry, monkey
     assert len(invested) > 100
     # repeated relationships: the pattern matches each pair of them, the live answer lists each path again
     a, b = invested[0], invested[1]
-    backend._execute("MATCH (e:Enterprise {id: $a})-[:IN_INDUSTRY]->(x:Industry) WITH e, x LIMIT 1 "
+    backend.execute("MATCH (e:Enterprise {id: $a})-[:IN_INDUSTRY]->(x:Industry) WITH e, x LIMIT 1 "
                      "CREATE (e)-[:IN_INDUSTRY]->(x)", {"a": a}, write=True)
-    backend._execute("MATCH (e:Enterprise {id: $a})-[:LOCATED_IN]->(x:Place), (o:Enterprise {id: $b}) "
+    backend.execute("MATCH (e:Enterprise {id: $a})-[:LOCATED_IN]->(x:Place), (o:Enterprise {id: $b}) "
                      "WITH o, x LIMIT 1 CREATE (o)-[:LOCATED_IN {kind: 'tax'}]->(x)", {"a": a, "b": b}, write=True)
     idx = derived.build(backend)
     cache = service.DerivedCache(enabled=True)

@@ -334,7 +334,7 @@ def test_neo4j_admin_imports_the_files(graphs, tmp_path):
                                            neo4j_password=NEO4J_TEST_PASSWORD))
         try:
             for stmt in info["post_import"]:
-                target._execute(stmt, write=True)
+                target.execute(stmt, write=True)
             # the counts, and typed properties of every label (dates, booleans, floats, lists, the empty lists
             # that post-import.cypher sets); test_neo4j_csv_files_read_back_to_the_same_graph checks every value
             result = compare(src, target, queries=False, content=False)

@@ -45,7 +45,7 @@ def _canon(rows):
 def _all_ids(backend) -> list[str]:
     ids: list[str] = []
     for label in backend.schema.nodes:
-        ids += [r[0] for r in backend._execute(f"MATCH (n:{label}) RETURN n.id").rows]
+        ids += [r[0] for r in backend.execute(f"MATCH (n:{label}) RETURN n.id").rows]
     return sorted(ids)
 
 
@@ -129,8 +129,8 @@ def test_neighbourhood_on_an_event_loop_is_the_threaded_one(graphs, name, mode, 
              for d, lim in ((1, 500), (2, 500), (3, 7))]
     expected = [explore.neighbourhood(b, *case) for case in cases]
     sync_lookups = []
-    real = b._lookup
-    monkeypatch.setattr(b, "_lookup", lambda *a, **k: sync_lookups.append(a) or real(*a, **k))
+    real = b.lookup
+    monkeypatch.setattr(b, "lookup", lambda *a, **k: sync_lookups.append(a) or real(*a, **k))
 
     async def walk_all():
         try:
@@ -153,15 +153,15 @@ def test_neo4j_async_lookups_give_the_sync_rows_and_errors(graphs):
 
     async def both():
         try:
-            rows = (await neo._alookup(cypher, {"ids": [uscc], "cap": 50})).rows
+            rows = (await neo.alookup(cypher, {"ids": [uscc], "cap": 50})).rows
             with pytest.raises(QueryError):
-                await neo._alookup("MATCH (n:Enterprise {id: $id}) RETURN n.nope(", {"id": uscc})
+                await neo.alookup("MATCH (n:Enterprise {id: $id}) RETURN n.nope(", {"id": uscc})
             return rows, len(neo._adrivers)
         finally:
             await neo.aclose()
 
     rows, drivers = asyncio.run(both())
-    assert rows == neo._lookup(cypher, {"ids": [uscc], "cap": 50}).rows and drivers == 1
+    assert rows == neo.lookup(cypher, {"ids": [uscc], "cap": 50}).rows and drivers == 1
     assert asyncio.run(both())[0] == rows  # a new event loop gets a driver of its own
 
 
@@ -223,9 +223,9 @@ def test_neo4j_lookups_run_auto_commit_with_the_answers_of_a_read_transaction(gr
     neo = graphs["neo4j"]
     uscc = MATCH_ENTERPRISES[0]["id"]
     cypher = neo._expand_cypher("Enterprise", 50)
-    assert neo._lookup(cypher, {"ids": [uscc], "cap": 50}).rows == neo._execute(cypher, {"ids": [uscc], "cap": 50}).rows
+    assert neo.lookup(cypher, {"ids": [uscc], "cap": 50}).rows == neo.execute(cypher, {"ids": [uscc], "cap": 50}).rows
     with pytest.raises(QueryError):
-        neo._lookup("MATCH (n:Enterprise {id: $id}) RETURN n.nope(", {"id": uscc})
+        neo.lookup("MATCH (n:Enterprise {id: $id}) RETURN n.nope(", {"id": uscc})
 
 
 def test_embedded_keeps_the_recent_expansions_prepared_and_releases_large_ones(graphs, monkeypatch):
@@ -233,19 +233,19 @@ def test_embedded_keeps_the_recent_expansions_prepared_and_releases_large_ones(g
     labels = {r["id"]: r["label"] for r in emb.find_nodes(_all_ids(emb))}
     for node_id, label in labels.items():  # every label's expansion, on the pool's connections
         emb.expand({node_id: label}, cap=50)
-    assert emb._recent and all(0 < len(r) <= emb.KEEP_RECENT for r in emb._recent.values())
+    assert emb._prepared.recent and all(0 < len(r) <= emb.KEEP_RECENT for r in emb._prepared.recent.values())
     uscc = MATCH_ENTERPRISES[0]["id"]
     first = explore.neighbourhood(emb, uscc)
     # a statement is reused while it stays among the recent ones: the same answer again
     assert explore.neighbourhood(emb, uscc) == first
-    kept = {c: dict(r) for c, r in emb._recent.items()}
+    kept = {c: dict(r) for c, r in emb._prepared.recent.items()}
     # an answer of more than KEEP_MAX_ROWS rows is read column by column and its statement closed
     monkeypatch.setattr(type(emb), "KEEP_MAX_ROWS", 0)
     for node_id, label in list(labels.items())[::3]:
         assert _canon(emb.expand({node_id: label})) == _canon(emb.query("neighbours", {"ids": [node_id]}).records())
     assert explore.neighbourhood(emb, uscc) == first
     cypher = emb._expand_cypher("Enterprise", explore.COUNT_CAP + 1)
-    assert all(cypher not in r for r in emb._recent.values()) and kept
+    assert all(cypher not in r for r in emb._prepared.recent.values()) and kept
 
 
 def test_path_is_the_same_on_both_backends(graphs):
@@ -283,8 +283,8 @@ def test_neo4j_neighbourhood_route_runs_on_the_event_loop(graphs, monkeypatch):
     uscc = MATCH_ENTERPRISES[2]["id"]
     expected = explore.neighbourhood(b, uscc, 2)
     sync_lookups = []
-    real = b._lookup
-    monkeypatch.setattr(b, "_lookup", lambda *a, **k: sync_lookups.append(a) or real(*a, **k))
+    real = b.lookup
+    monkeypatch.setattr(b, "lookup", lambda *a, **k: sync_lookups.append(a) or real(*a, **k))
     for _ in range(2):
         with TestClient(create_app(b.settings, backend=b)) as client:
             r = client.get("/api/graph/neighbourhood", params={"id": uscc, "depth": 2})

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from policykg.errors import SchemaError, ValidationError
-from policykg.graph.schema import load_schema, parse_schema, validate_node, validate_rel
+from policykg.graph import types
+from policykg.graph.schema import TYPES, Property, coerce, load_schema, parse_schema, validate_node, validate_rel
 
 EXPECTED_LABELS = {"PolicyDocument", "Section", "Clause", "Industry", "Place", "Tier", "Programme", "Fund",
                    "Investment", "Instrument", "Enterprise"}
@@ -28,6 +29,19 @@ def test_extracted_types_carry_evidence():
         assert {"source_doc", "span_start", "span_end", "quote"} <= set(s.node(name).properties), name
     for name in ("SUPPORTS", "TARGETS", "APPLIES_IN", "USES_INSTRUMENT", "REFERS_TO"):
         assert s.rel(name).evidence and "quote" in s.rel(name).properties, name
+
+
+def test_the_type_map_names_every_schema_type_for_each_engine():
+    import pyarrow as pa
+
+    assert set(types.ENGINE_TYPES) == set(TYPES)
+    samples = {"string": "a", "int": 3, "float": 1.5, "bool": True, "date": "2024-01-02", "string[]": ["a", "b"]}
+    assert set(samples) == set(TYPES)
+    for t in TYPES:
+        prop = Property("p", t)
+        # a value coerced to the schema type is a value of its Arrow type
+        assert pa.array([coerce(samples[t], prop)], types.arrow_type(t)).type == types.arrow_type(t)
+    assert types.ladybug_type("string[]") == "STRING[]" and types.neo4j_import_type("int") == "long"
 
 
 def test_no_type_is_a_reserved_word():

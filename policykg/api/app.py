@@ -33,43 +33,14 @@ from policykg.analysis.service import DerivedCache
 from policykg.analysis.snapshot import SnapshotCache
 from policykg.api import routes, routes_export, routes_viz
 from policykg.api.serving import READ_ONLY_ENV, MemoryTrimmer, tune_collector
-from policykg.errors import (
-    BackendUnavailable,
-    ConfigError,
-    NotFound,
-    PolicyKGError,
-    QueryError,
-    QueryOutOfMemory,
-    QueryTimeout,
-    ReadOnlyViolation,
-    ValidationError,
-)
+from policykg.errors import BackendUnavailable, PolicyKGError
 from policykg.settings import Settings, get_settings
 
 log = logging.getLogger("policykg.api")
 
-STATUS = {
-    NotFound: 404,
-    routes.CypherDisabled: 403,
-    ReadOnlyViolation: 403,
-    QueryTimeout: 408,
-    QueryOutOfMemory: 503,
-    QueryError: 400,
-    ValidationError: 422,
-    BackendUnavailable: 503,
-    ConfigError: 500,
-}
-
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
-
-
-def _status(exc: PolicyKGError) -> int:
-    for cls in type(exc).__mro__:
-        if cls in STATUS:
-            return STATUS[cls]
-    return 500
 
 
 class RequestLog:
@@ -198,7 +169,7 @@ def create_app(settings: Settings | None = None, backend: Any = None, *, read_on
 
     @app.exception_handler(PolicyKGError)
     async def _policykg_error(request: Request, exc: PolicyKGError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message, exc.details or None), status_code=_status(exc))
+        return JSONResponse(error_body(exc.code, exc.message, exc.details or None), status_code=exc.http_status)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -18,7 +18,7 @@ from policykg.analysis import budget as _budget
 from policykg.analysis import matching as _matching
 from policykg.analysis import service
 from policykg.analysis.snapshot import SnapshotCache
-from policykg.errors import NotFound, PolicyKGError
+from policykg.errors import CypherDisabled, NotFound
 from policykg.queries import INT64, catalogue, get_query
 
 router = APIRouter()
@@ -132,10 +132,6 @@ def _check_engine_value(value: Any) -> None:
         for k, v in value.items():
             _check_engine_value(k)
             _check_engine_value(v)
-
-
-class CypherDisabled(PolicyKGError):
-    code = "cypher_disabled"
 
 
 @router.post("/cypher", summary="Run read-only Cypher (off unless POLICYKG_ALLOW_CYPHER is true)")

@@ -84,7 +84,7 @@ def iter_nodes(backend: Backend, label: str, *, page: int = PAGE) -> Iterator[li
     after = ""
     key_index = props.index(nt.properties[nt.key])
     while True:
-        res = backend._execute(cypher, {"after": after, "limit": page})
+        res = backend.execute(cypher, {"after": after, "limit": page})
         if not res.rows:
             return
         yield _node_rows(res.rows, props)
@@ -106,7 +106,7 @@ def iter_rels(backend: Backend, rel_type: str, from_label: str, to_label: str, *
               f"RETURN a.{a_key} AS src, b.{b_key} AS dst{cols} ORDER BY src, dst")
     after = ""
     while True:
-        res = backend._execute(cypher, {"after": after, "limit": page})
+        res = backend.execute(cypher, {"after": after, "limit": page})
         if not res.rows:
             return
         rows = _rel_rows(res.rows, props)
@@ -123,7 +123,7 @@ def nodes_by_key(backend: Backend, label: str, ids: list[str]) -> list[dict[str,
     returns, props = _node_returns(nt)
     out: list[dict[str, Any]] = []
     for part in chunks(sorted(set(ids)), LOOKUP):
-        res = backend._execute(f"UNWIND $ids AS i MATCH (n:{label} {{{_q(nt.key)}: i}}) RETURN {returns}",
+        res = backend.execute(f"UNWIND $ids AS i MATCH (n:{label} {{{_q(nt.key)}: i}}) RETURN {returns}",
                                {"ids": part})
         out.extend(_node_rows(res.rows, props))
     out.sort(key=lambda r: r[nt.key])
@@ -140,7 +140,7 @@ def _rels_at(backend: Backend, rel_type: str, from_label: str, to_label: str, id
     cols, props = _rel_returns(rt)
     out: list[dict[str, Any]] = []
     for part in chunks(sorted(set(ids)), LOOKUP):
-        res = backend._execute(f"UNWIND $ids AS i MATCH {a}-[r:{rel_type}]->{b} "
+        res = backend.execute(f"UNWIND $ids AS i MATCH {a}-[r:{rel_type}]->{b} "
                                f"RETURN a.{a_key} AS src, b.{b_key} AS dst{cols}", {"ids": part})
         out.extend(_rel_rows(res.rows, props))
     return out

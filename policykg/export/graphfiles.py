@@ -32,7 +32,6 @@ from policykg.errors import PolicyKGError
 from policykg.graph.base import GraphBatch
 from policykg.graph.schema import Schema, load_schema
 
-GRAPH_FORMATS = {"graphml": "application/graphml+xml", "gexf": "application/gexf+xml"}
 LIST_DELIMITER = ";"
 _GEXF_RESERVED = {"label": "printed_label", "id": "node_id", "start": "start_", "end": "end_", "pid": "pid_",
                   "type": "type_", "weight": "weight_"}

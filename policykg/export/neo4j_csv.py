@@ -26,9 +26,8 @@ from typing import Any
 from policykg.errors import ValidationError
 from policykg.graph.base import GraphBatch
 from policykg.graph.schema import Property, Schema, load_schema
+from policykg.graph.types import neo4j_import_type
 
-NEO4J_TYPES = {"string": "string", "int": "long", "float": "double", "bool": "boolean", "date": "date",
-               "string[]": "string[]"}
 ARRAY_DELIMITERS = (";", "|", "\u001f")
 
 
@@ -98,7 +97,7 @@ class _Files:
         props = [p for p in nt.properties.values() if p.name != nt.key]
         if label not in self.nodes:
             self.nodes[label] = self._open(f"nodes_{label}", [f"{nt.key}:ID({label})", ":LABEL"]
-                                           + [f"{p.name}:{NEO4J_TYPES[p.type]}" for p in props])
+                                           + [f"{p.name}:{neo4j_import_type(p.type)}" for p in props])
         entry, key_prop, d = self.nodes[label], nt.properties[nt.key], self.delim
         with entry[1].open("a", encoding="utf-8", newline="") as f:
             for r in rows:
@@ -113,7 +112,7 @@ class _Files:
         key = (rel_type, a, b)
         if key not in self.rels:
             self.rels[key] = self._open(f"rels_{rel_type}_{a}_{b}", [f":START_ID({a})", f":END_ID({b})", ":TYPE"]
-                                        + [f"{p.name}:{NEO4J_TYPES[p.type]}" for p in props])
+                                        + [f"{p.name}:{neo4j_import_type(p.type)}" for p in props])
         entry, d, id_prop = self.rels[key], self.delim, Property("id", "string")
         with entry[1].open("a", encoding="utf-8", newline="") as f:
             for r in rows:

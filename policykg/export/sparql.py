@@ -77,10 +77,6 @@ CHECKS: dict[str, Check] = {c.name: c for c in (
     ),
 )}
 
-#: the catalogue parameter each check binds (SPARQL variable ?{name}_param)
-PARAMS = {"industry_clauses": "industry", "budget_total": None, "enterprise": "uscc"}
-
-
 def sparql_rows(g: Graph, check: Check, params: dict[str, Any], *, base: str | None = None) -> list[dict[str, Any]]:
     t = Terms(base)
     bindings = {f"{k}_param": Literal(str(v)) for k, v in params.items()}

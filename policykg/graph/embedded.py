@@ -11,7 +11,6 @@ import queue
 import shutil
 import tempfile
 import threading
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,14 +29,12 @@ from policykg.errors import (
     ReadOnlyViolation,
 )
 from policykg.graph import filelock, guard
-from policykg.graph.base import Backend, Result, chunks, plain, quote_name
+from policykg.graph.base import Backend, Result, chunks, quote_name
+from policykg.graph.ladybug_client import PreparedStatements, close_quietly, rows_by_column, value
 from policykg.graph.schema import Property
+from policykg.graph.types import arrow_type, ladybug_type
 from policykg.queries import get_query
 
-LB_TYPES = {"string": "STRING", "int": "INT64", "float": "DOUBLE", "bool": "BOOLEAN", "date": "DATE",
-            "string[]": "STRING[]"}
-ARROW_TYPES = {"string": pa.string(), "int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
-               "date": pa.date32(), "string[]": pa.list_(pa.string())}
 MAX_PREPARED = 512  # prepared key lookups kept (a few per label and connection)
 BULK_THREADS = 2  # threads of a bulk COPY (it splits its input among them: 2 halves a large COPY here)
 POOL = 2  # connections: about two serve best on two cores (see the engine notes in the README)
@@ -88,8 +85,7 @@ class EmbeddedBackend(Backend):
         for _ in range(POOL):
             self._pool.put(self._connect())
         self._write_lock = threading.Lock()
-        self._statements: dict[tuple[int, str], Any] = {}  # (connection, text) -> prepared key lookup
-        self._recent: dict[int, dict[str, Any]] = {}  # connection -> text -> prepared expansion, last used last
+        self._prepared = PreparedStatements(self.KEEP_RECENT, MAX_PREPARED)
         self._closed = False
 
     # --- connections -----------------------------------------------------------------------
@@ -111,19 +107,9 @@ class EmbeddedBackend(Backend):
         """A new connection in place of one whose query ran out of the buffer pool: Ladybug 0.22 leaves
         such a connection failing every later query with the same error (seen at 1,000,000 enterprises
         with a 256 MiB pool), while a new connection to the same database works."""
-        for key in [k for k in self._statements if k[0] == id(conn)]:
-            self._close_quietly(self._statements.pop(key))
-        for stmt in self._recent.pop(id(conn), {}).values():
-            self._close_quietly(stmt)
-        self._close_quietly(conn)
+        self._prepared.forget(conn)
+        close_quietly(conn)
         return self._connect()
-
-    @staticmethod
-    def _close_quietly(thing: Any) -> None:
-        try:
-            thing.close()
-        except Exception:  # noqa: BLE001 - closing is best effort
-            pass
 
     def _run(self, conn: ladybug.Connection, cypher: str, params: dict[str, Any] | None = None,
              max_rows: int | None = None, arrow_above: int | None = None) -> Result:
@@ -146,7 +132,7 @@ class EmbeddedBackend(Backend):
         try:
             columns = list(res.get_column_names())
             if arrow_above is not None and max_rows is None and res.get_num_tuples() > arrow_above:
-                rows = self._rows_by_column(res)
+                rows = rows_by_column(res)
                 if rows is not None:
                     res.close()
                     return Result(columns, rows)
@@ -156,43 +142,13 @@ class EmbeddedBackend(Backend):
                 if max_rows is not None and len(rows) >= max_rows:
                     truncated = True
                     break
-                rows.append([self._value(v) for v in res.get_next()])
+                rows.append([value(v) for v in res.get_next()])
         except RuntimeError as exc:  # an error met while reading the answer
             raise QueryError(f"Ladybug: {exc}") from None
         res.close()
         return Result(columns, rows, truncated)
 
-    _PLAIN_ARROW = (pa.types.is_string, pa.types.is_large_string, pa.types.is_integer, pa.types.is_floating,
-                    pa.types.is_boolean, pa.types.is_null)
-
-    @classmethod
-    def _rows_by_column(cls, res: Any) -> list[list[Any]] | None:
-        """A large answer's rows through Ladybug's Arrow export, converted column by column in C (row by
-        row, ``get_next`` and :meth:`_value` cost ~4 µs a value: 200 ms for a hub's 50,000 neighbours).
-        Only for plain columns (strings, numbers, booleans), whose values need no conversion; None
-        otherwise, and the caller reads the rows one by one."""
-        types = res.get_column_data_types()
-        if not all(t in ("STRING", "INT64", "INT32", "DOUBLE", "BOOL") for t in types):
-            return None
-        table = res.get_as_arrow()
-        if not all(any(ok(f.type) for ok in cls._PLAIN_ARROW) for f in table.schema):
-            return None
-        return [list(r) for r in zip(*(c.to_pylist() for c in table.columns), strict=True)]
-
-    @staticmethod
-    def _value(v: Any) -> Any:
-        if isinstance(v, dict) and "_LABEL" in v:
-            # Ladybug returns every column of a table, null or not; Neo4j stores no nulls. Drop them.
-            out = {k: plain(x) for k, x in v.items() if not k.startswith("_") and x is not None}
-            if "_SRC" in v:
-                return {"_type": v["_LABEL"], **out}
-            if "_NODES" in v:
-                return {"_path": [EmbeddedBackend._value(n) for n in v["_NODES"]],
-                        "_rels": [EmbeddedBackend._value(r) for r in v.get("_RELS", [])]}
-            return {"_label": v["_LABEL"], **out}
-        return plain(v)
-
-    def _execute(self, cypher: str, params: dict[str, Any] | None = None, *, write: bool = False) -> Result:
+    def execute(self, cypher: str, params: dict[str, Any] | None = None, *, write: bool = False) -> Result:
         if write:
             with self._write_lock, self._conn() as conn:
                 return self._run(conn, cypher, params)
@@ -211,7 +167,7 @@ class EmbeddedBackend(Backend):
     def query(self, name: str, params: dict[str, Any] | None = None) -> Result:
         if name in self.PREPARED_QUERIES:
             q = get_query(name)
-            return self._lookup(q.cypher(self.name), q.bind(params or {}))
+            return self.lookup(q.cypher(self.name), q.bind(params or {}))
         return super().query(name, params)
 
     #: a kept statement whose answer had more rows than this is closed after the run: a prepared
@@ -230,7 +186,7 @@ class EmbeddedBackend(Backend):
                 "length(p) AS length, list_transform(rels(p), r -> r._src) AS rel_sources, "
                 "list_transform(nodes(p), n -> id(n)) AS node_refs\nLIMIT 1")
 
-    def _lookup(self, cypher: str, params: dict[str, Any], *, keep: bool | str = True) -> Result:
+    def lookup(self, cypher: str, params: dict[str, Any], *, keep: bool | str = True) -> Result:
         """A key lookup (the queries above and Backend's generated ones: nodes by id, expansions), run
         as a statement prepared once per connection (``keep``), or prepared for this run only. Preparing
         an expansion costs more than running it, so the expansions used last are kept too
@@ -241,10 +197,7 @@ class EmbeddedBackend(Backend):
         with self._conn() as conn:
             conn.set_query_timeout(int(self.settings.query_timeout * 1000))
             try:
-                if keep == "recent":
-                    stmt = self._recent_statement(conn, cypher)
-                else:
-                    stmt = self._prepared(conn, cypher) if keep else self._prepare(conn, cypher)
+                stmt = self._prepared.statement(conn, cypher, keep)
                 kept = bool(keep)
                 try:
                     res = self._run(conn, stmt, params, arrow_above=self.KEEP_MAX_ROWS)
@@ -257,64 +210,9 @@ class EmbeddedBackend(Backend):
                     return res
                 finally:
                     if not isinstance(stmt, str):
-                        self._release(conn, cypher, stmt, kept)
+                        self._prepared.release(conn, cypher, stmt, kept)
             finally:
                 conn.set_query_timeout(0)
-
-    def _recent_statement(self, conn: ladybug.Connection, cypher: str) -> Any:
-        """The prepared statement for ``cypher`` among this connection's recent ones (most recent last),
-        the least recently used closed beyond :attr:`KEEP_RECENT`."""
-        recent = self._recent.setdefault(id(conn), {})
-        stmt = recent.pop(cypher, None)
-        if stmt is None:
-            stmt = self._prepare(conn, cypher)
-            if isinstance(stmt, str):
-                return stmt
-        recent[cypher] = stmt
-        while len(recent) > self.KEEP_RECENT:
-            old = recent.pop(next(iter(recent)))
-            old.close()
-        return stmt
-
-    def _release(self, conn: ladybug.Connection, cypher: str, stmt: Any, kept: bool) -> None:
-        """Close ``stmt`` unless it is to be kept and is held by a cache (not held: the cache was full)."""
-        key = (id(conn), cypher)
-        recent = self._recent.get(id(conn), {})
-        held = self._statements.get(key) is stmt or recent.get(cypher) is stmt
-        if kept and held:
-            return
-        if self._statements.get(key) is stmt:
-            del self._statements[key]
-        if recent.get(cypher) is stmt:
-            del recent[cypher]
-        stmt.close()
-
-    @staticmethod
-    def _prepare(conn: ladybug.Connection, cypher: str) -> Any:
-        try:
-            with warnings.catch_warnings():  # prepare() is deprecated in Ladybug 0.22 (pinned), not gone
-                warnings.simplefilter("ignore", DeprecationWarning)
-                stmt = conn.prepare(cypher)
-        except RuntimeError:
-            return cypher
-        return stmt if stmt.is_success() else cypher
-
-    def _prepared(self, conn: ladybug.Connection, cypher: str) -> Any:
-        """The prepared statement for a key lookup: Ladybug then skips parsing, planning and its checks
-        of the text for Python scans (a parameterless string is even planned anew each time), several
-        times the cost of these lookups. Only key lookups are kept: a prepared statement holds on to its
-        operators' buffers (hash tables of a scan, a shortest-path search) until it runs again. Ladybug
-        binds a prepared statement again when the tables change. What fails to prepare runs as text, so
-        that errors keep their usual form."""
-        key = (id(conn), cypher)
-        stmt = self._statements.get(key)
-        if stmt is None:
-            stmt = self._prepare(conn, cypher)
-            if isinstance(stmt, str):
-                return stmt
-            if len(self._statements) < MAX_PREPARED:
-                self._statements[key] = stmt
-        return stmt
 
     def engine_version(self) -> str:
         return f"Ladybug {ladybug.__version__}" if hasattr(ladybug, "__version__") else "Ladybug"
@@ -351,11 +249,11 @@ class EmbeddedBackend(Backend):
         """The Ladybug DDL for the schema."""
         stmts = []
         for nt in self.schema.nodes.values():
-            cols = ", ".join(f"{_q(p.name)} {LB_TYPES[p.type]}" for p in nt.properties.values())
+            cols = ", ".join(f"{_q(p.name)} {ladybug_type(p.type)}" for p in nt.properties.values())
             stmts.append(f"CREATE NODE TABLE IF NOT EXISTS {nt.label}({cols}, PRIMARY KEY({_q(nt.key)}))")
         for rt in self.schema.relationships.values():
             ends = ", ".join(f"FROM {a} TO {b}" for a, b in rt.endpoints)
-            cols = "".join(f", {_q(p.name)} {LB_TYPES[p.type]}" for p in rt.properties.values())
+            cols = "".join(f", {_q(p.name)} {ladybug_type(p.type)}" for p in rt.properties.values())
             stmts.append(f"CREATE REL TABLE IF NOT EXISTS {rt.type}({ends}{cols})")
         return stmts
 
@@ -372,7 +270,7 @@ class EmbeddedBackend(Backend):
                 have = self._columns(conn, table)
                 for p in decl.properties.values():
                     if p.name not in have:
-                        self._run(conn, f"ALTER TABLE {table} ADD {_q(p.name)} {LB_TYPES[p.type]}")
+                        self._run(conn, f"ALTER TABLE {table} ADD {_q(p.name)} {ladybug_type(p.type)}")
 
     # --- writes ------------------------------------------------------------------------------
     def _parquet(self, tmp: Path, name: str, rows: list[dict[str, Any]], props: list[Property],
@@ -382,7 +280,7 @@ class EmbeddedBackend(Backend):
             arrays += [pa.array([r["from"] for r in rows], pa.string()), pa.array([r["to"] for r in rows], pa.string())]
             names += ["from", "to"]
         for i, p in enumerate(props):
-            arrays.append(pa.array([r.get(p.name) for r in rows], ARROW_TYPES[p.type]))
+            arrays.append(pa.array([r.get(p.name) for r in rows], arrow_type(p.type)))
             names.append(f"c{i}")
         path = tmp / f"{name}.parquet"
         pq.write_table(pa.Table.from_arrays(arrays, names=names), path)
@@ -642,12 +540,9 @@ class EmbeddedBackend(Backend):
         if self._closed:
             return
         self._closed = True
-        for stmt in [*self._statements.values(), *(s for r in self._recent.values() for s in r.values())]:
-            self._close_quietly(stmt)
-        self._statements.clear()
-        self._recent.clear()
+        self._prepared.close()
         while not self._pool.empty():
-            self._close_quietly(self._pool.get_nowait())
+            close_quietly(self._pool.get_nowait())
         try:
             self.db.close()
         except Exception as exc:  # noqa: BLE001

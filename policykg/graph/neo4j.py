@@ -86,7 +86,7 @@ class Neo4jBackend(Backend):
         except (nx.ServiceUnavailable, nx.AuthError, nx.ConfigurationError, ValueError, OSError) as exc:
             raise _unavailable(exc, self.uri) from None
         self._version: str | None = None
-        # the asynchronous driver of each event loop that ran a lookup (_alookup); its connections belong
+        # the asynchronous driver of each event loop that ran a lookup (alookup); its connections belong
         # to that loop
         self._adrivers: dict[asyncio.AbstractEventLoop, neo4j.AsyncDriver] = {}
 
@@ -133,10 +133,10 @@ class Neo4jBackend(Backend):
         except nx.Neo4jError as exc:
             raise _query_error(exc) from None
 
-    def _execute(self, cypher: str, params: dict[str, Any] | None = None, *, write: bool = False) -> Result:
+    def execute(self, cypher: str, params: dict[str, Any] | None = None, *, write: bool = False) -> Result:
         return self._run_tx(cypher, params or {}, write=write, timeout=self.settings.query_timeout)
 
-    def _lookup(self, cypher: str, params: dict[str, Any], *, keep: bool | str = True) -> Result:
+    def lookup(self, cypher: str, params: dict[str, Any], *, keep: bool | str = True) -> Result:
         """A generated key lookup or expansion (Backend.find_nodes / expand: reads, values as
         parameters) as one auto-commit READ statement: RUN and PULL go in one round trip, where a
         managed transaction (``execute_read``) adds a BEGIN and a COMMIT, about as long again as these
@@ -158,8 +158,8 @@ class Neo4jBackend(Backend):
 
     async_lookups = True
 
-    async def _alookup(self, cypher: str, params: dict[str, Any], *, keep: bool | str = True) -> Result:
-        """:meth:`_lookup` through the driver's asynchronous API, on the running event loop: no hand-off to
+    async def alookup(self, cypher: str, params: dict[str, Any], *, keep: bool | str = True) -> Result:
+        """:meth:`lookup` through the driver's asynchronous API, on the running event loop: no hand-off to
         a worker thread and back, which on these machines cost more than the asynchronous driver's own
         overhead for a small answer (at 1,000,000 enterprises, a depth-1 neighbourhood over HTTP: p50 2.4 ms
         against 2.55 ms in FastAPI's thread pool).
@@ -167,7 +167,7 @@ class Neo4jBackend(Backend):
         For a large answer it is the other way round: the asynchronous driver read a hub's 50,006 rows in
         1.9 s where the synchronous one took 1.0 s, and decoding them would hold the loop. So at most
         ``ASYNC_ROWS`` rows are read here; an answer with more is left (the server discards the rest) and
-        read again with :meth:`_lookup` in a thread."""
+        read again with :meth:`lookup` in a thread."""
         query = neo4j.Query(cypher, timeout=self.settings.query_timeout)
         for last in (False, True):
             with self._lookup_errors(last):
@@ -181,9 +181,9 @@ class Neo4jBackend(Backend):
                         return Result(columns, [self._row(record) for record in records])
                     await res.consume()  # the server discards the rest, unread
                 break  # a large answer
-        return await asyncio.to_thread(self._lookup, cypher, params, keep=keep)
+        return await asyncio.to_thread(self.lookup, cypher, params, keep=keep)
 
-    #: the most rows :meth:`_alookup` reads on the event loop (about 10 ms of decoding)
+    #: the most rows :meth:`alookup` reads on the event loop (about 10 ms of decoding)
     ASYNC_ROWS = 256
 
     def _row(self, record: Any) -> list[Any]:
@@ -247,11 +247,11 @@ class Neo4jBackend(Backend):
         return f"neo4j:{self.uri}/{self.database}"
 
     def _engine_data_version(self) -> str:
-        res = self._execute(f"OPTIONAL MATCH (m:{self._META} {{key: 'data'}}) RETURN m.version")
+        res = self.execute(f"OPTIONAL MATCH (m:{self._META} {{key: 'data'}}) RETURN m.version")
         return str(res.rows[0][0]) if res.rows and res.rows[0][0] is not None else "-"
 
     def _stamp_change(self) -> None:
-        self._execute(f"MERGE (m:{self._META} {{key: 'data'}}) SET m.version = randomUUID()", write=True)
+        self.execute(f"MERGE (m:{self._META} {{key: 'data'}}) SET m.version = randomUUID()", write=True)
 
     # --- schema ------------------------------------------------------------------------------
     def ddl(self) -> list[str]:
@@ -288,7 +288,7 @@ class Neo4jBackend(Backend):
         op = "+=" if merge else "="  # rows carry no nulls (see _props): += keeps what they leave out
         cypher = f"UNWIND $rows AS row MERGE (n:{label} {{{_q(nt.key)}: row.{_q(nt.key)}}}) SET n {op} row"
         for part in chunks(rows, BATCH):
-            self._execute(cypher, {"rows": [self._props(r) for r in part]}, write=True)
+            self.execute(cypher, {"rows": [self._props(r) for r in part]}, write=True)
 
     @staticmethod
     def _props(row: dict[str, Any]) -> dict[str, Any]:
@@ -306,7 +306,7 @@ class Neo4jBackend(Backend):
                  "props": self._props({k: v for k, v in r.items() if k not in ("from", "to")})}
                 for r in part
             ]
-            self._execute(cypher, {"rows": payload}, write=True)
+            self.execute(cypher, {"rows": payload}, write=True)
 
     # --- bulk writes from Arrow tables (Backend.write_tables) -------------------------------------
     # Columns go as one list parameter each and rows are addressed by index: no map per row is
@@ -315,7 +315,7 @@ class Neo4jBackend(Backend):
     WRITE_BATCH = 20_000
 
     def _has_any(self, pattern: str) -> bool:
-        res = self._execute(f"MATCH {pattern} RETURN count(*) > 0")
+        res = self.execute(f"MATCH {pattern} RETURN count(*) > 0")
         return bool(res.rows and res.rows[0][0])
 
     @staticmethod
@@ -340,16 +340,16 @@ class Neo4jBackend(Backend):
             part = table.slice(start, self.WRITE_BATCH)
             if check:
                 keys = part.column(nt.key).to_pylist()
-                res = self._execute(f"UNWIND $ids AS i MATCH (n:{label} {{{_q(nt.key)}: i}}) RETURN i", {"ids": keys})
+                res = self.execute(f"UNWIND $ids AS i MATCH (n:{label} {{{_q(nt.key)}: i}}) RETURN i", {"ids": keys})
                 mask = pc.is_in(part.column(nt.key), value_set=pa.array([r[0] for r in res.rows], pa.string()))
                 new, old = part.filter(pc.invert(mask)), part.filter(mask)
             else:
                 new, old = part, None
             if new.num_rows:
-                self._execute(create, self._columns(new, names), write=True)
+                self.execute(create, self._columns(new, names), write=True)
                 created.append(new.column(nt.key).combine_chunks())
             if old is not None and old.num_rows:
-                self._execute(replace, self._columns(old, names), write=True)
+                self.execute(replace, self._columns(old, names), write=True)
         return pa.concat_arrays(created) if created else pa.array([], pa.string())
 
     def _write_rel_table(self, rel_type: str, from_label: str, to_label: str, table: Any,
@@ -370,7 +370,7 @@ class Neo4jBackend(Backend):
             sure = surely_new.slice(start, self.WRITE_BATCH) if surely_new is not None else None
             if check and (sure is None or not pc.all(sure).as_py()):
                 cols = self._columns(part, names)
-                res = self._execute(
+                res = self.execute(
                     f"UNWIND range(0, size($c0) - 1) AS i MATCH (a:{from_label} {{id: $c0[i]}})-[:{rel_type}]->"
                     f"(b:{to_label} {{id: $c1[i]}}) RETURN DISTINCT i", {"c0": cols["c0"], "c1": cols["c1"]})
                 mask = pa.array(pc.is_in(pa.array(range(part.num_rows)),
@@ -379,9 +379,9 @@ class Neo4jBackend(Backend):
             else:
                 new, old = part, None
             if new.num_rows:
-                self._execute(create, self._columns(new, names), write=True)
+                self.execute(create, self._columns(new, names), write=True)
             if old is not None and old.num_rows:
-                self._execute(replace, self._columns(old, names), write=True)
+                self.execute(replace, self._columns(old, names), write=True)
 
     def clear(self) -> None:
         # Relationships first, in batches: DETACH DELETE of a node with a million relationships (a
@@ -389,7 +389,7 @@ class Neo4jBackend(Backend):
         for stmt in ("MATCH ()-[r]->() WITH r LIMIT 50000 DELETE r RETURN count(*) AS c",
                      "MATCH (n) WITH n LIMIT 50000 DETACH DELETE n RETURN count(*) AS c"):
             while True:
-                res = self._execute(stmt, write=True)
+                res = self.execute(stmt, write=True)
                 if not res.rows or res.rows[0][0] == 0:
                     break
         self._changed()

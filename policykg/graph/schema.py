@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -220,7 +220,3 @@ def validate_rel(schema: Schema, rel_type: str, from_label: str, to_label: str, 
         row = {**row, end: str(row[end])}
     return _validate(row, rt.properties, what, skip=("from", "to"))
 
-
-def iter_validated_nodes(schema: Schema, label: str, rows: Iterable[dict]) -> Iterator[dict]:
-    for row in rows:
-        yield validate_node(schema, label, row)

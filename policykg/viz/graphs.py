@@ -33,10 +33,6 @@ def natural(text: Any) -> list[Any]:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(text or ""))]
 
 
-def _nodes(backend: Backend, ids: list[str]) -> dict[str, dict[str, Any]]:
-    return {r["id"]: r for r in backend.query("nodes_by_id", {"ids": list(ids)}).records()} if ids else {}
-
-
 def default_document(backend: Backend) -> str:
     docs = backend.query("documents").records()
     if not docs:
@@ -386,12 +382,3 @@ def budget(backend: Backend, document: str | None = None) -> dict[str, Any]:
     from policykg.analysis import budget as _budget
 
     return _budget.budget(backend, document)
-
-
-VIEWS = {
-    "policy-map": policy_map,
-    "industries": industry_coverage,
-    "enterprise": enterprise_view,
-    "explore": neighbourhood,
-    "budget": budget,
-}
