@@ -261,7 +261,7 @@ class Alternative:
     (the rule engine judges it as one): the industries, tiers, examples and selections it states, with the
     measure's places and conditions (scope and conditions hold for every statement) and preferences."""
 
-    statement: int                 # its position among the measure's alternatives (the main statement first)
+    statement: int                 # its position among the measure's alternatives (the main statement last)
     words: str                     # the statement's words ("" for the main one: the title, a preamble)
     industries: list[str] = field(default_factory=list)
     tiers: list[str] = field(default_factory=list)
@@ -286,7 +286,8 @@ def alternatives_of(m: Measure, stated: dict[tuple[str, str], list[str]], indust
         words += [w for w in stated[key] if w not in words]
     if len(words) < 2 and not m.candidates:
         return []
-    words.sort(key=lambda w: w != "")  # the main statement first, the others as the text gives them
+    words.sort(key=lambda w: w == "")  # as the text gives them; the main statement (title, preamble) last, so
+    # that of two equally close, the one that states its beneficiary in words of its own is the one shown
     out = []
     for k, w in enumerate(words):
         a = Alternative(k, w, places=m.places, conditions=m.conditions,
