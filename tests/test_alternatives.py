@@ -15,7 +15,7 @@ from policykg.graph.base import GraphBatch
 from policykg.ingest.link import statement_spans
 from policykg.ingest.parse import parse_text
 from policykg.ingest.policy import ingest_document, seed_document
-from tests.fixtures.firms import add_firm
+from tests.fixtures.firms import add_firm, seed_with_firms
 
 ON = "2025-06-01"
 
@@ -62,6 +62,7 @@ FIRMS = {
     "qinglian_ai": (["ind-ai"], [], ["prog-qinglian"]),
     "qinglian_ecom": (["ind-e-commerce"], [], ["prog-qinglian"]),
     "ai": (["ind-ai"], [], []),
+    "selected_5050": ([], [], ["prog-5050"]),
 }
 NUMBER = {name: n for n, name in enumerate(FIRMS, start=1)}
 
@@ -174,3 +175,19 @@ def test_the_statements_are_on_the_links(loaded):
     assert [a.words for a in snap.measure(f"{doc}:m1").alternatives] == [
         "对认定的集成电路领域瞪羚企业给予一次性奖励", "对列入“领军企业跨越发展计划”的，给予项目资助"]
     assert snap.measure(f"{doc}:m3").alternatives == []
+
+
+def test_a_5050_selectee_is_a_candidate_of_the_fund_channel(backend):
+    # Measure 22: "通过“5050”人才直投基金加快高端人才集聚，通过重大直投项目支持链主企业发展" — the selectee is whom the
+    # fund may invest in (unknown: the fund decides), and the 链主企业 of the other channel is not required of it
+    seed = seed_with_firms(backend, {uscc("selected_5050"): {"programmes": ["prog-5050"]},
+                                     uscc("ai"): {"industries": ["ind-ai"]}})
+    items = {n: next(r for r in eligible_clauses(backend, uscc(n), ON)["items"] if r["clause"]["id"] == f"{seed}:m22")
+             for n in ("selected_5050", "ai")}
+    r = items["selected_5050"]
+    assert (r["status"], r["failed"]) == ("unknown", [])
+    got = {x["dimension"]: (x["status"], x.get("words")) for x in r["reasons"] if x["dimension"] != "tier"}
+    assert got == {"alternative": ("unknown", "通过“5050”人才直投基金加快高端人才集聚"),
+                   "programme": ("unknown", "通过“5050”人才直投基金加快高端人才集聚")}
+    assert [x["role"] for x in r["reasons"] if x["dimension"] == "programme"] == ["candidate"]
+    assert items["ai"]["status"] == "not_met"

@@ -370,14 +370,13 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile, decided: dict[str,
             reasons += [{"dimension": "programme", "status": "met", "category": p["detail"], "year": p["year"],
                          "message": "the enterprise was selected in a programme the measure is for",
                          "path": path([ent, node(p["id"], "Programme", p["name"]), clause],
-                                      [edge(prof.id, p["id"], "SELECTED_IN"), edge(m.id, p["id"], "REQUIRES_SELECTION")])}
-                        if p["id"] not in m.candidates else
-                        {"dimension": "programme", "status": "unknown", "category": p["detail"], "year": p["year"],
-                         "role": "candidate", "words": m.evidence[("REQUIRES_SELECTION", p["id"])]["role_words"],
-                         "message": "the enterprise was selected in the programme whose selectees the measure's fund "
-                                    "invests in: it is a candidate, the fund decides",
-                         "path": path([ent, node(p["id"], "Programme", p["name"]), clause],
-                                      [edge(prof.id, p["id"], "SELECTED_IN"), edge(m.id, p["id"], "REQUIRES_SELECTION")])}
+                                      [edge(prof.id, p["id"], "SELECTED_IN"), edge(m.id, p["id"], "REQUIRES_SELECTION")]),
+                         # a channel's fund invests in the programme's selectees: a candidate, the fund decides
+                         **({"status": "unknown", "role": "candidate",
+                             "words": m.evidence[("REQUIRES_SELECTION", p["id"])]["role_words"],
+                             "message": "the enterprise was selected in the programme whose selectees the measure's "
+                                        "fund invests in: it is a candidate, the fund decides"}
+                            if p["id"] in m.candidates else {})}
                         for p in chosen]
         else:
             reasons.append({"dimension": "programme", "status": "not_met",
