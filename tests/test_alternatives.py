@@ -123,6 +123,8 @@ def test_one_statement_or_emphasis_tags_nothing():
     # emphasis opens no statement: 突出…重点领域, 重点支持 (the seed's measure 19 reads so too)
     assert spans("突出集成电路、人工智能等重点领域，重点支持人才创新创业。对“青链”行动的入选人才创新项目给予政策扶持。") == []
     assert spans("重点支持集成电路领域的瞪羚企业。对列入“领军企业跨越发展计划”的，给予项目资助。") == []
+    # a verb that begins with 对 describes no beneficiary
+    assert spans("对接长三角的产业资源。对认定的瞪羚企业给予奖励。") == []
     for n in (14, 19, 20, 23):  # one beneficiary statement each (对…的): nothing tagged
         clause = next(c for c in seed_document().clauses if c.kind == "measure" and c.number == n)
         assert not any("statement" in m for kind in ("industries", "tiers", "selections")

@@ -346,8 +346,9 @@ def preferences(text: str, start: int, end: int, found: dict[str, list[dict[str,
 
 # --- beneficiary statements: descriptions of who may receive that are alternatives ---------------
 #: a beneficiary described on its own at the start of a phrase: 对…的 (对列入“…计划”的，; 对认定的X给予),
-#: 支持/扶持…的X (支持…处于行业领头地位的领军企业做强做优); 重点支持/突出/聚焦 are emphasis, never this form
-_OWN_BENEFICIARY = re.compile(r"对[^，,。；;：:]*?的|(?:支持|扶持)[^，,。；;：:]*?的[^，,。；;：:]*?"
+#: 支持/扶持…的X (支持…处于行业领头地位的领军企业做强做优); 重点支持/突出/聚焦 are emphasis, never this form, nor
+#: a verb that begins with 对 (对接…的, 对外…的, 对标…的)
+_OWN_BENEFICIARY = re.compile(r"对(?![接外于标照话口比])[^，,。；;：:]*?的|(?:支持|扶持)[^，,。；;：:]*?的[^，,。；;：:]*?"
                               r"(?:企业|单位|机构|主体|人才|团队|项目)")
 #: a channel: a phrase that begins 通过X (通过科技成果转化基金…，通过“5050”人才直投基金…)
 _CHANNEL = "通过"
