@@ -165,9 +165,9 @@ CASES: list[Case] = [
     # 12. 助力领军企业提能
     Case(12, "leader_in_plan", "met", "对列入“领军企业跨越发展计划”的，支持企业持续创新"),
     Case(12, "in_plan_no_tier", "met", "对列入“领军企业跨越发展计划”的，支持企业持续创新",
-         "listed in the plan: the registry of the plan says so, whether or not a 领军企业 tier is on record",
-         "criteria of different kinds are all required: the tier of the first sentence (…的领军企业做强做优) "
-         "and the selection of the second (对列入…的) are two descriptions of the beneficiary, either suffices"),
+         "listed in the plan: the registry of the plan says so, whether or not a 领军企业 tier is on record — the "
+         "tier of the first sentence (…的领军企业做强做优) and the selection of the second (对列入…的) are two "
+         "descriptions of the beneficiary, either suffices"),
     Case(12, "gazelle", "not_met", "对列入“领军企业跨越发展计划”的", "neither a 领军企业 nor listed"),
     # 13. 推动总部经济攀升
     Case(13, "hq", "met", "加强总部企业引进培育"),
@@ -224,10 +224,11 @@ CASES: list[Case] = [
     # 22. 发挥科创产业基金引导作用
     Case(22, "chain_leader", "met", "通过重大直投项目支持链主企业发展"),
     Case(22, "selected_5050_ic", "unknown", "通过“5050”人才直投基金加快高端人才集聚",
-         "a 5050 selectee is whom the 5050人才直投基金 channel invests in; whether it does is the fund's decision",
-         "the measure's channels (通过科技成果转化基金…，通过“5050”人才直投基金…，通过重大直投项目支持链主企业…) "
-         "are alternatives: the 链主企业 tier of one channel is required of every beneficiary, so a 5050 selectee "
-         "is not_met"),
+         "a 5050 selectee is whom the 5050人才直投基金 channel invests in; whether it does is the fund's decision — "
+         "the channels (通过“5050”人才直投基金…，通过重大直投项目支持链主企业…) are alternatives: the 链主企业 tier "
+         "of one is not required of a beneficiary of another"),
+    Case(22, "ecom", "not_met", "通过“5050”人才直投基金加快高端人才集聚，通过重大直投项目支持链主企业发展",
+         "neither a 链主企业 nor a 5050 selectee"),
     # 23. 保障企业发展空间
     Case(23, "listed_ecom", "met", "对达到一定规模、发展势头良好的上市企业、总部企业、专精特新企业等"),
     Case(23, "hq", "met", "对达到一定规模、发展势头良好的上市企业、总部企业、专精特新企业等"),

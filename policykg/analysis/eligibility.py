@@ -248,7 +248,8 @@ def decision(j: criteria.Judgement, k: int, prof: Profile, as_of: dt.date) -> di
     groups = [c for c in j.criteria if c.checks]
     return {"status": criteria.STATUS[int(j.status[k])], "missing": j.missing(k), "failed": j.failed(k),
             "near_miss": bool(j.near[k]), "closeness": j.closeness(k), "preferred": bool(j.preferred[k]),
-            "groups": _groups(prof, groups, k, as_of)}
+            "groups": _groups(prof, groups, k, as_of),
+            "alternative": int(j.chosen[k]) if j.chosen is not None else None}
 
 
 def _tree_paths(tree: Any, prof: Profile, m: Measure, ent: dict[str, Any], clause: dict[str, Any],
@@ -369,7 +370,13 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile, decided: dict[str,
             reasons += [{"dimension": "programme", "status": "met", "category": p["detail"], "year": p["year"],
                          "message": "the enterprise was selected in a programme the measure is for",
                          "path": path([ent, node(p["id"], "Programme", p["name"]), clause],
-                                      [edge(prof.id, p["id"], "SELECTED_IN"), edge(m.id, p["id"], "REQUIRES_SELECTION")])}
+                                      [edge(prof.id, p["id"], "SELECTED_IN"), edge(m.id, p["id"], "REQUIRES_SELECTION")]),
+                         # a channel's fund invests in the programme's selectees: a candidate, the fund decides
+                         **({"status": "unknown", "role": "candidate",
+                             "words": m.evidence[("REQUIRES_SELECTION", p["id"])]["role_words"],
+                             "message": "the enterprise was selected in the programme whose selectees the measure's "
+                                        "fund invests in: it is a candidate, the fund decides"}
+                            if p["id"] in m.candidates else {})}
                         for p in chosen]
         else:
             reasons.append({"dimension": "programme", "status": "not_met",
@@ -391,6 +398,12 @@ def evaluate(snap: PolicySnapshot, m: Measure, prof: Profile, decided: dict[str,
                             "path": path([ent, node(prog["id"], "Programme", prog["name"]), clause],
                                          [edge(prof.id, prog["id"], "SELECTED_IN"),
                                           edge(m.id, prog["id"], "REFERS_TO")])})
+    if decided.get("alternative") is not None:
+        alt = m.alternatives[decided["alternative"]]
+        reasons.insert(0, {"dimension": "alternative", "status": decided["status"], "statement": alt.statement,
+                           "words": alt.words or m.title,
+                           "message": "the measure describes its beneficiaries in alternative statements (any one "
+                                      "suffices); this is the one closest to the enterprise, and its criteria decide"})
     reasons += _context(snap, m, prof, ent, clause)
     if decided["preferred"]:
         reasons += _preference(snap, m, prof, ent, clause)

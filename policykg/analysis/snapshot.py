@@ -232,10 +232,17 @@ class Measure:
     preferred: list[tuple[str, str]] = field(default_factory=list)
     preferred_tiers: frozenset[str] = frozenset()  # the preferred tiers and every narrower one
     preferred_industries: frozenset[str] = frozenset()  # the preferred industries and every narrower one
+    #: programmes of :attr:`selections` whose selectees a channel's fund may invest in (role ``candidate``:
+    #: 通过“5050”人才直投基金…): selection makes a firm a candidate, the fund decides
+    candidates: list[str] = field(default_factory=list)
+    #: where its beneficiary statements are alternatives (link.statements: 对…的 sentences, 通过A…，通过B… channels):
+    #: one view per statement, each judged as a measure; empty when its criteria are one statement, all required
+    alternatives: list[Alternative] = field(default_factory=list)
 
     @property
     def checkable(self) -> bool:
         return bool(self.industries or self.tiers or self.places or self.selections or self.conditions)
+
 
     def summary(self) -> dict[str, Any]:
         return {"id": self.id, "label": self.label, "number": self.number, "title": self.title,
@@ -246,6 +253,58 @@ class Measure:
 
     def node(self) -> dict[str, Any]:
         return node(self.id, "Clause", self.title or self.label)
+
+
+@dataclass
+class Alternative:
+    """One beneficiary statement of a measure whose statements are alternatives, read as a measure of its own
+    (the rule engine judges it as one): the industries, tiers, examples and selections it states, with the
+    measure's places and conditions (scope and conditions hold for every statement) and preferences."""
+
+    statement: int                 # its position among the measure's alternatives (the main statement last)
+    words: str                     # the statement's words ("" for the main one: the title, a preamble)
+    industries: list[str] = field(default_factory=list)
+    tiers: list[str] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
+    selections: list[str] = field(default_factory=list)
+    candidates: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    conditions: list[dict[str, Any]] = field(default_factory=list)
+    industry_scope: frozenset[str] = frozenset()
+    tier_scope: frozenset[str] = frozenset()
+    place_scope: frozenset[str] = frozenset()
+    example_scope: frozenset[str] = frozenset()
+    preferred_tiers: frozenset[str] = frozenset()
+    preferred_industries: frozenset[str] = frozenset()
+
+
+def alternatives_of(m: Measure, stated: dict[tuple[str, str], list[str]], industries: Tree, tiers: Tree) -> list[Alternative]:
+    """The views of ``m``'s beneficiary statements (``stated``: (type, target) -> the words of the statements its
+    link is stated in, '' the main one), in text order; empty unless there are two or more, or a candidate."""
+    words: list[str] = []
+    for key in sorted(stated, key=lambda k: m.evidence[k]["span"]):
+        words += [w for w in stated[key] if w not in words]
+    if len(words) < 2 and not m.candidates:
+        return []
+    words.sort(key=lambda w: w == "")  # as the text gives them; the main statement (title, preamble) last, so
+    # that of two equally close, the one that states its beneficiary in words of its own is the one shown
+    out = []
+    for k, w in enumerate(words):
+        a = Alternative(k, w, places=m.places, conditions=m.conditions,
+                        place_scope=m.place_scope, preferred_tiers=m.preferred_tiers,
+                        preferred_industries=m.preferred_industries)
+        for (rel, target), ws in stated.items():
+            if w in ws:
+                attr = {"SUPPORTS": "examples" if target in m.examples else "industries", "TARGETS": "tiers",
+                        "REQUIRES_SELECTION": "candidates" if target in m.candidates else "selections"}[rel]
+                getattr(a, attr).append(target)
+        for attr in ("industries", "tiers", "examples", "selections", "candidates"):
+            getattr(a, attr).sort()
+        a.industry_scope = frozenset(industries.descendants(a.industries, m.document))
+        a.tier_scope = frozenset(tiers.descendants(a.tiers))
+        a.example_scope = frozenset(industries.descendants(a.examples, m.document)) if a.tiers else frozenset()
+        out.append(a)
+    return out
 
 
 @dataclass
@@ -322,8 +381,13 @@ def load_snapshot(backend: Backend, on: Any = None, document: str | None = None)
     by_id = {m.id: m for m in measures}
     ids = list(by_id)
     used_instruments: set[str] = set()
+    stated: dict[str, dict[tuple[str, str], list[str]]] = {}  # measure -> (type, target) -> its statements' words
     for r in backend.query("clause_criteria", {"clauses": ids}).records() if ids else []:
         m = by_id[r["clause"]]
+        if r.get("statements"):
+            stated.setdefault(m.id, {})[(r["type"], r["id"])] = list(r["statements"])
+        if r.get("role") == "candidate" and r["id"] not in m.candidates:
+            m.candidates.append(r["id"])
         if r["type"] == "REFERS_TO":
             attr = "programmes" if r["label"] == "Programme" else "funds"
         elif r.get("role") in NOT_CRITERIA:
@@ -343,7 +407,7 @@ def load_snapshot(backend: Backend, on: Any = None, document: str | None = None)
             used_instruments.add(r["id"])
     for m in measures:
         for attr in ("industries", "tiers", "places", "programmes", "selections", "funds", "instruments", "examples",
-                     "context", "preferred"):
+                     "context", "preferred", "candidates"):
             getattr(m, attr).sort()
     instruments: dict[str, list[dict[str, Any]]] = {}
     if used_instruments:
@@ -395,6 +459,7 @@ def load_snapshot(backend: Backend, on: Any = None, document: str | None = None)
         m.preferred_tiers = frozenset(tiers.descendants([t for rel, t in m.preferred if rel == "TARGETS"]))
         m.preferred_industries = frozenset(industries.descendants([i for rel, i in m.preferred if rel == "SUPPORTS"],
                                                                   m.document))
+        m.alternatives = alternatives_of(m, stated.get(m.id, {}), industries, tiers)
     names = {r["id"]: r for r in backend.query("taxonomy_nodes").records()}
     return PolicySnapshot(as_of, document or None, measures, industries, places, names, instruments, rules, documents,
                           tiers)

@@ -23,6 +23,11 @@ Roles (:func:`roles`): each industry, tier and place mention of a measure is a `
 receive), a ``scope`` (where a beneficiary must be), an ``example`` (an industry of an open list of what a
 targeted tier does) or ``context`` (a place to build), with the words the role was read from.
 
+Beneficiary statements (:func:`statements`): where a measure describes who may receive in two or more separate
+statements — each opening with its own beneficiary (对…的, 支持…的X) or parallel channels (通过A…，通过B支持X) —
+each criterion gets the ``statement`` it is stated in: the statements are alternatives, the criteria within one
+all required.
+
 Preferences (:func:`preferences`): a tier or industry the measure targets and says to favour — 给予瞪羚企业
 政策倾斜, 向X倾斜, 优先支持X, 重点支持X企业 — gets ``preference``: the words it was read from. Only a firm
 property is preferred: 优先保障企业发展空间 says what is given, not to whom, and names no mention.
@@ -150,7 +155,18 @@ def _mentions(taxonomy: Taxonomy, text: str, start: int, end: int) -> dict[str, 
     found["selections"] = selections(text, start, end, found["programmes"])
     roles(text, start, end, found)
     preferences(text, start, end, found)
+    statements(text, start, end, found, fund_programmes(taxonomy))
     return found
+
+
+def fund_programmes(taxonomy: Taxonomy) -> dict[str, tuple[str, str]]:
+    """Fund id -> (id, name) of the programme whose selectees it invests in (the taxonomy's ``invests_in``)."""
+    out = {}
+    for e in taxonomy.entries("fund"):
+        prog = taxonomy.get(e.get("invests_in") or "")
+        if prog is not None:
+            out[e.id] = (prog.id, prog.name)
+    return out
 
 
 def instrument_for(taxonomy: Taxonomy, rule: Rule) -> str | None:
@@ -326,3 +342,74 @@ def preferences(text: str, start: int, end: int, found: dict[str, list[dict[str,
                 continue
             for m in run:
                 m.update(preference=text[words[0]:words[1]], preference_span=words)
+
+
+# --- beneficiary statements: descriptions of who may receive that are alternatives ---------------
+#: a beneficiary described on its own at the start of a phrase: 对…的 (对列入“…计划”的，; 对认定的X给予),
+#: 支持/扶持…的X (支持…处于行业领头地位的领军企业做强做优); 重点支持/突出/聚焦 are emphasis, never this form, nor
+#: a verb that begins with 对 (对接…的, 对外…的, 对标…的)
+_OWN_BENEFICIARY = re.compile(r"对(?![接外于标照话口比])[^，,。；;：:]*?的|(?:支持|扶持)[^，,。；;：:]*?的[^，,。；;：:]*?"
+                              r"(?:企业|单位|机构|主体|人才|团队|项目)")
+#: a channel: a phrase that begins 通过X (通过科技成果转化基金…，通过“5050”人才直投基金…)
+_CHANNEL = "通过"
+#: the mention lists whose criteria a statement holds (places are scope: required in every statement)
+STATEMENT_FIELDS = ("industries", "tiers", "selections")
+
+
+def _phrase_starts(text: str, s: int, e: int) -> list[int]:
+    """Where each phrase of the sentence ``text[s:e]`` begins (after punctuation)."""
+    return [s, *(k + 1 for k in range(s, e - 1) if text[k] in _PHRASE_END)]
+
+
+def statement_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The beneficiary statements of the measure ``text[start:end]`` (see :func:`statements`), in text order;
+    empty when it has fewer than two (its criteria are then one statement, all required)."""
+    cuts: list[tuple[int, int]] = []
+    bounds = [start, *(x.end() for x in _SENTENCE_END.finditer(text, start, end)), end]
+    for s, e in zip(bounds, bounds[1:], strict=False):
+        phrases = _phrase_starts(text, s, e)
+        channels = [a for a in phrases if text.startswith(_CHANNEL, a)]
+        opens = sorted({a for a in phrases if _OWN_BENEFICIARY.match(text, a)}
+                       | (set(channels) if len(channels) >= 2 else set()))
+        cuts += list(zip(opens, [*opens[1:], e], strict=False))
+    return cuts if len(cuts) >= 2 else []
+
+
+def statements(text: str, start: int, end: int, found: dict[str, list[dict[str, Any]]],
+               fund_programmes: dict[str, tuple[str, str]] | None = None) -> None:
+    """Tag each criterion of a measure ``text[start:end]`` with the beneficiary statement it belongs to, in
+    place: ``statement`` (1, 2, … in text order; 0 for the measure's other words: its title, a preamble) and
+    ``statement_words`` (its words; "" for 0).
+
+    A statement is a separate description of who may receive: a phrase opening with its own beneficiary form
+    (对…的, 支持…的X) up to the end of its sentence, or one of two or more parallel channels of one sentence
+    (通过A…，通过B支持X…), each up to the next channel. Statements are alternatives — a firm any one of them
+    describes may receive — only when a measure has two or more; otherwise nothing is tagged and every
+    criterion is required, as emphasis (重点支持, 突出…重点领域, 聚焦) never opens a statement.
+
+    A channel through a fund that invests in a programme's selectees (``fund_programmes``: fund id ->
+    (programme id, name); 通过“5050”人才直投基金…) makes selection in that programme the channel's criterion,
+    with role ``candidate``: a selectee is whom the fund may invest in, the fund decides (never met by data alone).
+    """
+    spans = statement_spans(text, start, end)
+    if not spans:
+        return
+
+    def where(pos: int) -> int:
+        return next((k + 1 for k, (a, b) in enumerate(spans) if a <= pos < b), 0)
+
+    for a, b in spans:
+        if not text.startswith(_CHANNEL, a):
+            continue
+        for f in found.get("funds", []):
+            hit = (fund_programmes or {}).get(f["id"])
+            if hit and f["span"][0] == a + len(_CHANNEL) and not any(x["id"] == hit[0] for x in found["selections"]):
+                words = text[a:b].rstrip("，,。；;")
+                found["selections"].append({"id": hit[0], "name": hit[1], "quote": words, "span": [a, a + len(words)],
+                                            "role": "candidate", "role_words": words})
+    for kind in STATEMENT_FIELDS:
+        for m in found.get(kind, []):
+            if m.get("role", "criterion") in ("criterion", "example", "candidate"):
+                k = where(m["span"][0])
+                m["statement"] = k
+                m["statement_words"] = text[spans[k - 1][0]:spans[k - 1][1]].rstrip("，,。；;") if k else ""

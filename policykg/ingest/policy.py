@@ -39,6 +39,18 @@ MEASURE_RELS = {"industries": ("SUPPORTS", "Industry"), "tiers": ("TARGETS", "Ti
 ROLE_FIELDS = frozenset({"industries", "tiers", "places"})
 
 
+def _statements(ms: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Target id -> the words of each beneficiary statement its mentions are stated in, in text order
+    (link.statements; '' the measure's other words): one relationship per target holds them all."""
+    out: dict[str, list[tuple[int, str]]] = {}
+    for m in ms:
+        if "statement" in m:
+            pair = (m["statement"], m["statement_words"])
+            if pair not in out.setdefault(m["id"], []):
+                out[m["id"]].append(pair)
+    return {k: [w for _, w in sorted(v)] for k, v in out.items()}
+
+
 class _Writer:
     """Builds the rows of one document, with ids derived from the document and spans."""
 
@@ -98,6 +110,7 @@ class _Writer:
                 ms = sorted(ms, key=lambda m: ROLE_RANK.get(m.get("role", "criterion"), 0))
             # what the measure favours (link.preferences), from whichever mention says so
             preferred = {m["id"]: m["preference"] for m in reversed(ms) if typed and m.get("preference")}
+            stated = _statements(ms) if typed else {}
             for m in ms:
                 rel_type = rel if typed else "MENTIONS"
                 if (rel_type, m["id"]) in seen:
@@ -107,6 +120,8 @@ class _Writer:
                     if typed and field in ROLE_FIELDS and m.get("role") else {}
                 if m["id"] in preferred:
                     role["preference"] = preferred[m["id"]]
+                if m["id"] in stated:
+                    role["statements"] = stated[m["id"]]
                 self.batch.add_rel(rel_type, owner_label, owner_id, label, m["id"], **_evidence(self.doc, m["span"]),
                                    **role)
 
@@ -120,9 +135,14 @@ class _Writer:
 
     def selections(self, clause: Any) -> None:
         """REQUIRES_SELECTION for each programme a measure's beneficiaries must be selected in (link.selections)."""
-        for m in _get(clause, "selections") or []:
+        ms = _get(clause, "selections") or []
+        stated = _statements(ms)
+        for m in ms:
+            extra = {k: m[k] for k in ("role", "role_words") if m.get(k)}
+            if m["id"] in stated:
+                extra["statements"] = stated[m["id"]]
             self.batch.add_rel("REQUIRES_SELECTION", "Clause", _get(clause, "id"), "Programme", m["id"],
-                               **_evidence(self.doc, m["span"]))
+                               **_evidence(self.doc, m["span"]), **extra)
 
     def rules(self) -> None:
         for rule in self.doc.rules:

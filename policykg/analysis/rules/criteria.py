@@ -10,6 +10,12 @@ UNK (the data lacks what it needs) — a single condition also INC (a figure in 
 threshold: no exchange rate is assumed). The measure's status is NOT if any criterion is NOT, else UNK if
 any is UNK, else MET; a measure stating no criterion is UNK.
 
+Where a measure describes its beneficiaries in statements that are alternatives (``Measure.alternatives``: two
+sentences each with its own 对…的, parallel channels 通过A…，通过B支持X), each statement is judged as a measure
+— its own criteria, with the measure's places and conditions — and the closest one decides (:func:`best_of`):
+MET if some statement is met, else UNK if one has no NOT, else NOT. Selection in a programme whose selectees a
+channel's fund may invest in (``candidates``) is at best UNK: the fund decides.
+
 Within a condition group: MET if any alternative is MET; alternatives the enterprise cannot be compared
 with (INC) are set aside when another alternative can be compared; otherwise UNK if any is UNK or all
 are INC, else NOT.
@@ -250,25 +256,53 @@ class Judgement:
     unmet: np.ndarray              # int: criteria not met (failed or unknown)
     shortfall: np.ndarray          # float: the sum of the failed criteria's shortfalls
     preferred: np.ndarray          # bool: holds what the text prefers (给予瞪羚企业政策倾斜)
+    #: a measure whose beneficiary statements are alternatives: each one's judgement, and per enterprise the
+    #: one that decides (:func:`best_of`); ``criteria`` are then those of the first
+    alternatives: list[Judgement] | None = None
+    chosen: np.ndarray | None = None
 
     def closeness(self, k: int) -> dict[str, Any]:
         return {"unmet_criteria": int(self.unmet[k]), "shortfall": round(float(self.shortfall[k]), 4)}
 
     def failed(self, k: int) -> list[str]:
+        if self.alternatives is not None:
+            return self.alternatives[int(self.chosen[k])].failed(k)
         return [c.name for c in self.criteria if c.codes[k] == NOT]
 
     def missing(self, k: int) -> list[str]:
+        if self.alternatives is not None:
+            return self.alternatives[int(self.chosen[k])].missing(k)
         return sorted({f for c in self.criteria for f in c.missing(k)})
 
 
+def best_of(js: list[Judgement]) -> Judgement:
+    """A measure whose beneficiary statements are alternatives, from each one's judgement: per enterprise the
+    closest one decides — met before unknown before not met, then a near miss first, then the fewest criteria
+    unmet, the smallest shortfall, the first statement — so the status is MET if some statement is met, else
+    UNK if some has no NOT, else NOT; near miss, closeness, failed and missing are that statement's."""
+    status = np.stack([j.status for j in js])
+    near = np.stack([j.near for j in js])
+    unmet = np.stack([j.unmet for j in js])
+    shortfall = np.stack([j.shortfall for j in js])
+    chosen = np.lexsort((shortfall, unmet, ~near, status), axis=0)[0]
+
+    def pick(a: np.ndarray) -> np.ndarray:
+        return np.take_along_axis(a, chosen[None, :], axis=0)[0]
+
+    return Judgement(js[0].criteria, pick(status), pick(near), pick(unmet), pick(shortfall), js[0].preferred,
+                     js, chosen)
+
+
 def judge(m: Any, facts: Any, as_of: dt.date) -> Judgement:
-    """The criteria of measure ``m`` (a snapshot Measure) over the enterprises of ``facts``."""
+    """The criteria of measure ``m`` (a snapshot Measure, or one of its Alternatives) over the enterprises of
+    ``facts``."""
     return judge_each([m], facts, as_of)[0]
 
 
 #: the criteria a measure states by what it links to, in the order they are judged and listed:
 #: (name, the field an UNK lacks — None: never UNK, a registry lists every holder)
-LINKED_CRITERIA = (("industry", "industries"), ("tier", None), ("place", "place"), ("programme", None))
+LINKED_CRITERIA = (("industry", "industries"), ("tier", None), ("place", "place"), ("programme", None),
+                   ("programme", None))
 
 
 @dataclass
@@ -288,6 +322,11 @@ def judge_each(measures: list[Any], facts: Any, as_of: dt.date) -> list[Judgemen
     (each Judgement views its own column). The rules are the same either way: written once, below."""
     if not measures:
         return []
+    if any(getattr(m, "alternatives", None) for m in measures):  # statements that are alternatives
+        plain = [m for m in measures if not getattr(m, "alternatives", None)]
+        done = iter(judge_each(plain, facts, as_of))
+        return [best_of([judge_each([a], facts, as_of)[0] for a in m.alternatives])
+                if getattr(m, "alternatives", None) else next(done) for m in measures]
     several = len(measures) > 1
     if several and facts.n != 1:
         raise ValueError("several measures are judged over one enterprise")
@@ -298,11 +337,12 @@ def judge_each(measures: list[Any], facts: Any, as_of: dt.date) -> list[Judgemen
 
     def states(attr: str) -> np.ndarray | None:
         """Which measures state a criterion (None: all of them); False when none does."""
-        flags = [bool(getattr(m, attr)) for m in measures]
+        flags = [bool(getattr(m, attr, None)) for m in measures]
         return None if all(flags) else (np.array(flags) if any(flags) else False)  # type: ignore[return-value]
 
     rows: list[_Row] = []
-    for (name, lacks), attr in zip(LINKED_CRITERIA, ("industries", "tiers", "places", "selections"), strict=True):
+    for (name, lacks), attr in zip(LINKED_CRITERIA, ("industries", "tiers", "places", "selections", "candidates"),
+                                   strict=True):
         applies = states(attr)
         if applies is False:
             continue
@@ -319,8 +359,10 @@ def judge_each(measures: list[Any], facts: Any, as_of: dt.date) -> list[Judgemen
         elif name == "place":
             hit = linked("places", [m.place_scope for m in measures])
             codes = np.where(hit, MET, np.where(facts.has_any("places"), NOT, UNK))
-        else:
+        elif attr == "selections":
             codes = np.where(linked("programmes", [m.selections for m in measures]), MET, NOT)
+        else:  # selection makes a candidate; the channel's fund decides: at best UNK
+            codes = np.where(linked("programmes", [getattr(m, "candidates", None) or () for m in measures]), UNK, NOT)
         if applies is not None:
             codes = np.where(applies, codes, MET)  # MET pads: it neither fails nor leaves a measure unknown
         rows.append(_Row(Criterion(name, codes.astype(np.int8), lacks), applies))
