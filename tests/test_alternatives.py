@@ -145,7 +145,7 @@ def loaded(backend):
 
 def test_statements_judged_as_the_text_reads(loaded):
     backend, doc = loaded
-    idx = derived.build(backend, ON, render=False)
+    idx = derived.build(backend, ON)
     live = {name: {r["clause"]["id"]: r for r in eligible_clauses(backend, uscc(name), ON)["items"]}
             for name in FIRMS}
     for n, name, expected, words in CASES:
