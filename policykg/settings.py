@@ -1,23 +1,7 @@
 """Settings, read from the environment (and a ``.env`` file in the working directory).
 
-| setting | environment variable | default |
-|---|---|---|
-| backend | ``POLICYKG_BACKEND`` | ``embedded`` |
-| data directory | ``POLICYKG_DATA_DIR`` | ``./.policykg`` |
-| derived index on disk | ``POLICYKG_DERIVED_DIR`` | ``<data directory>/derived`` |
-| embedded buffer pool | ``POLICYKG_BUFFER_POOL_MB`` | 1024 |
-| query time limit (s) | ``POLICYKG_QUERY_TIMEOUT`` | 10 |
-| row cap for ad-hoc Cypher | ``POLICYKG_MAX_ROWS`` | 1000 |
-| allow ``POST /api/cypher`` | ``POLICYKG_ALLOW_CYPHER`` | false |
-| largest document file read (MB) | ``POLICYKG_MAX_DOCUMENT_MB`` | 100 |
-| longest document text parsed (characters) | ``POLICYKG_MAX_DOCUMENT_CHARS`` | 2,000,000 |
-| ZIP-based files (XLSX, DOCX): total uncompressed size (MB) | ``POLICYKG_MAX_ZIP_MB`` | 200 |
-| ZIP-based files: compression ratio of a member | ``POLICYKG_MAX_ZIP_RATIO`` | 100 |
-| ZIP-based files: members | ``POLICYKG_MAX_ZIP_MEMBERS`` | 10,000 |
-| Neo4j | ``NEO4J_URI``, ``NEO4J_USER``, ``NEO4J_PASSWORD``, ``NEO4J_DATABASE`` | ``bolt://127.0.0.1:7687``, ``neo4j``, none, ``neo4j`` |
-| Neo4j connection time limit (s) | ``NEO4J_CONNECTION_TIMEOUT`` | 3 |
-| longest text cell ``policykg load`` accepts (characters) | ``POLICYKG_MAX_CELL_CHARS`` | 2000 |
-| most records per loaded table | ``POLICYKG_MAX_FILE_ROWS`` | 20,000,000 |
+Each field's description is its documentation: ``docs/settings.md`` is generated from this class by
+``scripts/gen_settings_doc.py``, and ``tests/test_docs.py`` fails when the two differ.
 """
 
 from __future__ import annotations
@@ -64,12 +48,15 @@ class Settings(BaseSettings):
     max_zip_members: int = Field(
         10_000, ge=10, description="most members (parts) in a ZIP-based file (XLSX, DOCX)")
 
-    neo4j_uri: str = Field("bolt://127.0.0.1:7687", validation_alias=AliasChoices("NEO4J_URI", "POLICYKG_NEO4J_URI"))
-    neo4j_user: str = Field("neo4j", validation_alias=AliasChoices("NEO4J_USER", "NEO4J_USERNAME", "POLICYKG_NEO4J_USER"))
+    neo4j_uri: str = Field("bolt://127.0.0.1:7687", validation_alias=AliasChoices("NEO4J_URI", "POLICYKG_NEO4J_URI"),
+                           description="any Neo4j 5.26+: a server (bolt://), a cluster (neo4j://), Aura (neo4j+s://)")
+    neo4j_user: str = Field("neo4j", validation_alias=AliasChoices("NEO4J_USER", "NEO4J_USERNAME", "POLICYKG_NEO4J_USER"),
+                            description="Neo4j user")
     neo4j_password: SecretStr | None = Field(
-        None, validation_alias=AliasChoices("NEO4J_PASSWORD", "POLICYKG_NEO4J_PASSWORD")
+        None, validation_alias=AliasChoices("NEO4J_PASSWORD", "POLICYKG_NEO4J_PASSWORD"), description="Neo4j password"
     )
-    neo4j_database: str = Field("neo4j", validation_alias=AliasChoices("NEO4J_DATABASE", "POLICYKG_NEO4J_DATABASE"))
+    neo4j_database: str = Field("neo4j", validation_alias=AliasChoices("NEO4J_DATABASE", "POLICYKG_NEO4J_DATABASE"),
+                                description="Neo4j database name")
     neo4j_connection_timeout: float = Field(
         3.0, gt=0, validation_alias=AliasChoices("NEO4J_CONNECTION_TIMEOUT", "POLICYKG_NEO4J_CONNECTION_TIMEOUT"),
         description="seconds to open a connection to Neo4j or take one from the pool, and the most a read "
