@@ -196,3 +196,35 @@ def test_statements_are_read_with_their_spans():
     for c in citations(text):
         assert text[c.span[0]:c.span[1]] == c.quote
     assert title_key("《柳 河县办法（试行）》") == title_key("《柳河县办法(试行)》")
+
+
+def test_api_lists_versions_and_citations(backend):
+    """GET /api/documents?include_superseded=true, /api/documents/{id}/versions and /citations."""
+    from fastapi.testclient import TestClient
+
+    from policykg.api.app import create_app
+
+    statement = "原《柳河县加快旅游业发展的若干意见》同时废止。"
+    old = _ingest(backend, TOURISM_TITLED, "older.txt")["document"]
+    newer = TOURISM_TITLED.replace("自2019年1月1日起执行，暂定三年。", "自2022年1月1日起执行，暂定三年。" + statement)
+    new = _ingest(backend, newer, "newer.txt")["document"]
+    policy = _ingest(backend, JILIN_2023, "jilin-2023.txt")["document"]
+    with TestClient(create_app(backend.settings, backend=backend)) as client:
+        in_force = {d["id"] for d in client.get("/api/documents").json()["items"]}
+        everything = client.get("/api/documents", params={"include_superseded": "true"}).json()["items"]
+        assert in_force == {new, policy} and {d["id"] for d in everything} == {new, old, policy}
+        assert next(d for d in everything if d["id"] == old)["superseded_by"] == [new]
+        v_old = client.get(f"/api/documents/{old}/versions").json()
+        assert v_old["older"] == [] and [(e["newer"], e["basis"], e["quote"]) for e in v_old["newer"]] == \
+            [(new, "repeal_statement", statement)]
+        v_new = client.get(f"/api/documents/{new}/versions").json()
+        assert [e["older"] for e in v_new["older"]] == [old] and v_new["newer"] == []
+        cited = client.get(f"/api/documents/{new}/citations").json()
+        # both versions bear the cited title: the citation goes to each
+        assert {c["id"] for c in cited["cited_by"]} == {policy}
+        out = client.get(f"/api/documents/{policy}/citations").json()
+        assert {c["id"] for c in out["cites"]} == {new, old}
+        assert {c["quote"] for c in out["cites"]} == {"按照《柳河县加快旅游业发展的若干意见》相关规定"}
+        assert {r["title"]: r["resolves_to"] for r in out["references"]}["吉林省促进中小企业发展条例"] is None
+        assert client.get("/api/documents/doc-missing/versions").status_code == 404
+        assert client.get("/api/documents/doc-missing/citations").status_code == 404
