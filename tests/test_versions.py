@@ -139,7 +139,8 @@ def test_a_repeal_naming_the_old_title_supersedes_with_its_quote(backend, new_fi
     assert {d["id"] for d in backend.query("documents", {"include_superseded": True}).records()} == {new, old}
 
 
-def test_an_amendment_notice_amends_with_its_notes(backend):
+@pytest.mark.parametrize("notice_first", [False, True], ids=["revised-first", "notice-first"])
+def test_an_amendment_notice_amends_with_its_notes(backend, notice_first):
     """An amendment notice in the genre's form (关于修订《X》的通知, numbered change notes, the revised text)
     around a revised copy of the tourism policy."""
     notes = ["一、将第4条中“每间奖励2000元”修改为“每间奖励3000元”。", "二、删除第13条。"]
@@ -147,9 +148,16 @@ def test_an_amendment_notice_amends_with_its_notes(backend):
     notice = ("关于修订《柳河县加快旅游业发展的若干意见》的通知\n各乡镇人民政府，县政府各部门：\n"
               "经县政府同意，现对《柳河县加快旅游业发展的若干意见》作如下修订：\n" + "\n".join(notes) + "\n"
               + TOURISM_TITLE + "\n" + revised)
-    old = _ingest(backend, TOURISM_TITLED, "tourism.txt")["document"]
-    report = _ingest(backend, notice, "notice.txt")
-    assert report["amends"] == [old] and report["supersedes"] == [old]
+    if notice_first:
+        report = _ingest(backend, notice, "notice.txt")
+        assert report["amends"] == [] and report["supersedes"] == []
+        later = _ingest(backend, TOURISM_TITLED, "tourism.txt")
+        old = later["document"]
+        assert later["superseded_by"] == [report["document"]]
+    else:
+        old = _ingest(backend, TOURISM_TITLED, "tourism.txt")["document"]
+        report = _ingest(backend, notice, "notice.txt")
+        assert report["amends"] == [old] and report["supersedes"] == [old]
     rows = backend.read_cypher("MATCH (a:PolicyDocument)-[r:AMENDS]->(b:PolicyDocument) "
                                "RETURN a.id, b.id, r.notes, r.quote").rows
     assert rows == [[report["document"], old, notes, "关于修订《柳河县加快旅游业发展的若干意见》的通知"]]
@@ -228,3 +236,28 @@ def test_api_lists_versions_and_citations(backend):
         assert {r["title"]: r["resolves_to"] for r in out["references"]}["吉林省促进中小企业发展条例"] is None
         assert client.get("/api/documents/doc-missing/versions").status_code == 404
         assert client.get("/api/documents/doc-missing/citations").status_code == 404
+
+
+def _plain(id, title, issuers, issued, text="", new=False):
+    from policykg.ingest.versions import Doc
+    return Doc.of(id, None, title, issuers, issued, text, new=new)
+
+
+def test_a_general_repeal_supersedes_only_the_same_issuers_earlier_document_on_its_subject():
+    from policykg.ingest.versions import relate
+
+    issuers = ["中共柳河县委", "柳河县人民政府"]
+    new = _plain("new", "关于支持重点产业加快发展的实施意见", issuers, "2023-02-08", JILIN_2023, new=True)
+    earlier = _plain("old", "柳河县关于加快重点产业发展的若干意见", issuers, "2019-05-01")
+    (edge,) = relate(new, earlier)
+    assert (edge.type, edge.source, edge.target, edge.props["basis"], edge.props["quote"]) == \
+        ("SUPERSEDES", "new", "old", "repeal_statement", GENERAL_REPEAL)
+    # another issuer's document on the subject: not the repealing body's to repeal
+    assert relate(new, _plain("other", "通化市关于加快重点产业发展的若干意见", ["通化市人民政府"], "2019-05-01")) == []
+    # a later document is never repealed by an earlier text
+    assert relate(new, _plain("later", "柳河县关于加快重点产业发展的若干意见", issuers, "2024-01-01")) == []
+    # another subject (the tourism policy the 2023 text cites): nothing
+    assert relate(new, _plain("tour", TOURISM_TITLE, issuers, "2018-12-01")) == []
+    # the earlier one's issuers or date unknown: only a possibility
+    (maybe,) = relate(new, _plain("undated", "柳河县关于加快重点产业发展的若干意见", [], None))
+    assert maybe.type == "POSSIBLY_SUPERSEDES" and "issue dates unknown" in maybe.props["reason"]
