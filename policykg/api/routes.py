@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from policykg import __version__, explore
 from policykg.analysis import browse as _browse
 from policykg.analysis import budget as _budget
+from policykg.analysis import lineage as _lineage
 from policykg.analysis import matching as _matching
 from policykg.analysis import service
 from policykg.analysis.snapshot import SnapshotCache
@@ -93,8 +94,20 @@ def run_query(name: str, request: Request, limit: int = Query(100, ge=1, le=10_0
 
 
 @router.get("/documents", summary="Policy documents")
-def documents(request: Request, limit: int = Query(100, ge=1, le=1000), offset: int = OFFSET):
-    return page(_backend(request).query("documents").records(), limit, offset)
+def documents(request: Request, limit: int = Query(100, ge=1, le=1000), offset: int = OFFSET,
+              include_superseded: bool = Query(False, description="also list documents a newer one supersedes")):
+    rows = _backend(request).query("documents", {"include_superseded": include_superseded}).records()
+    return page(rows, limit, offset)
+
+
+@router.get("/documents/{doc_id}/versions", summary="A document's older and newer versions, each with its basis")
+def document_versions(doc_id: str, request: Request) -> dict[str, Any]:
+    return _lineage.versions(_document_backend(request, doc_id), doc_id)
+
+
+@router.get("/documents/{doc_id}/citations", summary="What a document cites and what cites it, with the words")
+def document_citations(doc_id: str, request: Request) -> dict[str, Any]:
+    return _lineage.citations(_document_backend(request, doc_id), doc_id)
 
 
 @router.get("/documents/{doc_id}/clauses", summary="A document's numbered items, in document order")

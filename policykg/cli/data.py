@@ -65,6 +65,9 @@ def ingest(files: list[Path] = typer.Argument(..., exists=False, help="Policy do
             err.print(f"[red]error[/red] {escape(item['source'])}: {escape(item['error'])}")
         else:
             out.print(f"{item['status']} {escape(item['source'])}: {item['document']} ({item['clauses']} clauses)")
+            for key in ("supersedes", "possibly_supersedes", "amends", "superseded_by"):
+                if item.get(key):
+                    out.print(f"  {key.replace('_', ' ')} {', '.join(item[key])}")
     out.print(f"files {len(report)} = created {counts['created']} + unchanged {counts['unchanged']}"
               f" + failed {counts['error']}")
     if counts["error"]:

@@ -76,7 +76,7 @@ CLASS_ZH = {
     "PolicyDocument": "政策文件", "Section": "章节", "Clause": "条款", "Industry": "产业", "Place": "地域",
     "Tier": "企业梯队类别", "Programme": "计划（人才或企业）", "Fund": "基金", "Investment": "投资",
     "Instrument": "扶持方式", "Enterprise": "企业", "Financial": "年度财务数据", "Grant": "已获资助",
-    "Amount": "金额", "Rate": "比例", "Condition": "条件", "Rule": "规则",
+    "Amount": "金额", "Rate": "比例", "Condition": "条件", "Rule": "规则", "Reference": "被引文件（未入库）",
 }
 
 PROPERTY_ZH = {
@@ -95,7 +95,7 @@ PROPERTY_ZH = {
     "qualifier": "限定词", "period": "周期", "low": "下限", "high": "上限", "field": "字段", "operator": "运算符",
     "unit": "单位", "alternative_group": "可替代条件组", "policy": "规则内容", "category": "类别",
     "issuer": "认定机关", "reason": "原因", "source_doc": "证据来源文件", "span_start": "证据起始位置",
-    "span_end": "证据结束位置", "quote": "证据原文",
+    "span_end": "证据结束位置", "quote": "证据原文", "basis": "取代依据", "notes": "修订说明",
 }
 
 RELATIONSHIP_ZH = {
@@ -105,6 +105,7 @@ RELATIONSHIP_ZH = {
     "HAS_TIER": "获评梯队", "MADE": "作出投资", "INVESTED_IN": "投向企业", "SELECTED_IN": "入选计划",
     "REPORTED": "报告财务数据", "RECEIVED": "获得资助", "GRANTED_UNDER": "依据条款资助", "STATES": "规定",
     "HAS_CONDITION": "附带条件", "HAS_RULE": "规定规则", "SUPERSEDES": "取代",
+    "POSSIBLY_SUPERSEDES": "可能取代（待核）", "AMENDS": "修订", "CITES": "引用", "RESOLVES_TO": "对应入库文件",
 }
 
 GROUP_SCHEMES = {
@@ -266,6 +267,7 @@ def _ontology(base: str) -> Graph:
     # alignments with W3C vocabularies
     g.add((pkg.SUBINDUSTRY_OF, RDFS.subPropertyOf, SKOS.broader))
     g.add((pkg.SUPERSEDES, RDFS.subPropertyOf, DCTERMS.replaces))
+    g.add((pkg.CITES, RDFS.subPropertyOf, DCTERMS.references))
     g.add((pkg.title, RDFS.subPropertyOf, DCTERMS.title))
     g.add((pkg.doc_number, RDFS.subPropertyOf, DCTERMS.identifier))
     g.add((pkg.issued_date, RDFS.subPropertyOf, DCTERMS.issued))

@@ -18,7 +18,7 @@ On top of the schema's own terms, W3C vocabularies say what the standard tools u
 - **Dublin Core terms** for documents: ``dcterms:title``, ``identifier`` (the 文号), ``issued``,
   ``valid`` (a DCMI period from the dates in force), ``publisher`` (each issuer, an
   ``org:Organization``), ``source``, ``language``; sections and clauses are ``dcterms:isPartOf``
-  their document, and SUPERSEDES is also ``dcterms:replaces``;
+  their document, and SUPERSEDES is also ``dcterms:replaces``, CITES ``dcterms:references``;
 - **ORG** for enterprises (``org:FormalOrganization`` with ``org:identifier`` = USCC) and issuers.
 """
 
@@ -206,6 +206,9 @@ class RdfWriter:
             elif rel_type == "SUPERSEDES":
                 g.add((s, DCTERMS.replaces, o))
                 g.add((o, DCTERMS.isReplacedBy, s))
+            elif rel_type == "CITES":
+                g.add((s, DCTERMS.references, o))
+                g.add((o, DCTERMS.isReferencedBy, s))
             values = [(p, row.get(p.name)) for p in rt.properties.values() if row.get(p.name) is not None]
             if not values:
                 continue

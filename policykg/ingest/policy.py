@@ -14,6 +14,7 @@ from typing import Any
 
 from policykg.errors import PolicyKGError
 from policykg.graph.base import Backend, GraphBatch
+from policykg.ingest import references, versions
 from policykg.ingest.link import ROLE_RANK
 from policykg.ingest.parse import ParsedDocument, parse_bytes, parse_file
 from policykg.ingest.taxonomy import load_taxonomy
@@ -216,35 +217,77 @@ def ensure_taxonomy(backend: Backend) -> None:
 
 
 def _versions(backend: Backend, doc: ParsedDocument) -> list[dict[str, Any]]:
-    """Other documents with the same number (or, when there is none, the same title)."""
-    d = doc.document
-    res = backend.query("document_versions", {"doc_number": d.doc_number or "", "title": d.title or ""})
-    return [r for r in res.records() if r["id"] != d.id]
+    """The other documents in the graph, each with what a new one is compared on (:mod:`versions`)."""
+    res = backend.query("document_index")
+    return [r for r in res.records() if r["id"] != doc.document.id]
 
 
-def _supersedes(batch: GraphBatch, doc: ParsedDocument, others: list[dict[str, Any]]) -> list[str]:
-    """Link the new version to the versions it replaces (or to the one that replaces it).
+def _supersedes(batch: GraphBatch, doc: ParsedDocument, others: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Link the new document to its versions, only on evidence (see :mod:`policykg.ingest.versions`).
 
-    The later issue date wins; with equal or unknown dates, the version ingested later does.
+    Returns what the new document supersedes, possibly supersedes and amends, and what supersedes it.
     """
     d = doc.document
-    replaced = []
-    for other in others:
-        reason = "same document number" if d.doc_number and other["doc_number"] == d.doc_number else "same title"
-        if d.issued_date and other["issued_date"] and other["issued_date"] > d.issued_date:
-            batch.add_rel("SUPERSEDES", "PolicyDocument", other["id"], "PolicyDocument", d.id,
-                          reason=f"newer version ({reason})")
-        else:
-            batch.add_rel("SUPERSEDES", "PolicyDocument", d.id, "PolicyDocument", other["id"],
-                          reason=f"newer version ({reason})")
-            replaced.append(other["id"])
-    return replaced
+    new = versions.Doc.of(d.id, d.doc_number, d.title, d.issuers, d.issued_date, d.text, new=True)
+    out: dict[str, list[str]] = {"supersedes": [], "possibly_supersedes": [], "amends": [], "superseded_by": []}
+    for row in others:
+        other = versions.Doc.of(row["id"], row["doc_number"], row["title"], row["issuers"], row["issued_date"],
+                                row["text"])
+        for e in versions.relate(new, other):
+            props = {k: v for k, v in e.props.items() if v is not None}
+            batch.add_rel(e.type, "PolicyDocument", e.source, "PolicyDocument", e.target, **props)
+            if e.source == d.id:
+                out[e.type.lower()].append(e.target)
+            elif e.type == "SUPERSEDES":
+                out["superseded_by"].append(e.source)
+    return out
+
+
+def _cites(backend: Backend, batch: GraphBatch, doc: ParsedDocument, others: list[dict[str, Any]]) -> dict[str, Any]:
+    """CITES from the new document to each cited title (an ingested document, or a Reference while none is),
+    and the earlier citations of the new document's title resolved to it."""
+    d = doc.document
+    by_title: dict[str, list[str]] = {}
+    for row in others:
+        by_title.setdefault(references.title_key(row["title"]), []).append(row["id"])
+    cited: set[str] = set()
+    unresolved: list[str] = []
+    for st in references.citations(d.text, d.title):
+        ev = {"source_doc": d.id, "span_start": st.span[0], "span_end": st.span[1], "quote": st.quote}
+        for title in st.titles:
+            targets = by_title.get(references.title_key(title))
+            if targets:
+                for t in targets:
+                    if t not in cited:  # one citation per target: the first is its evidence
+                        cited.add(t)
+                        batch.add_rel("CITES", "PolicyDocument", d.id, "PolicyDocument", t, **ev)
+                continue
+            rid = references.reference_id(title)
+            if rid not in cited:
+                cited.add(rid)
+                unresolved.append(rid)
+                batch.add_node("Reference", {"id": rid, "title": title,
+                                             "kind": "law" if references.is_law(title) else "document"})
+                batch.add_rel("CITES", "PolicyDocument", d.id, "Reference", rid, **ev)
+    cited_by: list[str] = []
+    rid = references.reference_id(d.title or "")
+    if d.title and not backend.missing_ids("Reference", {rid}):
+        batch.add_rel("RESOLVES_TO", "Reference", rid, "PolicyDocument", d.id)
+        for r in backend.query("reference_citers", {"reference": rid}).records():
+            if r["document"] != d.id:
+                cited_by.append(r["document"])
+                batch.add_rel("CITES", "PolicyDocument", r["document"], "PolicyDocument", d.id,
+                              source_doc=r["source_doc"], span_start=r["span_start"], span_end=r["span_end"],
+                              quote=r["quote"])
+    return {"cites": sorted(cited - set(unresolved)), "references": unresolved, "cited_by": cited_by}
 
 
 def ingest_document(backend: Backend, doc: ParsedDocument, *, taxonomy: bool = True) -> dict[str, Any]:
     """Write one parsed document; re-ingesting the same text changes nothing.
 
-    A different text with the same number (or title) is a new version, linked by SUPERSEDES.
+    A new document is linked to its versions only on evidence (SUPERSEDES: the same number, the same
+    issuers and title issued later, or a repeal statement; POSSIBLY_SUPERSEDES for a guess, hiding nothing),
+    AMENDS what an amendment notice revises, and CITES what it cites.
     ``taxonomy``: write the taxonomy first (:func:`ensure_taxonomy`); False when the caller has
     just put it in place.
     """
@@ -252,14 +295,17 @@ def ingest_document(backend: Backend, doc: ParsedDocument, *, taxonomy: bool = T
     if taxonomy:
         ensure_taxonomy(backend)
     batch = to_batch(doc)
-    replaced: list[str] = []
+    links: dict[str, Any] = {"supersedes": [], "possibly_supersedes": [], "amends": [], "superseded_by": [],
+                             "cites": [], "references": [], "cited_by": []}
     if not existed:
-        replaced = _supersedes(batch, doc, _versions(backend, doc))
+        others = _versions(backend, doc)
+        links.update(_supersedes(batch, doc, others))
+        links.update(_cites(backend, batch, doc, others))
     backend.write(batch)
     return {
         "source": doc.document.source, "document": doc.document.id, "doc_number": doc.document.doc_number,
         "status": "unchanged" if existed else "created", "sections": len(doc.sections),
-        "clauses": len(doc.clauses), "supersedes": replaced,
+        "clauses": len(doc.clauses), **links,
         "unlinked": [{"clause": c.id, **u} for c in doc.clauses for u in c.unlinked]
         + [{"section": s.id, **u} for s in doc.sections for u in s.unlinked],
     }
