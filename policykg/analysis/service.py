@@ -68,8 +68,11 @@ class DerivedCache:
     #: after a failed build, how long before the same data is tried again
     retry_seconds = 60.0
 
-    def __init__(self, enabled: bool = True, store: Any = None) -> None:
+    def __init__(self, enabled: bool = True, store: Any = None,
+                 on_ready: Callable[[DerivedIndex], None] | None = None) -> None:
         self.enabled = enabled
+        #: called with each index once this cache serves it (a serving process tunes its collector then)
+        self.on_ready = on_ready
         #: a derived.store.DerivedStore: the index is read from it when another process (or an earlier
         #: run) built it for the same data, and written to it when built here
         self.store = store
@@ -141,6 +144,8 @@ class DerivedCache:
                 if idx is not None:
                     self.index = idx
                     release_memory()
+                    if self.on_ready is not None:
+                        self.on_ready(idx)
                     log.info("derived index %s (%d enterprises, %.0f MB; built in %.1fs)",
                              f"read from {idx.stored}" if idx.stored else "built", idx.columns.n,
                              idx.nbytes() / 2**20, idx.build_seconds)

@@ -32,7 +32,7 @@ from policykg.analysis.derived.store import DerivedStore
 from policykg.analysis.service import DerivedCache
 from policykg.analysis.snapshot import SnapshotCache
 from policykg.api import routes, routes_export, routes_viz
-from policykg.api.serving import READ_ONLY_ENV, MemoryTrimmer, tune_collector
+from policykg.api.serving import READ_ONLY_ENV, MemoryTrimmer, freeze_long_lived, tune_collector
 from policykg.errors import BackendUnavailable, PolicyKGError
 from policykg.settings import Settings, get_settings
 
@@ -122,7 +122,7 @@ def create_app(settings: Settings | None = None, backend: Any = None, *, read_on
     """Make the app. ``backend`` may be given (tests, the demo); otherwise it is opened at start-up,
     or at the first request once the database answers (``read_only``: the embedded database is opened
     read-only, as several worker processes can share it; the API only reads). ``trim_memory``: the
-    process serves this app alone (``policykg serve``): give freed memory back when idle
+    process serves this app alone (``policykg serve``): give freed memory back when idle, and keep what lives as long as the process out of the collector's sight
     (:class:`~policykg.api.serving.MemoryTrimmer`)."""
     settings = settings or get_settings()
     holder = BackendHolder(settings, backend, read_only=read_only)
@@ -131,7 +131,8 @@ def create_app(settings: Settings | None = None, backend: Any = None, *, read_on
     async def lifespan(app: FastAPI):
         # the matching / gaps index: built in the background per data version, kept on disk and shared
         # by the serving processes (read by the others, and after a restart, instead of rebuilt)
-        app.state.derived = DerivedCache(store=DerivedStore(settings.derived_path))
+        app.state.derived = DerivedCache(store=DerivedStore(settings.derived_path),
+                                         on_ready=freeze_long_lived if trim_memory else None)
         app.state.snapshots = SnapshotCache()
         try:
             backend = holder.get()

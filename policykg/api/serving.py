@@ -45,6 +45,14 @@ def tune_collector() -> None:
     gc.set_threshold(max(young, GC_YOUNG_THRESHOLD), middle, old)
 
 
+def freeze_long_lived(_index: Any = None) -> None:
+    """Move what the process holds now (the app, the snapshot, the derived index just read) out of the cyclic
+    collector's sight: a full collection would otherwise walk all of it, a pause in whichever request set it
+    off. Called once an index is ready; what a request allocates is collected as before."""
+    gc.collect()
+    gc.freeze()
+
+
 def limit_malloc_arenas() -> None:
     """Cap glibc's malloc arenas in this process and in the processes it starts.
 
