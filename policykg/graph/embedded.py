@@ -36,7 +36,7 @@ from policykg.graph.types import arrow_type, ladybug_type
 from policykg.queries import get_query
 
 MAX_PREPARED = 512  # prepared key lookups kept (a few per label and connection)
-BULK_THREADS = 2  # threads of a bulk COPY (it splits its input among them: 2 halves a large COPY here)
+BULK_THREADS = 2  # threads of a bulk COPY (it splits its input among them: a large COPY gains from a second)
 POOL = 2  # connections: about two serve best on two cores (see the engine notes in the README)
 _q = quote_name
 
