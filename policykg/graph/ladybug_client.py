@@ -66,8 +66,8 @@ class PreparedStatements:
     connection, the ``keep_recent`` expansions used last.
 
     A prepared key lookup lets Ladybug skip parsing, planning and its checks of the text for Python
-    scans (a parameterless string is even planned anew each time), several times the cost of these
-    lookups. Only key lookups are kept: a prepared statement holds on to its operators' buffers (hash
+    scans (a parameterless string is even planned anew each time), which cost more than these lookups
+    themselves. Only key lookups are kept: a prepared statement holds on to its operators' buffers (hash
     tables of a scan, a shortest-path search) until it runs again. Ladybug binds a prepared statement
     again when the tables change."""
 

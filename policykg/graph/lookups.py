@@ -86,7 +86,7 @@ class KeyLookups(abc.ABC):
         cache = self._lookup_cache()
         if len(ids) == 1:
             # one id (a neighbourhood's centre, on every request): a seek per label on `$id`, without
-            # the UNWIND that costs Ladybug as much again
+            # the UNWIND, which costs Ladybug as much as the seek
             cypher = cache.get("node")
             if cypher is None:
                 cypher = cache["node"] = self._find_cypher("$id")

@@ -383,8 +383,8 @@ class Neo4jBackend(Backend):
                 self.execute(replace, self._columns(old, names), write=True)
 
     def clear(self) -> None:
-        # Relationships first, in batches: DETACH DELETE of a node with a million relationships (a
-        # place, an industry) in one transaction runs past any time limit.
+        # Relationships first, in batches: DETACH DELETE of a hub (a place, an industry) with all its
+        # relationships in one transaction can run past any time limit.
         for stmt in ("MATCH ()-[r]->() WITH r LIMIT 50000 DELETE r RETURN count(*) AS c",
                      "MATCH (n) WITH n LIMIT 50000 DETACH DELETE n RETURN count(*) AS c"):
             while True:
