@@ -134,7 +134,7 @@ class Columns:
 
         if not positions:
             return []
-        if len(positions) <= 8:  # a scalar per column: a tenth of the cost of take() for one row
+        if len(positions) <= 8:  # a scalar per column: cheaper than take() for a few rows
             cols = [(name, self.props.column(name)) for name in self.props.column_names]
             rows = [{name: col[p].as_py() for name, col in cols} for p in positions]
         else:
