@@ -40,7 +40,7 @@ GC_YOUNG_THRESHOLD = 20_000
 def tune_collector() -> None:
     """Run the cyclic collector less often in a serving process: an answer allocates thousands of dicts and
     lists that die with the request (freed by reference counting, not by the collector), and at the default
-    threshold each request ran several collections for nothing."""
+    threshold each request would run collections for nothing."""
     young, middle, old = gc.get_threshold()
     gc.set_threshold(max(young, GC_YOUNG_THRESHOLD), middle, old)
 
