@@ -17,8 +17,8 @@ from policykg.graph.base import Backend
 
 MAX_DEPTH = 4
 COUNT_CAP = 50_000
-#: an expansion with more rows than this is sorted and walked in a thread by neighbourhood_async (a hub's
-#: 50,006 rows took 109 ms on these machines, which the event loop's other requests would wait for)
+#: an expansion with more rows than this is sorted and walked in a thread by neighbourhood_async: beyond
+#: it, walking the rows on the event loop would hold up the other requests
 OFFLOAD_ROWS = 2_000
 
 
@@ -90,7 +90,7 @@ def _neighbourhood(node_id: str, depth: int, limit: int) -> Walk:
     for level in range(1, depth + 1):
         if not frontier:
             break
-        # Each expansion stops past the count cap: a hub (an industry of 400k firms) is not read whole.
+        # Each expansion stops past the count cap: a hub (an industry and all its firms) is not read whole.
         # Rows are lists in Backend.EXPAND_COLUMNS order: source, type, target, direction, label, name.
         rows = yield ("expand", frontier, COUNT_CAP + 1)
         cut = _cut(rows)

@@ -30,7 +30,7 @@ from policykg.errors import NotFound, ValidationError
 from policykg.graph.base import Backend
 
 if TYPE_CHECKING:  # networkx is imported where it is used: a serving process that never runs analytics
-    import networkx as nx  # does not hold it (about 22 MB per process)
+    import networkx as nx  # does not hold it in memory
 
 DEFAULT_SEED = 42
 BETWEENNESS_EXACT = 2_000

@@ -244,8 +244,8 @@ def document_detail(backend: Backend, doc_id: str) -> dict[str, Any]:
 # --- taxonomy ----------------------------------------------------------------------------------
 def _counts(backend: Backend, rows: list[dict[str, Any]] | None = None) -> dict[tuple[str, str], int]:
     """Enterprises per tier, place and programme: ``rows`` of ``taxonomy_enterprise_counts`` when the
-    caller has them (the API's derived index counts them; at a million enterprises the query needs more
-    of the embedded buffer pool than serving has), else queried."""
+    caller has them (the API's derived index counts them; on a large registry the query needs more of
+    the embedded buffer pool than serving has), else queried."""
     if rows is None:
         rows = backend.query("taxonomy_enterprise_counts").records()
     return {(r["label"], r["id"]): r["enterprises"] for r in rows}

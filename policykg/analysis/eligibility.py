@@ -133,7 +133,7 @@ def finish_profile(prof: Profile) -> Profile:
 
 
 def load_profile(backend: Backend, uscc: str, financials: bool = False) -> Profile:
-    """One enterprise with all its links (key lookups: a few tenths of a millisecond each)."""
+    """One enterprise with all its links (key lookups, whatever the registry's size)."""
     rows = backend.query("enterprise_profile", {"uscc": uscc}).records()
     if not rows:
         raise NotFound(f"no enterprise with USCC {uscc!r}", id=uscc)

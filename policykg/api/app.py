@@ -137,7 +137,7 @@ def create_app(settings: Settings | None = None, backend: Any = None, *, read_on
         try:
             backend = holder.get()
             app.state.derived.start(backend)
-            # today's measures, read now rather than by the first request (at 1M, 60 ms of a request)
+            # today's measures, read now so that no request pays for reading them
             app.state.snapshots.get(backend)
         except BackendUnavailable as exc:
             log.warning("backend not available at start-up: %s", exc.message)

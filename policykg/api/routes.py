@@ -39,7 +39,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 def json_response(content: Any, status_code: int = 200) -> Response:
     """Plain data (dicts, lists, strings, numbers; the analysis layer's answers) as a JSON response, encoded
     in one step. Returning a Response skips FastAPI's jsonable_encoder, which walks a large answer in Python
-    (milliseconds for one enterprise's eligible clauses), and the validation of the return annotation."""
+    value by value, and the validation of the return annotation."""
     return Response(_dumps(content), status_code=status_code, media_type="application/json")
 
 

@@ -2,7 +2,7 @@
 
 Kept apart from :mod:`policykg.api.app` on purpose: with ``--workers N`` the supervising process only
 starts and watches the workers, and importing the app (FastAPI, numpy, Arrow, the engines' clients)
-there cost it 22 MiB (PSS, 53 against 31) for nothing. Nothing here imports more than the settings and
+there would hold their memory for nothing. Nothing here imports more than the settings and
 uvicorn. ``policykg serve`` always runs the app in supervised worker processes, even one (:func:`run_supervised`).
 """
 
@@ -40,7 +40,7 @@ GC_YOUNG_THRESHOLD = 20_000
 def tune_collector() -> None:
     """Run the cyclic collector less often in a serving process: an answer allocates thousands of dicts and
     lists that die with the request (freed by reference counting, not by the collector), and at the default
-    threshold each request ran several collections for nothing."""
+    threshold each request would run collections for nothing."""
     young, middle, old = gc.get_threshold()
     gc.set_threshold(max(young, GC_YOUNG_THRESHOLD), middle, old)
 
@@ -57,9 +57,8 @@ def limit_malloc_arenas() -> None:
     """Cap glibc's malloc arenas in this process and in the processes it starts.
 
     A request handled in one of the server's threads allocates from an arena of that thread's own
-    (glibc makes up to eight per core), and memory freed there stays with that arena. At 1,000,000
-    enterprises, after a replay of the bench's requests, two workers held 54 MiB less with two arenas
-    each (919 against 973 MiB PSS in all). Requests are mostly serialised by Python's lock anyway.
+    (glibc makes up to eight per core), and memory freed there stays with that arena: fewer arenas hold
+    less freed memory, and requests are mostly serialised by Python's lock anyway.
     ``MALLOC_ARENA_MAX`` set in the environment wins; on a C library without ``mallopt`` (not glibc)
     this does nothing."""
     os.environ.setdefault("MALLOC_ARENA_MAX", str(MALLOC_ARENAS))  # read at start by processes started later

@@ -21,9 +21,9 @@ def serve_api(host: str, port: int, workers: int = 1, access_log: bool = False) 
     settings = get_settings()
     limit_malloc_arenas()
     # Arrow's own allocator (mimalloc or jemalloc) keeps what a large answer freed; the system's gives it
-    # back, which holds a serving process's memory down (at 1M, about 50 MB in a worker that has served
-    # large neighbourhoods). Read when pyarrow is first imported: here, before this process or its
-    # workers import it. An ARROW_DEFAULT_MEMORY_POOL already set wins.
+    # back, which holds down the memory of a worker that has served large neighbourhoods. Read when
+    # pyarrow is first imported: here, before this process or its workers import it. An
+    # ARROW_DEFAULT_MEMORY_POOL already set wins.
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     if settings.backend == "embedded" and "buffer_pool_mb" not in settings.model_fields_set:
         # Serving reads key lookups and small expansions: a smaller buffer pool than loading needs

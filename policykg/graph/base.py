@@ -122,9 +122,8 @@ class Backend(KeyLookups):
 
         Past ``VERSION_TTL`` and within ``VERSION_GRACE`` more, the version held is still answered and the
         engine is asked again in a thread of its own (one at a time): callers do not all wait for that round
-        trip, which takes as long as the engine takes to be scheduled (on a loaded machine, a Neo4j server
-        starved of CPU answered after 0.7-0.8 s). Changes by other processes are then seen within
-        ``VERSION_TTL`` plus that round trip."""
+        trip, which takes as long as the engine takes to be scheduled (long for a server starved of CPU).
+        Changes by other processes are then seen within ``VERSION_TTL`` plus that round trip."""
         if self.VERSION_IS_LOCAL:
             return self.data_version()
         held = self._version_held

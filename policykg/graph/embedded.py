@@ -36,7 +36,7 @@ from policykg.graph.types import arrow_type, ladybug_type
 from policykg.queries import get_query
 
 MAX_PREPARED = 512  # prepared key lookups kept (a few per label and connection)
-BULK_THREADS = 2  # threads of a bulk COPY (it splits its input among them: 2 halves a large COPY here)
+BULK_THREADS = 2  # threads of a bulk COPY (it splits its input among them: a large COPY gains from a second)
 POOL = 2  # connections: about two serve best on two cores (see the engine notes in the README)
 _q = quote_name
 
@@ -105,8 +105,8 @@ class EmbeddedBackend(Backend):
 
     def _renew(self, conn: ladybug.Connection) -> ladybug.Connection:
         """A new connection in place of one whose query ran out of the buffer pool: Ladybug 0.22 leaves
-        such a connection failing every later query with the same error (seen at 1,000,000 enterprises
-        with a 256 MiB pool), while a new connection to the same database works."""
+        such a connection failing every later query with the same error, while a new connection to the
+        same database works."""
         self._prepared.forget(conn)
         close_quietly(conn)
         return self._connect()
@@ -217,8 +217,8 @@ class EmbeddedBackend(Backend):
     def engine_version(self) -> str:
         return f"Ladybug {ladybug.__version__}" if hasattr(ladybug, "__version__") else "Ladybug"
 
-    #: two stats (microseconds, but each gives up the GIL, and a request asks two or three times): asked
-    #: at most every 50 ms; writes by this process count at once, by another within 50 ms
+    #: two stats (cheap, but each gives up the GIL, and a request asks more than once): asked at most
+    #: once per VERSION_TTL; writes by this process count at once, by another within VERSION_TTL
     VERSION_TTL = 0.05
     VERSION_IS_LOCAL = True
 

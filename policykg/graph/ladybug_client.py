@@ -17,7 +17,7 @@ _PLAIN_ARROW = (pa.types.is_string, pa.types.is_large_string, pa.types.is_intege
 
 def rows_by_column(res: Any) -> list[list[Any]] | None:
     """A large answer's rows through Ladybug's Arrow export, converted column by column in C (row by
-    row, ``get_next`` and :func:`value` cost ~4 µs a value: 200 ms for a hub's 50,000 neighbours).
+    row, ``get_next`` and :func:`value` pay Python's cost for every value, which a hub's answer multiplies).
     Only for plain columns (strings, numbers, booleans), whose values need no conversion; None
     otherwise, and the caller reads the rows one by one."""
     types = res.get_column_data_types()
@@ -66,8 +66,8 @@ class PreparedStatements:
     connection, the ``keep_recent`` expansions used last.
 
     A prepared key lookup lets Ladybug skip parsing, planning and its checks of the text for Python
-    scans (a parameterless string is even planned anew each time), several times the cost of these
-    lookups. Only key lookups are kept: a prepared statement holds on to its operators' buffers (hash
+    scans (a parameterless string is even planned anew each time), which cost more than these lookups
+    themselves. Only key lookups are kept: a prepared statement holds on to its operators' buffers (hash
     tables of a scan, a shortest-path search) until it runs again. Ladybug binds a prepared statement
     again when the tables change."""
 

@@ -86,7 +86,7 @@ class KeyLookups(abc.ABC):
         cache = self._lookup_cache()
         if len(ids) == 1:
             # one id (a neighbourhood's centre, on every request): a seek per label on `$id`, without
-            # the UNWIND that costs Ladybug as much again
+            # the UNWIND, which costs Ladybug as much as the seek
             cypher = cache.get("node")
             if cypher is None:
                 cypher = cache["node"] = self._find_cypher("$id")
@@ -104,7 +104,7 @@ class KeyLookups(abc.ABC):
 
     #: write an expansion's per-branch cap into the statement (``LIMIT 50001``) instead of passing it as
     #: ``$cap``: Ladybug 0.22 plans a prepared statement whose LIMIT is a parameter again on every run
-    #: (about 0.5 ms a branch, most of a small expansion's time). The cap is an int of ours, never a
+    #: (for every branch, most of a small expansion's time). The cap is an int of ours, never a
     #: user's value; each distinct cap is its own statement.
     literal_cap: bool = False
 
@@ -130,7 +130,7 @@ class KeyLookups(abc.ABC):
                         branches.append(
                             f"{start}<-[:{rt.type}]-(m:{a}) RETURN m.id AS source, '{rt.type}' AS type, n.id AS target, "
                             f"'in' AS direction, '{a}' AS label, {self._display(a, 'm')} AS name")
-            if limit:  # each branch stops after cap rows: a hub (an industry of 400k firms) is not read whole
+            if limit:  # each branch stops after cap rows: a hub (an industry and all its firms) is not read whole
                 branches = [b + limit for b in branches]
             cache[key] = "\nUNION ALL\n".join(branches) if branches else None
         return cache[key]
@@ -142,13 +142,12 @@ class KeyLookups(abc.ABC):
         """One shortest path between two nodes given as ``(id, label)`` (up to :attr:`MAX_PATH`
         relationships, either direction), or None: ``{nodes: [ids], types: [relationship types],
         forward: [bool], length}``, where ``forward[i]`` says the i-th relationship goes from ``nodes[i]``
-        to ``nodes[i + 1]`` (read from the path itself: expanding its nodes to learn it read whole hubs,
-        400,000 firms for an industry).
+        to ``nodes[i + 1]`` (read from the path itself: expanding its nodes to learn it would read whole
+        hubs, every firm of an industry).
 
         The ends are matched by their label and key, an index seek, where the catalogue's
-        ``shortest_path`` (which knows no labels) looks the ids up in every node: at 1,000,000 enterprises
-        on Neo4j that statement took 1.2-2.5 s for a path between two firms, against 0.01-0.21 s for this
-        one. (With the expansions for the directions, the route took 7-15 s or ran past the timeout.)"""
+        ``shortest_path`` (which knows no labels) looks the ids up in every node, a scan that grows with
+        the graph; the directions come from the path, not from expanding its nodes."""
         cache = self._lookup_cache()
         key = ("path", source[1], target[1])
         if key not in cache:
@@ -183,7 +182,7 @@ class KeyLookups(abc.ABC):
 
     def expand_rows(self, nodes: dict[str, str], cap: int | None = None) -> list[list[Any]]:
         """:meth:`expand` as lists in the order of :attr:`EXPAND_COLUMNS` (no dict per row: a hub's
-        neighbourhood is 100,000 rows)."""
+        neighbourhood has as many rows as the cap allows)."""
         return [r for cypher, params, keep in self._expand_statements(nodes, cap)
                 for r in self.lookup(cypher, params, keep=keep).rows]
 

@@ -160,12 +160,11 @@ class Neo4jBackend(Backend):
 
     async def alookup(self, cypher: str, params: dict[str, Any], *, keep: bool | str = True) -> Result:
         """:meth:`lookup` through the driver's asynchronous API, on the running event loop: no hand-off to
-        a worker thread and back, which on these machines cost more than the asynchronous driver's own
-        overhead for a small answer (at 1,000,000 enterprises, a depth-1 neighbourhood over HTTP: p50 2.4 ms
-        against 2.55 ms in FastAPI's thread pool).
+        a worker thread and back, which costs more than the asynchronous driver's own overhead for a
+        small answer.
 
-        For a large answer it is the other way round: the asynchronous driver read a hub's 50,006 rows in
-        1.9 s where the synchronous one took 1.0 s, and decoding them would hold the loop. So at most
+        For a large answer it is the other way round: the asynchronous driver reads many rows more
+        slowly than the synchronous one, and decoding them would hold the loop. So at most
         ``ASYNC_ROWS`` rows are read here; an answer with more is left (the server discards the rest) and
         read again with :meth:`lookup` in a thread."""
         query = neo4j.Query(cypher, timeout=self.settings.query_timeout)
@@ -183,7 +182,7 @@ class Neo4jBackend(Backend):
                 break  # a large answer
         return await asyncio.to_thread(self.lookup, cypher, params, keep=keep)
 
-    #: the most rows :meth:`alookup` reads on the event loop (about 10 ms of decoding)
+    #: the most rows :meth:`alookup` reads on the event loop: decoding more would hold up other requests
     ASYNC_ROWS = 256
 
     def _row(self, record: Any) -> list[Any]:
@@ -384,8 +383,8 @@ class Neo4jBackend(Backend):
                 self.execute(replace, self._columns(old, names), write=True)
 
     def clear(self) -> None:
-        # Relationships first, in batches: DETACH DELETE of a node with a million relationships (a
-        # place, an industry) in one transaction runs past any time limit.
+        # Relationships first, in batches: DETACH DELETE of a hub (a place, an industry) with all its
+        # relationships in one transaction can run past any time limit.
         for stmt in ("MATCH ()-[r]->() WITH r LIMIT 50000 DELETE r RETURN count(*) AS c",
                      "MATCH (n) WITH n LIMIT 50000 DETACH DELETE n RETURN count(*) AS c"):
             while True:

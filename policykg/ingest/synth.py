@@ -27,7 +27,7 @@ What it makes (CSV, English headers, UTF-8), for ``n`` enterprises, with figures
 - ``grants.csv``: about 5% of enterprises, under measures of the packaged seed policy.
 
 The output depends only on ``n`` and ``seed``: the same arguments give the same bytes. It streams
-(one pass, constant memory), so a million enterprises take seconds, not gigabytes.
+(one pass, constant memory), so its time grows with ``n`` and its memory does not.
 """
 
 from __future__ import annotations

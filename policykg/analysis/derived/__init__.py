@@ -10,8 +10,7 @@ path, so answers never depend on whether the index is there. The API keeps it on
 (:mod:`policykg.analysis.derived.store`): serving processes share one memory-mapped copy, and a restart
 reads it instead of rebuilding.
 
-What the index holds (compact: one row per enterprise in numpy columns, at 1,000,000 enterprises about
-100 MB):
+What the index holds (compact: one row per enterprise in numpy columns):
 
 ``Columns``   enterprise ids (sorted, UTF-8 bytes; an enterprise's position is its id rank), registered
               capital with its currency and CNY value, founding date, employees, revenue, R&D spend,

@@ -27,10 +27,10 @@ class BuildStopped(Exception):
 #: sort the whole table each time); otherwise pages of PAGE enterprises through the key index (Neo4j:
 #: each page a range seek, well inside the query time limit)
 READ = {"embedded": "scan"}
-PAGE = 25_000  # Neo4j: ~75k link records a page, ~2 s through the Python driver (query time limit 10 s)
-#: enterprises per properties query when scanning (an answer of about 25 MB at this size)
+PAGE = 25_000  # Neo4j: a page's link records are read through the Python driver well within the query time limit
+#: enterprises per properties query when scanning (bounds one answer, which Ladybug materialises whole)
 SCAN_ENTERPRISES = 200_000
-#: enterprises per links query when scanning (each answer about 2.5 link rows per enterprise)
+#: enterprises per links query when scanning (fewer than SCAN_ENTERPRISES: an enterprise has several link rows)
 SCAN_LINKS = 125_000
 
 
@@ -67,9 +67,8 @@ class Columns:
     tier_members: Any = None
 
     def __post_init__(self) -> None:
-        # A filter by place or tier ORs a few rows of 125 KB (at 1,000,000 enterprises) instead of scanning
-        # the registry's bitsets: at 1M a worker's first call with such a filter took 5-13 ms that way
-        # (pages of the mapped index touched for the first time), 1.5-4 ms once they were.
+        # A filter by place or tier ORs a few packed rows (one bit per enterprise) instead of scanning the
+        # registry's bitsets, so a worker's first such call touches few pages of the mapped index.
         if self.place_members is None:
             self.place_members = _packed_members(self.places, self.place_ids)
         if self.tier_members is None:
@@ -135,7 +134,7 @@ class Columns:
 
         if not positions:
             return []
-        if len(positions) <= 8:  # a scalar per column: a tenth of the cost of take() for one row
+        if len(positions) <= 8:  # a scalar per column: cheaper than take() for a few rows
             cols = [(name, self.props.column(name)) for name in self.props.column_names]
             rows = [{name: col[p].as_py() for name, col in cols} for p in positions]
         else:
@@ -343,11 +342,10 @@ class Targets:
     """The targets of the link rows by code, each ``(type, id, name, amount_cny)``, held as Arrow columns
     (memory-mapped when the index is read from the store, so the serving processes share one copy).
 
-    At 1,000,000 enterprises there are about 60,000 targets, nearly all grants (a Grant is the target of
-    one RECEIVED row); unpickled as Python tuples in every serving process, they made reading the index
-    cost 49 MB of its memory instead of 19. The few targets that
-    many rows share (industries, places, tiers, programmes) are also kept as tuples (:meth:`keep`): they
-    are read for every profile, and reading a value out of Arrow costs about a microsecond."""
+    Targets grow with the registry, nearly all grants (a Grant is the target of one RECEIVED row); unpickled
+    as Python tuples, every serving process would hold its own copy. The few targets that many rows share
+    (industries, places, tiers, programmes) are also kept as tuples (:meth:`keep`): they are read for
+    every profile, and reading a value out of Arrow costs more than reading a tuple."""
 
     COLUMNS = ("type", "id", "name", "amount_cny")
 
@@ -456,8 +454,8 @@ def load_profiles_indexed(backend: Backend, c: Columns, positions: list[int], fi
 
 def filter_mask(c: Columns, filters: Any, place_filter: set[str] | None) -> np.ndarray | None:
     """matching.Filters.accept for every enterprise of the index, as one boolean array (None: no filter).
-    Vectorised over the registry (a few milliseconds at 1,000,000); the place and tier tests, the dearest,
-    are kept per place set / tier in a small cache."""
+    Vectorised over the registry; the place and tier tests, the dearest, are kept per place set / tier in
+    a small cache."""
     parts: list[np.ndarray] = []
     if place_filter is not None:
         key = ("place", frozenset(place_filter))

@@ -206,8 +206,8 @@ def similar_page(c: Columns, me: int, weights: dict[str, int], fund_pos: np.ndar
     rows) it shares with the one at ``me``, and the distinct funds given as (position, fund code) pairs
     (``fund_pos``, ``fund_code``: the rows of ``similar_by_fund``, repeats allowed); ranked by score (the
     sum of ``weights``), then the number of things shared, then id (= position). Returns the positions of
-    the page (``offset``, ``limit``) and how many enterprises share anything. Vectorised over the registry
-    (at 1,000,000 enterprises under 10 ms); only the page is sorted."""
+    the page (``offset``, ``limit``) and how many enterprises share anything. Vectorised over the registry;
+    only the page is sorted."""
     lk = c.links
     by_rel: dict[str, list[tuple[int, str]]] = {}
     for t in np.unique(lk.target[lk.ptr[me]:lk.ptr[me + 1]]).tolist():
@@ -272,8 +272,8 @@ class DerivedIndex:
     build_seconds: float = 0.0
     #: where it was read from (a DerivedStore entry), None when built in this process
     stored: str | None = None
-    # Bounds are in characters; Python keeps Chinese text at 2 bytes a character, so these two hold
-    # at most about 24 MB and 48 MB (the serving process is meant to stay within 1 GB at 1M firms).
+    # Bounds are in characters; Python keeps Chinese text at 2 bytes a character, so each holds at most
+    # twice its bound in bytes, a small part of a serving process's memory.
     #: JSON of whole answers (matching by clause, filters and page; gaps by date and document)
     answers: LRU = field(default_factory=lambda: LRU(12 * 2**20))
     #: JSON of matching items by (measure, enterprise): the unfiltered first pages are rendered at build
@@ -308,7 +308,7 @@ def build(backend: Backend, on: Any = None, document: str | None = None,
 
 def release_memory() -> None:
     """Give the build's transient memory (pages of rows) back to the system: glibc and Arrow's allocator
-    keep it otherwise (at 1,000,000 enterprises about 90 MB each)."""
+    keep it otherwise, and it grows with the registry."""
     import ctypes
     import gc
 

@@ -1,7 +1,7 @@
 """The derived index on disk, shared by every process that serves the same database.
 
-``policykg serve --workers N`` runs N processes. Each would otherwise build its own index (at 1,000,000
-enterprises 14 s and about 240 MB each). With a store, the first process to need an index for a
+``policykg serve --workers N`` runs N processes. Each would otherwise build its own index and hold its own
+copy, both of which grow with the registry. With a store, the first process to need an index for a
 (database, data version, date) builds it under a file lock and writes it; the others wait for the lock
 and read what it wrote. The arrays are memory-mapped, so the processes share one copy in the page cache,
 and a restart reads the index instead of rebuilding it.
