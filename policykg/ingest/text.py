@@ -206,7 +206,8 @@ def iso_date(match: re.Match[str]) -> str | None:
 # --------------------------------------------------------------------------------------------
 
 _CN_NUM = "[零〇一二三四五六七八九十百]"
-_ANY_NUM = rf"(?:\d{{1,3}}|{_CN_NUM}{{1,6}})"
+# a PDF copy may print a space between the characters of a number: "第 1 0 条", "第 十 二 条"
+_ANY_NUM = rf"(?:\d(?:[ \t\u3000]?\d){{0,2}}|{_CN_NUM}(?:[ \t\u3000]?{_CN_NUM}){{0,5}})"
 
 #: Paragraph-start numbering, outermost first. ``label`` is the numbering as printed without its
 #: trailing separator, ``num`` the number, ``sep`` the separator; the content starts at ``m.end()``.
@@ -621,7 +622,7 @@ def _latin(ch: str) -> bool:
 def _continues(prev: Block, nxt: Block, preamble: bool) -> bool:
     """Is ``nxt`` the rest of the paragraph ``prev`` (split by a page or line break)?"""
     p, n = prev.text, nxt.text
-    if preamble and is_title_like(p) and _QUALIFIER_RE.fullmatch(n) and not nxt.heading:
+    if preamble and is_title_like(p) and _QUALIFIER_RE.fullmatch(n) and not nxt.heading and not is_date_line(n):
         return True  # a title followed by （试行） on its own line
     if prev.heading or nxt.heading or prev.hard_break:
         return False
