@@ -58,3 +58,64 @@ def test_spaced_articles_are_each_a_clause():
     ninth = next(c for c in doc.clauses if c.number == 9)
     assert "标准创制" not in ninth.text
     assert [a.value for a in tenth.amounts] == [1e6, 5e5, 3e5, 5e5, 5e5, 3e5, 1e5]
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. Clauses that are no measures whatever their heading: purpose, definitions, funding source,
+#    supervision, interpretation, commencement
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("body", "reason"), [
+    # 中华人民共和国中小企业促进法（2017年修订）第一条、第二条
+    ("为了改善中小企业经营环境，保障中小企业公平参与市场竞争，维护中小企业合法权益，支持中小企业创业创新，"
+     "促进中小企业健康发展，扩大城乡就业，发挥中小企业在国民经济和社会发展中的重要作用，制定本法。", "purpose"),
+    ("本法所称中小企业，是指在中华人民共和国境内依法设立的，人员规模、经营规模相对较小的企业，"
+     "包括中型企业、小型企业和微型企业。", "definition"),
+    # jilin-liuhe-2023-key-industries.txt 第 1 条
+    ("设立总规模不低于1亿元的重点产业发展引导 资金，列入县财政预算，按照《柳河县中小企业发展引导资金管理办法(试行)》"
+     "相关规定，用于重点产业发展补助和奖励。", "funding"),
+    # jilin-liuhe-tourism.txt 16.
+    ("县财政每年安排旅游引导资金1000万元，并视财力状况逐年增加。引导资金重点用于旅游景区提升", "funding"),
+    # jilin-liuhe-2023-key-industries.txt 第 2 3 条
+    ("新建重点产业项目一年以上未动工建设的，按 照法律规定企业应当缴纳土地闲置费；连续二年未使用的，", "supervision"),
+    # jilin-liuhe-tourism.txt, last paragraph
+    ("本意见由县旅游产业发展领导小组负责解释，自2019年1月1日起执行，暂定三年。", "interpretation"),
+    # jilin-liuhe-2023-key-industries.txt 第 2 6 条
+    ("本政策自发布之日起施行，暂定三年有效期。此前出台的支持重点产业发展相关支持奖励政策同时废止。", "commencement"),
+])
+def test_non_measure_openings(body, reason):
+    from policykg.ingest.clause_kind import non_measure_reason
+
+    assert non_measure_reason(body) == reason
+
+
+@pytest.mark.parametrize("body", [
+    # the seed (杭高新〔2024〕16号) 1.: a titled measure that states its budget after the title
+    "鼓励企业加大创新投入。每年安排预算不少于2亿元，用于科技型企业培育。",
+    # shanghai-lingang-shuangte-2016.txt （十）: consolidating funds is the measure itself
+    "整合临港地区现有各类专项资金。由市、浦东新区和奉贤区财力共同出资，连同市级税收增量返还部分等，"
+    "成立统一的临港地区专项发展资金",
+    # jilin-liuhe-2023-key-industries.txt 第 1 8 条
+    "提升企业家素质和政治荣誉。每年安排专项资 金用于企业家队伍建设",
+])
+def test_measures_are_not_taken_for_non_measures(body):
+    from policykg.ingest.clause_kind import non_measure_reason
+
+    assert non_measure_reason(body) is None
+
+
+def test_article_document_without_chapters_keeps_measures_only():
+    text = (CORPUS / "jilin-liuhe-2023-key-industries.txt").read_text(encoding="utf-8")
+    doc = parse_text(text, markdown=False)
+    kinds = {c.number: c.kind for c in doc.clauses}
+    assert [n for n, k in kinds.items() if k == "measure"] == list(range(2, 20))
+    # 第 1 条 (funding source), 第 2 1/2 2 条 (under 四、政策兑现), 第 2 3–2 6 条 (under 五、其他)
+    assert all(kinds[n] == "item" for n in (1, 20, 21, 22, 23, 24, 25, 26))
+
+
+def test_funding_item_among_numbered_measures():
+    text = (CORPUS / "jilin-liuhe-tourism.txt").read_text(encoding="utf-8")
+    doc = parse_text(text, markdown=False)
+    kinds = {c.number: c.kind for c in doc.clauses}
+    assert [n for n, k in kinds.items() if k == "measure"] == list(range(1, 16))
+    assert kinds[16] == "item"

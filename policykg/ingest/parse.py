@@ -46,6 +46,7 @@ from typing import Any
 
 from policykg.errors import ParseError
 from policykg.ingest import readers as _readers
+from policykg.ingest.clause_kind import NOT_MEASURE_RE, clause_kind
 from policykg.ingest.extract import AmountItem, Condition, RateItem, Rule, extract_document
 from policykg.ingest.link import link_document
 from policykg.ingest.text import (
@@ -320,18 +321,6 @@ _EFFECTIVE_RE = re.compile(rf"自\s*(?:{DATE_RE.pattern})\s*(?:起|开始)?\s*(?
 _CJK = r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f“”‘’《》—…·]"
 _CJK_GAP_RE = re.compile(rf"(?<={_CJK})\s+(?={_CJK})")
 
-_ANNEX_RE = re.compile(r"附\s*则")
-_NOT_MEASURE_RE = re.compile(
-    r"总则|总体要求|指导思想|基本原则|目标任务|总体目标|发展目标|主要目标|工作目标|保障措施|保障机制|组织保障|"
-    r"组织实施|组织领导|实施保障|监督管理|监督检查|法律责任|罚则|职责分工|工作要求|申报程序|申报流程|兑现程序|资金管理|"
-    r"适用范围|申报(?:和|与|及)?(?:审核|审批|受理|兑现|评审)|审核(?:和|与|及)?(?:拨付|兑现)|管理职责|部门职责|绩效(?:评价|管理)|"
-    r"监督(?:和|与|及)?(?:管理|检查|评估)|名词解释|术语|申报条件|申报要求|申报材料|工作机制")
-_MEASURE_RE = re.compile(
-    r"措施|举措|政策|扶持|支持|奖励|补助|补贴|资助|重点任务|主要任务|扶持内容|支持内容|支持方向")
-#: documents whose numbered items are measures unless a heading says otherwise (总则, 保障措施, 附则 …)
-_MEASURE_DOC_RE = re.compile(r"措施|政策|意见|扶持|支持|奖励|补助|补贴|资助|办法|细则|条例|规定|方案")
-
-
 def parse_text(raw: str, *, source: str = "<text>", sha256: str | None = None,
                markdown: bool = True) -> ParsedDocument:
     """Parse decoded raw text (the part shared by all formats)."""
@@ -574,7 +563,7 @@ def _levels(body: list[_Line], source: str) -> _Levels:
             if below:
                 continue
             content = _content(body[i])
-            if _NOT_MEASURE_RE.search("".join(content.split())[:12]):
+            if NOT_MEASURE_RE.search("".join(content.split())[:12]):
                 continue
             nxt = nums[a + 1][0] if a + 1 < len(nums) else len(body)
             own_paragraphs = any(ln.num is None for ln in body[i + 1:nxt])
@@ -727,23 +716,13 @@ def _unique(candidate: str, used: set[str]) -> str:
     return out
 
 
-def _kind(sec: _SecBuild | None, doc_title: str) -> str:
-    for title in sec.titles if sec is not None else ():  # innermost first
-        title = "".join(title.split())  # "附　则" → "附则"
-        if _ANNEX_RE.search(title):
-            return "annex"
-        if _NOT_MEASURE_RE.search(title):
-            return "item"
-        if _MEASURE_RE.search(title):
-            return "measure"
-    return "measure" if _MEASURE_DOC_RE.search(doc_title) else "item"
-
-
 _PREFIX = {"measure": "m", "annex": "a", "item": "c"}
 
 
 def _clauses(builds: list[_ClauseBuild], doc_id: str, doc_title: str, text_of: _TextOf) -> list[Clause]:
-    kinds = [_kind(b.section, doc_title) for b in builds]
+    bodies = [text_of((b.start, b.end)) for b in builds]
+    kinds = [clause_kind(b.section.titles if b.section else (), doc_title, body, article=b.num.kind == "article")
+             for b, body in zip(builds, bodies, strict=True)]
     # ids: "m5"; when numbers repeat within a prefix (numbering restarting per section), "m2.1-5"
     seen: dict[str, set[int]] = {}
     colliding: set[str] = set()
@@ -754,13 +733,12 @@ def _clauses(builds: list[_ClauseBuild], doc_id: str, doc_title: str, text_of: _
         seen[p].add(b.num.number)
     used: set[str] = set()
     out = []
-    for ordinal, (b, kind) in enumerate(zip(builds, kinds, strict=True), start=1):
+    for ordinal, (b, kind, body) in enumerate(zip(builds, kinds, bodies, strict=True), start=1):
         p = _PREFIX[kind]
         if p in colliding and b.section is not None:
             cid = f"{doc_id}:{p}{b.section.path}-{b.num.number}"
         else:
             cid = f"{doc_id}:{p}{b.num.number}"
-        body = text_of((b.start, b.end))
         out.append(Clause(id=_unique(cid, used), label=b.num.label, number=b.num.number,
                           section=b.section.id if b.section else None, kind=kind, title=_clause_title(body),
                           text=body, span=(b.start, b.end), ordinal=ordinal))
