@@ -119,3 +119,88 @@ def test_funding_item_among_numbered_measures():
     kinds = {c.number: c.kind for c in doc.clauses}
     assert [n for n, k in kinds.items() if k == "measure"] == list(range(1, 16))
     assert kinds[16] == "item"
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Money: per-unit rates, decimal yuan, floors worded 设立…不低于, financial numerals
+# ---------------------------------------------------------------------------------------------
+
+def _amounts(text):
+    from policykg.ingest.extract import extract_span
+
+    return extract_span(text, 0, len(text), "t").amounts
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    # jilin-liuhe-2023-key-industries.txt 第 1 7 条
+    ("对新建面积在500亩以上的，给予企业200元/亩奖励；", [(200.0, "rate", "元/亩", "亩")]),
+    # jilin-liuhe-tourism.txt 13. and 15.
+    ("在旅游节庆活动期间对组团达1000人次以上的，给予5元/人/夜的奖励。", [(5.0, "rate", "元/人/夜", "人/夜")]),
+    ("带团人数达1000人次的，分别给予3000元/年、5000元/年奖励。",
+     [(3000.0, "rate", "元/年", "年"), (5000.0, "rate", "元/年", "年")]),
+    # jilin-liuhe-tourism.txt 4. and 6.: the unit before the amount
+    ("对一个行政村建设标准化民宿5家以上的每间奖励2000元。", [(2000.0, "rate", "元", "间")]),
+    ("在河流、湖泊浇灌标准化冰场每块奖励1万元。", [(10000.0, "rate", "万元", "块")]),
+    # jilin-liuhe-tourism.txt 12.
+    ("每满一万人奖励一万元。", [(10000.0, "rate", "万元", "万人")]),
+    # 国家发展改革委《关于发挥价格杠杆作用促进光伏产业健康发展的通知》（发改价格〔2013〕1638号）: decimal yuan
+    ("对分布式光伏发电实行按照全电量补贴的政策，电价补贴标准为每千瓦时0.42元", [(0.42, "rate", "元", "千瓦时")]),
+])
+def test_per_unit_rates(text, want):
+    got = [(a.value, a.kind, a.unit_text, a.per) for a in _amounts(text)]
+    assert got == want
+    for a in _amounts(text):
+        assert text[a.span[0]:a.span[1]] == a.quote
+
+
+def test_decimal_yuan_is_no_whole_yuan():
+    (a,) = _amounts("电价补贴标准为每千瓦时0.42元")
+    assert a.value == 0.42 and a.value_cny is None  # never rounded to 0 yuan
+
+
+def test_lump_sums_and_annual_budgets_are_no_rates():
+    # the seed 1.: 每年 is the period of a budget floor, not a unit
+    (a,) = _amounts("每年安排预算不少于2亿元，用于科技型企业培育。")
+    assert (a.kind, a.per, a.period, a.value_cny) == ("budget_floor", None, "annual", 200_000_000)
+    # jilin-liuhe-2023-key-industries.txt 第 4 条: 每年最高 is a yearly cap
+    (a,) = _amounts("每年最高奖励不超过5000万元。")
+    assert (a.kind, a.per) == ("cap", None)
+    # 第 1 4 条: an award per enterprise
+    (a,) = _amounts("对新增并纳入统计口径的规模以上工业企业，给予企业20万元奖励；")
+    assert (a.kind, a.per) == ("award", None)
+
+
+@pytest.mark.parametrize(("text", "value", "period"), [
+    # jilin-liuhe-2023-key-industries.txt 第 1 条
+    ("设立总规模不低于1亿元的重点产业发展引导 资金，列入县财政预算，", 100_000_000, "total"),
+    # jilin-liuhe-key-industries-earlier.txt 一、财政支持
+    ("设立规模不低于1亿元的重点产业发展引导资金，列入县财政预算，", 100_000_000, None),
+])
+def test_budget_floor_worded_with_setup(text, value, period):
+    (a,) = _amounts(text)
+    assert (a.kind, a.value_cny, a.operator, a.period) == ("budget_floor", value, ">=", period)
+
+
+def test_fund_scale_stays_no_budget():
+    # jilin-liuhe-key-industries-earlier.txt （十一）: a guarantee pool reaching a size is no budget floor
+    amounts = _amounts("用3年时间，使县级“助保金池”风险补偿铺底资金达到1千万以上，为中小微企业提供1亿元以上的增信担保")
+    assert all(a.kind != "budget_floor" for a in amounts)
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    # 《支付结算办法》（银发〔1997〕393号）附一 正确填写票据和结算凭证的基本规定
+    ("如￥1，409.50，应写成人民币壹仟肆佰零玖元伍角。", 1409.5),
+    ("如￥107，000.53，应写成人民币壹拾万柒仟元零伍角叁分。", 107000.53),
+])
+def test_financial_numerals(text, value):
+    from policykg.ingest.money import find_amounts
+
+    got = [m for m in find_amounts(text) if m.unit_text == "元"]
+    assert [m.value for m in got] == [value]
+
+
+@pytest.mark.parametrize(("s", "n"), [("贰佰", 200), ("壹拾万柒仟", 107000), ("一亿两千万", 120_000_000), ("拾", 10)])
+def test_numerals_with_big_units(s, n):
+    from policykg.ingest.text import cn_numeral_to_int
+
+    assert cn_numeral_to_int(s) == n

@@ -9,11 +9,12 @@ Every item keeps ``quote`` and ``span`` with ``document.text[span[0]:span[1]] ==
 for ``base_span``/``base``, ``name_span``/``name``).
 
 Amount kinds (``AmountItem.kind``)
-    ``budget_floor``  a budget stated as a floor: 每年安排预算不少于X, 安排资金X以上
+    ``budget_floor``  a budget stated as a floor: 每年安排预算不少于X, 安排资金X以上, 设立总规模不低于X的引导资金
     ``fund_scale``    the size of a fund: 常态化保持X以上的产业基金规模, 设立总规模不低于X的基金, 基金规模X
     ``threshold``     a condition on an enterprise or project: 注册资本1亿元以上, 营业收入超过5000万元
     ``cap``           an upper bound of support: 最高不超过X, 最高给予X, 不超过X
     ``award``         support of a stated size: 给予X奖励 / 资助 / 补助
+    ``rate``          support per unit (``per``): 100元/亩, 5元/人/夜, 每间奖励2000元, 每千瓦时0.42元
     ``amount``        anything else (including a budget stated without a floor: 每年安排专项资金X)
 
 ``period`` is ``annual`` (每年 / 年度 / 每年度 / 年均 before it in the sentence), ``total`` (fund scales;
@@ -101,6 +102,7 @@ class AmountItem:
     period: str | None         # annual | total
     quote: str                 # == text[span[0]:span[1]]
     span: Span
+    per: str | None = None     # the unit it is paid per (亩, 人/夜, 千瓦时); kind ``rate`` unless a floor or threshold
 
 
 @dataclass
@@ -199,8 +201,11 @@ _BUDGET_BEFORE_RE = re.compile(
     r"(?:(?:安排|统筹|设立|投入|列支|筹集)[^，。；\d]{0,8}(?:预算|资金|经费)|预算|专项资金|财政资金|扶持资金|产业资金)"
     r"[^，。；\d]{0,4}$")
 _BUDGET_VERB_RE = re.compile(r"(?:安排|统筹|投入|列支|筹集)\s*$")
+# "设立总规模不低于1亿元的重点产业发展引导资金": the budget word after the amount
+_SETUP_BEFORE_RE = re.compile(r"(?:设立|安排|统筹|筹集|筹措)[^，。；\d]{0,8}$")
+_BUDGET_AFTER_RE = re.compile(r"\s*的?[^，。；\d]{0,16}?(?:资金|经费|预算)")
 _BUDGET_WORD_RE = re.compile(r"预算|资金|经费")
-_TOTAL_RE = re.compile(r"总额|总计|累计|合计|共计|共|[一二三四五六七八九十两\d]+年(?:内|间|期间|累计)")
+_TOTAL_RE = re.compile(r"总额|总规模|总计|累计|合计|共计|共|[一二三四五六七八九十两\d]+年(?:内|间|期间|累计)")
 _ANNUAL_RE = re.compile(r"每年度|每年|年度|年均|每一年|/年")
 _FUND_BEFORE_RE = re.compile(r"规模[^，。；\d]{0,8}$")
 _FUND_AFTER_RE = re.compile(r"\s*的?[^，。；\d]{0,10}?基金(?:总)?规模")
@@ -431,7 +436,8 @@ def extract_span(text: str, start: int, end: int, scope_id: str) -> ScopeFacts:
         kind = "amount"
         field_hit = None
         budget = bool(_BUDGET_BEFORE_RE.search(before) or (
-            _BUDGET_VERB_RE.search(before) and _BUDGET_WORD_RE.search(text, ctx.sentence[0], ctx.sentence[1])))
+            _BUDGET_VERB_RE.search(before) and _BUDGET_WORD_RE.search(text, ctx.sentence[0], ctx.sentence[1]))
+            or (_SETUP_BEFORE_RE.search(before) and _BUDGET_AFTER_RE.match(after)))
         if (_FUND_BEFORE_RE.search(before) and "基金" in text[ctx.sentence[0]:ctx.sentence[1]]) \
                 or _FUND_AFTER_RE.match(after):
             kind = "fund_scale"
@@ -457,8 +463,9 @@ def extract_span(text: str, start: int, end: int, scope_id: str) -> ScopeFacts:
             alt = f"{scope_id}-g{group_no}"
         for i in members:
             m = mentions[i][1]
-            amount_items[i] = AmountItem(kind, m.value, m.currency, to_cny(m.value, m.currency), m.unit_text,
-                                         m.qualifier, m.operator, period, m.quote, m.span)
+            m_kind = "rate" if m.per and kind in ("award", "cap", "amount") else kind
+            amount_items[i] = AmountItem(m_kind, m.value, m.currency, _whole_cny(m.value, m.currency), m.unit_text,
+                                         m.qualifier, m.operator, period, m.quote, m.span, m.per)
             if kind == "threshold" and field_hit:
                 name, fstart = field_hit
                 qend = mentions[members[-1]][1].span[1]
@@ -507,6 +514,12 @@ def extract_span(text: str, start: int, end: int, scope_id: str) -> ScopeFacts:
     conditions.sort(key=lambda c: (c.span, c.alternative_group or ""))
     facts.conditions = conditions
     return facts
+
+
+def _whole_cny(value: float, currency: str) -> int | None:
+    """Whole yuan, or None for a fraction of a yuan (0.1元/千瓦时 is no 0 yuan)."""
+    cny = to_cny(value, currency)
+    return cny if cny is not None and cny == value else None
 
 
 def _period(sentence_before: str) -> str | None:

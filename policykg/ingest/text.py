@@ -158,12 +158,15 @@ def _plausible_gb(text: str) -> bool:
 # --------------------------------------------------------------------------------------------
 
 _CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
-              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+              # the financial (uppercase) numerals of amounts written out: 贰佰万元
+              "壹": 1, "贰": 2, "貳": 2, "叁": 3, "參": 3, "肆": 4, "伍": 5, "陆": 6, "陸": 6, "柒": 7, "捌": 8,
+              "玖": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000, "拾": 10, "佰": 100, "仟": 1000}
 
 
 def cn_numeral_to_int(s: str) -> int:
-    """``"12"``/``"１２"`` → 12, ``"十二"`` → 12, ``"二十四"`` → 24, ``"一百零五"`` → 105,
+    """``"12"``/``"１２"`` → 12, ``"十二"`` → 12, ``"二十四"`` → 24, ``"一百零五"`` → 105, ``"贰佰"`` → 200,
     ``"二〇二四"`` (digit by digit, as in years) → 2024. Raises ``ValueError`` otherwise."""
     s = "".join(s.split())
     if not s:
@@ -172,6 +175,10 @@ def cn_numeral_to_int(s: str) -> int:
         return int(s)
     if all(ch in _CN_DIGITS for ch in s):  # 二〇二四: positional digits
         return int("".join(str(_CN_DIGITS[ch]) for ch in s))
+    for big, factor in (("亿", 10 ** 8), ("万", 10 ** 4)):  # 壹拾万柒仟 = 10 × 10⁴ + 7000
+        if big in s:
+            high, _, low = s.partition(big)
+            return (cn_numeral_to_int(high) if high else 1) * factor + (cn_numeral_to_int(low) if low else 0)
     total, digit = 0, None
     for ch in s:
         if ch in _CN_DIGITS:
