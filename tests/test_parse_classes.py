@@ -204,3 +204,62 @@ def test_numerals_with_big_units(s, n):
     from policykg.ingest.text import cn_numeral_to_int
 
     assert cn_numeral_to_int(s) == n
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Front matter: the title under a site label, issuers above the title or in its prefix, the date in
+#    parentheses under the title, commencement on the issue date
+# ---------------------------------------------------------------------------------------------
+
+# jilin-liuhe-2023-key-industries.txt: the mini-programme's page label, then the document's own header
+LIUHE_2023_HEAD = ("加快重点产业实施意见\n中共柳河县委 柳河县人民政府\n关于支持重点产业加快发展的实施意见\n(2023年2月8日)\n"
+                   "为抢抓国家新一轮东北振兴战略机遇，全力支持战略新 兴、医药健康、现代服务业、特色农业四个重点产业规模化、"
+                   "集群化、高端化、特色化发展，实现民营经济高质量发展，\n依据《吉林省促进中小企业发展条例》,制定如下实施意见。\n")
+LIUHE_2023_BODY = ("一、政策支持\n第 1 条 设立总规模不低于1亿元的重点产业发展引导 资金，列入县财政预算。\n"
+                   "二 、支持范围\n第 2 条 鼓励企业挂牌上市。对在主板上市企业，给予 企业300万元奖励。\n")
+
+
+def test_title_under_a_site_label_issuers_above_it_and_date_below():
+    doc = parse_text(LIUHE_2023_HEAD + LIUHE_2023_BODY + "第 2 6 条  本政策自发布之日起施行，暂定三年有效期。\n",
+                     markdown=False)
+    d = doc.document
+    assert d.title == "关于支持重点产业加快发展的实施意见"
+    assert d.issuers == ["中共柳河县委", "柳河县人民政府"]
+    assert d.issued_date == "2023-02-08"
+    assert d.effective_date == "2023-02-08"  # 自发布之日起施行: the issue date
+
+
+def test_commencement_on_issue_needs_an_issue_date():
+    # jilin-liuhe-key-industries-earlier.txt prints no date: 自发布之日起施行 gives none
+    text = (CORPUS / "jilin-liuhe-key-industries-earlier.txt").read_text(encoding="utf-8")
+    d = parse_text(text, markdown=False).document
+    assert (d.issued_date, d.effective_date) == (None, None)
+
+
+@pytest.mark.parametrize(("sentence", "date"), [
+    # jilin-liuhe-tourism.txt, last paragraph
+    ("本意见由县旅游产业发展领导小组负责解释，自2019年1月1日起执行，暂定三年。", "2019-01-01"),
+    # the wording issue 20 quotes: no 自 before the date
+    ("本意见2023年12月10日起施行。", "2023-12-10"),
+    # a date that is no commencement
+    ("企业应于2024年5月31日前提交申报材料。", None),
+])
+def test_commencement_phrasings(sentence, date):
+    doc = parse_text(LIUHE_2023_HEAD + LIUHE_2023_BODY + "第 3 条 " + sentence + "\n", markdown=False)
+    assert doc.document.effective_date == date
+
+
+def test_issuer_in_the_title_prefix():
+    text = (CORPUS / "shanghai-lingang-shuangte-2016.txt").read_text(encoding="utf-8")
+    d = parse_text(text, markdown=False).document
+    assert d.title == "上海市人民政府关于深化完善“双特”政策支持临港地区新一轮发展的若干意见"
+    assert d.issuers == ["上海市人民政府"]
+
+
+@pytest.mark.parametrize("label", [  # the frame a web copy adds (ours); the document after it is real
+    "https://www.example.gov.cn/zwgk/zcwj/202302/t20230208_1.html",
+    "首页 > 政务公开 > 政策文件",
+])
+def test_url_or_breadcrumb_is_no_title(label):
+    doc = parse_text(label + "\n" + LIUHE_2023_HEAD + LIUHE_2023_BODY, markdown=False)
+    assert doc.document.title == "关于支持重点产业加快发展的实施意见"

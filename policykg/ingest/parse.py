@@ -48,25 +48,17 @@ from policykg.errors import ParseError
 from policykg.ingest import readers as _readers
 from policykg.ingest.clause_kind import NOT_MEASURE_RE, clause_kind
 from policykg.ingest.extract import AmountItem, Condition, RateItem, Rule, extract_document
+from policykg.ingest.frontmatter import read_front_matter
 from policykg.ingest.link import link_document
 from policykg.ingest.text import (
-    DATE_LINE_RE,
-    DATE_RE,
-    DOCNUM_RE,
     KINDS,
-    TERMINAL,
     Numbering,
     decode,
-    header_orgs,
     is_date_line,
-    is_docnum_line,
     is_org_line,
     is_tail_line,
-    is_title_like,
-    iso_date,
     match_numbering,
     normalise_blocks,
-    split_orgs,
 )
 
 __all__ = [
@@ -317,9 +309,6 @@ class _ClauseBuild:
 
 
 _SENTENCE_STOP = re.compile(r"[。！？]")
-_EFFECTIVE_RE = re.compile(rf"自\s*(?:{DATE_RE.pattern})\s*(?:起|开始)?\s*(?:起)?\s*(?:施行|实施|执行|生效)")
-_CJK = r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f“”‘’《》—…·]"
-_CJK_GAP_RE = re.compile(rf"(?<={_CJK})\s+(?={_CJK})")
 
 def parse_text(raw: str, *, source: str = "<text>", sha256: str | None = None,
                markdown: bool = True) -> ParsedDocument:
@@ -343,15 +332,15 @@ def parse_text(raw: str, *, source: str = "<text>", sha256: str | None = None,
     tail = _tail_start(lines, first)
     preamble, body, back = lines[:first], lines[first:tail], lines[tail:]
 
-    title = _title(preamble)
-    sections, clauses = _structure(body, doc_id, title or "", source)
+    front = read_front_matter(preamble, back, text[body[0].start:body[-1].end] if body else "")
+    sections, clauses = _structure(body, doc_id, front.title or "", source)
     info = DocumentInfo(
         id=doc_id,
-        doc_number=_doc_number(preamble),
-        title=title,
-        issuers=_issuers(preamble, back),
-        issued_date=_issued_date(preamble, back),
-        effective_date=_effective_date(text[body[0].start:body[-1].end] if body else ""),
+        doc_number=front.doc_number,
+        title=front.title,
+        issuers=front.issuers,
+        issued_date=front.issued_date,
+        effective_date=front.effective_date,
         sha256=sha256,
         text=text,
         source=source,
@@ -755,152 +744,6 @@ def _clause_title(body: str) -> str | None:
         return None
     phrase = body[:stop].rstrip("：: ")
     return phrase if 0 < len(phrase) <= 30 else None
-
-
-# --------------------------------------------------------------------------------------------
-# Metadata
-# --------------------------------------------------------------------------------------------
-
-def _clean_title(s: str) -> str:
-    return _CJK_GAP_RE.sub("", s).strip()
-
-
-def _title(preamble: list[_Line]) -> str | None:
-    def skip(ln: _Line) -> bool:
-        s = ln.text
-        return (header_orgs(s) is not None or is_docnum_line(s) or is_date_line(s) or "签发人" in s
-                or re.fullmatch(r"[A-Za-z0-9\-—_/．. ]+", s) is not None or ln.num is not None)
-
-    # heading runs (the header "X 文件" aside); consecutive heading lines are one wrapped title
-    runs: list[list[_Line]] = []
-    run: list[_Line] = []
-    for ln in preamble:
-        if ln.heading and not skip(ln):
-            run.append(ln)
-            continue
-        if run:
-            runs.append(run)
-            run = []
-    if run:
-        runs.append(run)
-    title: str | None = None
-    # 1. a heading that reads like a title (a web page's site name and column headings are headings too)
-    for r in runs:
-        joined = "".join(ln.text for ln in r)
-        if is_title_like(_clean_title(joined)) or any(is_title_like(ln.text) for ln in r):
-            title = _clean_title(joined)
-            break
-    # 2. a line that reads like a title ("关于…的意见", "…管理办法（试行）")
-    if title is None:
-        for i, ln in enumerate(preamble):
-            if skip(ln) or not is_title_like(ln.text):
-                continue
-            t = ln.text
-            prev = preamble[i - 1] if i > 0 else None
-            if t.startswith("关于") and prev is not None and not skip(prev) and is_org_line(prev.text):
-                t = prev.text + t  # "X人民政府" / "关于…的意见" wrapped after the issuer
-            title = _clean_title(t)
-            break
-    # 3. the first heading run; 4. the first preamble paragraph that does not end like a sentence
-    if title is None and runs:
-        title = _clean_title("".join(ln.text for ln in runs[0]))
-    if title is None:
-        for ln in preamble:
-            if not skip(ln) and ln.text[-1] not in TERMINAL and not is_org_line(ln.text):
-                title = _clean_title(ln.text)
-                break
-    if title is None:
-        return None
-    # "关于印发《X》的通知" followed by X itself: the document is X
-    m = _ISSUING_RE.search(title)
-    if m:
-        inner = _clean_title(m["name"])
-        if any(_clean_title(ln.text) == inner for ln in preamble):
-            return inner
-    return title
-
-
-_ISSUING_RE = re.compile(r"(?:印发|转发|发布)\s*《?(?P<name>[^《》]{4,80}?)》?\s*的?\s*(?:通知|函)$")
-
-
-def _doc_number(preamble: list[_Line]) -> str | None:
-    for ln in preamble:
-        if is_docnum_line(ln.text):
-            return re.sub(r"\s+", "", DOCNUM_RE.search(ln.text).group(0))
-    for ln in preamble:  # a web page's information table: "发文字号：示经信规〔2024〕4号 成文日期：…"
-        m = re.search(r"(?:文号|字号)\s*[：:]\s*", ln.text)
-        if m:
-            d = DOCNUM_RE.match(ln.text, m.end())
-            if d:
-                return re.sub(r"\s+", "", d.group(0))
-    return None
-
-
-def _signature(back: list[_Line]) -> tuple[list[str], str | None]:
-    """Organisations and date of the signature block: the first date-only line of the back matter
-    and the organisation lines right above it (or, with no date, the leading organisation lines)."""
-    for i, ln in enumerate(back):
-        if DATE_LINE_RE.fullmatch(ln.text):
-            k = i
-            while k > 0 and is_org_line(back[k - 1].text):
-                k -= 1
-            orgs = [o for line in back[k:i] for o in split_orgs(line.text)]
-            d = DATE_RE.search(ln.text)
-            return orgs, iso_date(d) if d else None
-    orgs = []
-    for ln in back:
-        if not is_org_line(ln.text):
-            break
-        orgs.extend(split_orgs(ln.text))
-    return orgs, None
-
-
-def _preamble_signature(preamble: list[_Line]) -> list[str]:
-    """The signers of a cover letter ("关于印发…的通知") whose signature and date precede the document."""
-    for i, ln in enumerate(preamble):
-        if is_date_line(ln.text) and i > 0 and is_org_line(preamble[i - 1].text):
-            k = i
-            while k > 0 and is_org_line(preamble[k - 1].text):
-                k -= 1
-            return [o for line in preamble[k:i] for o in split_orgs(line.text)]
-    return []
-
-
-def _issuers(preamble: list[_Line], back: list[_Line]) -> list[str]:
-    orgs, _ = _signature(back)
-    if not orgs:
-        orgs = _preamble_signature(preamble)
-    if not orgs:
-        for ln in preamble:
-            found = header_orgs(ln.text)
-            if found:
-                orgs = found
-                break
-    return list(dict.fromkeys(orgs))
-
-
-_WRITTEN_ON_RE = re.compile(r"成文(?:日期|时间)\s*[：:]\s*(?P<y>\d{4})\s*[-年./]\s*(?P<m>\d{1,2})\s*[-月./]\s*(?P<d>\d{1,2})")
-
-
-def _issued_date(preamble: list[_Line], back: list[_Line]) -> str | None:
-    _, date = _signature(back)
-    if date:
-        return date
-    for ln in preamble:  # e.g. "（2024年10月24日）" under the title, or a cover letter's date
-        if is_date_line(ln.text):
-            m = DATE_RE.search(ln.text)
-            if m and iso_date(m):
-                return iso_date(m)
-    for ln in preamble:  # a web page's information table: "成文日期：2024-04-28"
-        m = _WRITTEN_ON_RE.search(ln.text)
-        if m:
-            return iso_date(m)
-    return None
-
-
-def _effective_date(body_text: str) -> str | None:
-    m = _EFFECTIVE_RE.search(body_text)
-    return iso_date(m) if m else None
 
 
 if __name__ == "__main__":  # python -m policykg.ingest.parse FILE: the parse as JSON
