@@ -263,3 +263,19 @@ def test_issuer_in_the_title_prefix():
 def test_url_or_breadcrumb_is_no_title(label):
     doc = parse_text(label + "\n" + LIUHE_2023_HEAD + LIUHE_2023_BODY, markdown=False)
     assert doc.document.title == "关于支持重点产业加快发展的实施意见"
+
+
+def test_per_unit_floors_are_three_floors_not_a_sum():
+    # the wording issue 20 quotes from an unseen real document
+    amounts = _amounts("每年每个分别不少于60万元、40万元、5万元")
+    assert [(a.kind, a.value_cny, a.operator, a.per, a.period) for a in amounts] == [
+        ("budget_floor", 600_000, ">=", "个", "annual"),
+        ("budget_floor", 400_000, ">=", "个", "annual"),
+        ("budget_floor", 50_000, ">=", "个", "annual"),
+    ]
+
+
+def test_list_after_fenbie_without_floor_keeps_its_kind():
+    # jilin-liuhe-tourism.txt 6.: awards listed after 分别 stay awards, with no unit
+    amounts = _amounts("对新建高级雪道、中级雪道、初级雪道分别奖励100万元、50万元、5万元。")
+    assert [(a.kind, a.per, a.operator) for a in amounts] == [("award", None, None)] * 3

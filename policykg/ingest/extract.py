@@ -398,6 +398,11 @@ def extract_span(text: str, start: int, end: int, scope_id: str) -> ScopeFacts:
                 kind = "cap"
             elif _AWARD_VERB_RE.search(before) or _AWARD_AFTER_RE.match(after):
                 kind = "award"
+        # a list shares its unit and, after 分别, its qualifier: "每年每个分别不少于60万元、40万元、5万元"
+        per = next((mentions[i][1].per for i in members if mentions[i][1].per), None)
+        spread = "分别" in before
+        if kind == "amount" and per and op == ">=":
+            kind = "budget_floor"  # 每个不少于X: a floor per unit, one for each item listed, never summed
         if kind == "fund_scale":
             period = "total"
         elif budget:
@@ -410,9 +415,11 @@ def extract_span(text: str, start: int, end: int, scope_id: str) -> ScopeFacts:
             alt = f"{scope_id}-g{group_no}"
         for i in members:
             m = mentions[i][1]
-            m_kind = "rate" if m.per and kind in ("award", "cap", "amount") else kind
+            m_per = m.per or per
+            m_kind = "rate" if m_per and kind in ("award", "cap", "amount") else kind
+            qualifier, operator = (m.qualifier, m.operator) if m.operator or not spread else (fm.qualifier, op)
             amount_items[i] = AmountItem(m_kind, m.value, m.currency, _whole_cny(m.value, m.currency), m.unit_text,
-                                         m.qualifier, m.operator, period, m.quote, m.span, m.per)
+                                         qualifier, operator, period, m.quote, m.span, m_per)
             if kind == "threshold" and field_hit:
                 name, fstart = field_hit
                 qend = mentions[members[-1]][1].span[1]
