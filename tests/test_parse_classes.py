@@ -279,3 +279,14 @@ def test_list_after_fenbie_without_floor_keeps_its_kind():
     # jilin-liuhe-tourism.txt 6.: awards listed after 分别 stay awards, with no unit
     amounts = _amounts("对新建高级雪道、中级雪道、初级雪道分别奖励100万元、50万元、5万元。")
     assert [(a.kind, a.per, a.operator) for a in amounts] == [("award", None, None)] * 3
+
+
+def test_per_unit_floor_is_no_clause_budget():
+    # a floor per unit says nothing of the measure's total budget (issue 20's wording in a numbered item;
+    # the frame is ours)
+    text = "一、支持政策\n1.每年每个分别不少于60万元、40万元、5万元。\n2.每年安排预算不少于2亿元，用于科技型企业培育。\n"
+    doc = parse_text(text, markdown=False)
+    first, second = doc.clauses
+    assert [a.value_cny for a in first.amounts if a.kind == "budget_floor"] == [600_000, 400_000, 50_000]
+    assert first.budget_floor_cny is None
+    assert (second.budget_floor_cny, second.budget_period) == (200_000_000, "annual")

@@ -19,7 +19,7 @@ Amount kinds (``AmountItem.kind``)
 
 ``period`` is ``annual`` (每年 / 年度 / 每年度 / 年均 before it in the sentence), ``total`` (fund scales;
 budgets stated as 总额 / 累计 / 合计 / 共 / N年), else None. ``Clause.budget_floor_cny`` is the first
-CNY ``budget_floor`` of the clause and ``Clause.budget_period`` its period (None when the clause
+CNY ``budget_floor`` of the clause (not one per unit) and ``Clause.budget_period`` its period (None when the clause
 states no budget floor); ``Clause.fund_scale_cny`` the first CNY ``fund_scale``: fund scales are
 never counted as budgets.
 
@@ -558,7 +558,9 @@ def extract_document(doc: ParsedDocument) -> ParsedDocument:
     for c in doc.clauses:
         f = extract_span(text, c.span[0], c.span[1], c.id)
         c.amounts, c.percentages, c.conditions = f.amounts, f.percentages, f.conditions
-        floor = next((a for a in f.amounts if a.kind == "budget_floor" and a.value_cny is not None), None)
+        # the clause's budget: a floor per unit (每个不少于X) says nothing of the total, so it is none
+        floor = next((a for a in f.amounts if a.kind == "budget_floor" and a.value_cny is not None and a.per is None),
+                     None)
         c.budget_floor_cny = floor.value_cny if floor else None
         c.budget_period = floor.period if floor else None
         scale = next((a for a in f.amounts if a.kind == "fund_scale" and a.value_cny is not None), None)
