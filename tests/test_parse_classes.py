@@ -153,6 +153,12 @@ def test_per_unit_rates(text, want):
         assert text[a.span[0]:a.span[1]] == a.quote
 
 
+def test_rate_per_year_is_annual():
+    # jilin-liuhe-tourism.txt 15.
+    amounts = _amounts("带团人数达1000人次的，分别给予3000元/年、5000元/年奖励。")
+    assert [a.period for a in amounts] == ["annual", "annual"]
+
+
 def test_decimal_yuan_is_no_whole_yuan():
     (a,) = _amounts("电价补贴标准为每千瓦时0.42元")
     assert a.value == 0.42 and a.value_cny is None  # never rounded to 0 yuan

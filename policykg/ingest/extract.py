@@ -418,8 +418,9 @@ def extract_span(text: str, start: int, end: int, scope_id: str) -> ScopeFacts:
             m_per = m.per or per
             m_kind = "rate" if m_per and kind in ("award", "cap", "amount") else kind
             qualifier, operator = (m.qualifier, m.operator) if m.operator or not spread else (fm.qualifier, op)
+            m_period = "annual" if m_per and m_per.endswith("年") else period  # 3000元/年
             amount_items[i] = AmountItem(m_kind, m.value, m.currency, _whole_cny(m.value, m.currency), m.unit_text,
-                                         qualifier, operator, period, m.quote, m.span, m_per)
+                                         qualifier, operator, m_period, m.quote, m.span, m_per)
             if kind == "threshold" and field_hit:
                 name, fstart = field_hit
                 qend = mentions[members[-1]][1].span[1]
