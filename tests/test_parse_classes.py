@@ -296,3 +296,17 @@ def test_per_unit_floor_is_no_clause_budget():
     assert [a.value_cny for a in first.amounts if a.kind == "budget_floor"] == [600_000, 400_000, 50_000]
     assert first.budget_floor_cny is None
     assert (second.budget_floor_cny, second.budget_period) == (200_000_000, "annual")
+
+
+@pytest.mark.parametrize(("line", "orgs"), [
+    # the bodies issue 20 names: a department of a party committee, the general office of a government
+    ("中共广州市天河区委统战部", ["中共广州市天河区委统战部"]),
+    ("广州市人民政府办公厅", ["广州市人民政府办公厅"]),
+    # jilin-liuhe-2023-key-industries.txt line 2; the seed's signature
+    ("中共柳河县委 柳河县人民政府", ["中共柳河县委", "柳河县人民政府"]),
+    ("杭州高新技术产业开发区管理委员会 杭州市滨江区人民政府", ["杭州高新技术产业开发区管理委员会", "杭州市滨江区人民政府"]),
+])
+def test_issuers_are_whole_organisations(line, orgs):
+    from policykg.ingest.text import split_orgs
+
+    assert split_orgs(line) == orgs

@@ -197,14 +197,26 @@ def is_org_line(s: str) -> bool:
 
 
 def split_orgs(s: str) -> list[str]:
-    """Organisation names in a header or signature line."""
+    """Organisation names in a header or signature line. A name is split where a second organisation
+    starts (杭州市财政局杭州市科技局), never before a unit of the same one (中共广州市天河区委统战部,
+    广州市人民政府办公厅 are one body each)."""
     out: list[str] = []
     for tok in s.split():
         if _ORG_TOKEN_FULL_RE.fullmatch(tok) and len(_ORG_TOKEN_RE.findall(tok)) <= 1:
             out.append(tok)
-        else:
-            out.extend(m.group(0) for m in _ORG_TOKEN_RE.finditer(tok))
+            continue
+        spans: list[list[int]] = []
+        for m in _ORG_TOKEN_RE.finditer(tok):
+            if spans and spans[-1][1] == m.start() and not _ORG_START_RE.match(m.group(0)):
+                spans[-1][1] = m.end()  # 统战部 after 中共…区委: a unit of it
+            else:
+                spans.append([m.start(), m.end()])
+        out.extend(tok[a:b] for a, b in spans)
     return out
+
+
+# where an organisation's own name starts: a place (…省/市/县/区/州/盟/旗), or 中共 / 国家 / 中国
+_ORG_START_RE = re.compile(r"(?:中共|国家|中国|[\u4e00-\u9fff]{1,8}?(?:省|自治区|市|自治州|州|地区|盟|县|自治县|旗|区|镇|乡))")
 
 
 def header_orgs(s: str) -> list[str] | None:
