@@ -9,16 +9,17 @@ Every item keeps ``quote`` and ``span`` with ``document.text[span[0]:span[1]] ==
 for ``base_span``/``base``, ``name_span``/``name``).
 
 Amount kinds (``AmountItem.kind``)
-    ``budget_floor``  a budget stated as a floor: 每年安排预算不少于X, 安排资金X以上
+    ``budget_floor``  a budget stated as a floor: 每年安排预算不少于X, 安排资金X以上, 设立总规模不低于X的引导资金
     ``fund_scale``    the size of a fund: 常态化保持X以上的产业基金规模, 设立总规模不低于X的基金, 基金规模X
     ``threshold``     a condition on an enterprise or project: 注册资本1亿元以上, 营业收入超过5000万元
     ``cap``           an upper bound of support: 最高不超过X, 最高给予X, 不超过X
     ``award``         support of a stated size: 给予X奖励 / 资助 / 补助
+    ``rate``          support per unit (``per``): 100元/亩, 5元/人/夜, 每间奖励2000元, 每千瓦时0.42元
     ``amount``        anything else (including a budget stated without a floor: 每年安排专项资金X)
 
 ``period`` is ``annual`` (每年 / 年度 / 每年度 / 年均 before it in the sentence), ``total`` (fund scales;
 budgets stated as 总额 / 累计 / 合计 / 共 / N年), else None. ``Clause.budget_floor_cny`` is the first
-CNY ``budget_floor`` of the clause and ``Clause.budget_period`` its period (None when the clause
+CNY ``budget_floor`` of the clause (not one per unit) and ``Clause.budget_period`` its period (None when the clause
 states no budget floor); ``Clause.fund_scale_cny`` the first CNY ``fund_scale``: fund scales are
 never counted as budgets.
 
@@ -63,8 +64,9 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from policykg.ingest.clause_rules import Rule, extract_rules
 from policykg.ingest.money import AmountMention, RateMention, find_amounts, find_percentages, to_cny
 from policykg.ingest.text import cn_numeral_to_int
 
@@ -101,6 +103,7 @@ class AmountItem:
     period: str | None         # annual | total
     quote: str                 # == text[span[0]:span[1]]
     span: Span
+    per: str | None = None     # the unit it is paid per (亩, 人/夜, 千瓦时); kind ``rate`` unless a floor or threshold
 
 
 @dataclass
@@ -126,27 +129,6 @@ class Condition:
     quote: str                 # from the field's words to the value and its qualifier
     span: Span
     alternative_group: str | None = None  # conditions sharing it are alternatives (one suffices)
-
-
-@dataclass
-class Rule:
-    id: str                    # f"{clause_id}-r{n}"
-    clause: str                # the clause that states it
-    kind: str                  # instrument | stacking | upgrade | override | repeal
-    policy: str | None         # highest_once | cumulative | choose_one | no_duplicate | pay_difference | this_prevails | repealed
-    quote: str                 # the sentence stating it
-    span: Span
-    name: str | None = None    # instruments: the item's name as printed (研发资助)
-    name_span: Span | None = None
-    instrument_type: str | None = None  # rd_support, interest_subsidy, investment_support, ...
-    target: str | None = None  # what is supported: 对X
-    scope: str | None = None   # domestic | overseas
-    rate_low: float | None = None
-    rate_high: float | None = None
-    base: str | None = None
-    base_span: Span | None = None
-    conditions: list[Condition] = field(default_factory=list)
-    instrument: str | None = None  # instruments: the taxonomy entry it defines (policykg.ingest.link)
 
 
 @dataclass
@@ -199,8 +181,11 @@ _BUDGET_BEFORE_RE = re.compile(
     r"(?:(?:安排|统筹|设立|投入|列支|筹集)[^，。；\d]{0,8}(?:预算|资金|经费)|预算|专项资金|财政资金|扶持资金|产业资金)"
     r"[^，。；\d]{0,4}$")
 _BUDGET_VERB_RE = re.compile(r"(?:安排|统筹|投入|列支|筹集)\s*$")
+# "设立总规模不低于1亿元的重点产业发展引导资金": the budget word after the amount
+_SETUP_BEFORE_RE = re.compile(r"(?:设立|安排|统筹|筹集|筹措)[^，。；\d]{0,8}$")
+_BUDGET_AFTER_RE = re.compile(r"\s*的?[^，。；\d]{0,16}?(?:资金|经费|预算)")
 _BUDGET_WORD_RE = re.compile(r"预算|资金|经费")
-_TOTAL_RE = re.compile(r"总额|总计|累计|合计|共计|共|[一二三四五六七八九十两\d]+年(?:内|间|期间|累计)")
+_TOTAL_RE = re.compile(r"总额|总规模|总计|累计|合计|共计|共|[一二三四五六七八九十两\d]+年(?:内|间|期间|累计)")
 _ANNUAL_RE = re.compile(r"每年度|每年|年度|年均|每一年|/年")
 _FUND_BEFORE_RE = re.compile(r"规模[^，。；\d]{0,8}$")
 _FUND_AFTER_RE = re.compile(r"\s*的?[^，。；\d]{0,10}?基金(?:总)?规模")
@@ -223,39 +208,6 @@ _FOUNDED_RE = re.compile(
 _COUNT_OPS = {"不少于": ">=", "不低于": ">=", "至少": ">=", "达到": ">=", "满": ">=", "以上": ">=", "及以上": ">=",
               "超过": ">", "不超过": "<=", "以下": "<=", "以内": "<=", "之内": "<=", "低于": "<", "少于": "<",
               "未满": "<", "不满": "<", "不足": "<"}
-
-_ITEM_RE = re.compile(
-    r"(?:[（(]\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[）)]|[①-⑳]|(?<![\d.])\d{1,2}\s*[.．、])\s*(?P<name>[^（）()：:，。；\n]{2,14}?"
-    r"(?:资助|支持|补助|补贴|奖励|贴息|扶持|激励|奖补|补偿))\s*[：:]")
-_INSTRUMENT_TYPES: list[tuple[str, re.Pattern[str]]] = [
-    ("interest_subsidy", re.compile(r"贴息")),
-    ("rd_support", re.compile(r"研发")),
-    ("rent_subsidy", re.compile(r"房租|租金|租赁")),
-    ("market_expansion", re.compile(r"市场|营销|拓展")),
-    ("talent_support", re.compile(r"人才")),
-    ("guarantee_subsidy", re.compile(r"担保")),
-    ("insurance_subsidy", re.compile(r"保险|保费")),
-    ("investment_support", re.compile(r"投资")),
-    ("project_support", re.compile(r"项目")),
-]
-_DOMESTIC_RE = re.compile(r"境内|国内")
-_OVERSEAS_RE = re.compile(r"境外|海外|国外|国际")
-_TARGET_RE = re.compile(r"^\s*对(?P<t>[^。；]+?)(?:，|,|可按照|可按|按照|按|给予|予以)")
-_TARGET_NOUN_RE = re.compile(r"(?:项目|企业|单位|机构|主体|人才|团队)$")
-
-_STACKING: list[tuple[str, re.Pattern[str]]] = [
-    ("highest_once", re.compile(r"从优[、，,\s]*从高[、，,\s]*不重复|就高不重复|从高不重复|择优不重复|就高[、，,\s]*不重复|"
-                                r"按(?:照)?(?:最高|就高)(?:标准|额度|档次)?(?:给予|执行|兑现|享受)")),
-    ("choose_one", re.compile(r"择一|只能选择其中一项|选择其中一项|按其中一项")),
-    ("cumulative", re.compile(r"(?<![不得予可])(?:可|允许|能够)?(?:叠加|累加)(?:享受|计算|支持)")),
-    ("no_duplicate", re.compile(r"不(?:得|予|可|再)?重复(?:享受|资助|奖励|支持|补助|申报)|不(?:得|予|可|再)?(?:与[^。；]{0,12})?叠加")),
-]
-_UPGRADE_RE = re.compile(r"(?:晋升|升级|提升|升档|升至|进入)[^。；]{0,20}(?:补足差额|补齐差额|差额部分|补差)|就高补差|补足差额")
-_OVERRIDE_RE = re.compile(
-    r"与本(?P<self>意见|办法|通知|规定|细则|措施|政策|方案|决定)[^。；]{0,6}不一致的?[，,]?\s*"
-    r"(?:均|一律)?(?:按照?|以|依照|依)本(?P=self)?(?:规定)?(?:执行|为准)")
-_REPEAL_RE = re.compile(r"(?:同时|予以|即行)废止|停止执行")
-
 
 # --------------------------------------------------------------------------------------------
 # Helpers
@@ -431,7 +383,8 @@ def extract_span(text: str, start: int, end: int, scope_id: str) -> ScopeFacts:
         kind = "amount"
         field_hit = None
         budget = bool(_BUDGET_BEFORE_RE.search(before) or (
-            _BUDGET_VERB_RE.search(before) and _BUDGET_WORD_RE.search(text, ctx.sentence[0], ctx.sentence[1])))
+            _BUDGET_VERB_RE.search(before) and _BUDGET_WORD_RE.search(text, ctx.sentence[0], ctx.sentence[1]))
+            or (_SETUP_BEFORE_RE.search(before) and _BUDGET_AFTER_RE.match(after)))
         if (_FUND_BEFORE_RE.search(before) and "基金" in text[ctx.sentence[0]:ctx.sentence[1]]) \
                 or _FUND_AFTER_RE.match(after):
             kind = "fund_scale"
@@ -445,6 +398,11 @@ def extract_span(text: str, start: int, end: int, scope_id: str) -> ScopeFacts:
                 kind = "cap"
             elif _AWARD_VERB_RE.search(before) or _AWARD_AFTER_RE.match(after):
                 kind = "award"
+        # a list shares its unit and, after 分别, its qualifier: "每年每个分别不少于60万元、40万元、5万元"
+        per = next((mentions[i][1].per for i in members if mentions[i][1].per), None)
+        spread = "分别" in before
+        if kind == "amount" and per and op == ">=":
+            kind = "budget_floor"  # 每个不少于X: a floor per unit, one for each item listed, never summed
         if kind == "fund_scale":
             period = "total"
         elif budget:
@@ -457,8 +415,12 @@ def extract_span(text: str, start: int, end: int, scope_id: str) -> ScopeFacts:
             alt = f"{scope_id}-g{group_no}"
         for i in members:
             m = mentions[i][1]
-            amount_items[i] = AmountItem(kind, m.value, m.currency, to_cny(m.value, m.currency), m.unit_text,
-                                         m.qualifier, m.operator, period, m.quote, m.span)
+            m_per = m.per or per
+            m_kind = "rate" if m_per and kind in ("award", "cap", "amount") else kind
+            qualifier, operator = (m.qualifier, m.operator) if m.operator or not spread else (fm.qualifier, op)
+            m_period = "annual" if m_per and m_per.endswith("年") else period  # 3000元/年
+            amount_items[i] = AmountItem(m_kind, m.value, m.currency, _whole_cny(m.value, m.currency), m.unit_text,
+                                         qualifier, operator, m_period, m.quote, m.span, m_per)
             if kind == "threshold" and field_hit:
                 name, fstart = field_hit
                 qend = mentions[members[-1]][1].span[1]
@@ -507,6 +469,12 @@ def extract_span(text: str, start: int, end: int, scope_id: str) -> ScopeFacts:
     conditions.sort(key=lambda c: (c.span, c.alternative_group or ""))
     facts.conditions = conditions
     return facts
+
+
+def _whole_cny(value: float, currency: str) -> int | None:
+    """Whole yuan, or None for a fraction of a yuan (0.1元/千瓦时 is no 0 yuan)."""
+    cny = to_cny(value, currency)
+    return cny if cny is not None and cny == value else None
 
 
 def _period(sentence_before: str) -> str | None:
@@ -575,95 +543,6 @@ def _count_conditions(text: str, start: int, end: int) -> Iterable[Condition]:
 
 
 # --------------------------------------------------------------------------------------------
-# Rules
-# --------------------------------------------------------------------------------------------
-
-def _sentences(text: str, s: int, e: int) -> Iterable[Span]:
-    """Sentences of text[s:e] (split after 。；!? and line ends), without the closing mark."""
-    i = s
-    while i < e:
-        j = _fwd(text, i, e, _SENTENCE_STOPS)
-        a, b = i, j
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b > a:
-            yield a, b
-        i = j + 1
-
-
-def _within(items: list[Any], starts: list[int], s: int, e: int) -> list[Any]:
-    """The items (sorted by span) whose span lies within [s, e), in order."""
-    return [x for x in items[bisect_left(starts, s):bisect_right(starts, e)] if s <= x.span[0] and x.span[1] <= e]
-
-
-def extract_rules(text: str, clause_id: str, span: Span, facts: ScopeFacts) -> list[Rule]:
-    """Rules stated in one clause: instruments of an enumerated list, stacking, upgrade, override."""
-    s, e = span
-    rules: list[Rule] = []
-
-    def new_id() -> str:
-        return f"{clause_id}-r{len(rules) + 1}"
-
-    # instruments: "（1）研发资助：…（2）…"
-    items = list(_ITEM_RE.finditer(text, s, e))
-    rate_starts = [r.span[0] for r in facts.percentages]
-    cond_starts = [c.span[0] for c in facts.conditions]
-    for k, it in enumerate(items):
-        body_s = it.end()
-        body_e = items[k + 1].start() if k + 1 < len(items) else e
-        name = it["name"].strip()
-        name_span = (it.start("name"), it.start("name") + len(name))
-        for ss, se in _sentences(text, body_s, body_e):
-            rates = [r for r in _within(facts.percentages, rate_starts, ss, se) if r.kind in ("cap", "support_rate")]
-            if not rates:
-                continue
-            prev = ss
-            sentence = text[ss:se]
-            t = _TARGET_RE.match(sentence)
-            target = t["t"] if t else None
-            if target is None:
-                lead = sentence[:_fwd(sentence, 0, len(sentence), "，,")]
-                if lead != sentence and _TARGET_NOUN_RE.search(lead):
-                    target = lead
-            itype = next((n for n, rx in _INSTRUMENT_TYPES if rx.search(sentence if n == "interest_subsidy" else name)),
-                         None) or "support"
-            conds = _within(facts.conditions, cond_starts, ss, se)
-            for r in rates:
-                local = text[prev:r.span[0]]
-                scope = ("overseas" if _OVERSEAS_RE.search(local) else
-                         "domestic" if _DOMESTIC_RE.search(local) else None)
-                prev = r.span[1]
-                if r.value is not None:
-                    low = r.value if r.operator not in ("<=", "<") else None
-                    high = r.value if r.operator not in (">=", ">") else None
-                else:
-                    low, high = r.low, r.high
-                rules.append(Rule(new_id(), clause_id, "instrument", None, text[ss:se], (ss, se), name=name,
-                                  name_span=name_span, instrument_type=itype, target=target, scope=scope,
-                                  rate_low=low, rate_high=high, base=r.base, base_span=r.base_span,
-                                  conditions=list(conds)))
-
-    for ss, se in _sentences(text, s, e):
-        sentence = text[ss:se]
-        for policy, rx in _STACKING:
-            if rx.search(sentence):
-                rules.append(Rule(new_id(), clause_id, "stacking", policy, sentence, (ss, se)))
-                break
-        if _UPGRADE_RE.search(sentence):
-            rules.append(Rule(new_id(), clause_id, "upgrade", "pay_difference", sentence, (ss, se)))
-        if _OVERRIDE_RE.search(sentence):
-            rules.append(Rule(new_id(), clause_id, "override", "this_prevails", sentence, (ss, se)))
-        elif _REPEAL_RE.search(sentence):
-            rules.append(Rule(new_id(), clause_id, "repeal", "repealed", sentence, (ss, se)))
-    rules.sort(key=lambda r: (r.span, r.id))
-    for n, r in enumerate(rules, start=1):
-        r.id = f"{clause_id}-r{n}"
-    return rules
-
-
-# --------------------------------------------------------------------------------------------
 # The document
 # --------------------------------------------------------------------------------------------
 
@@ -680,7 +559,9 @@ def extract_document(doc: ParsedDocument) -> ParsedDocument:
     for c in doc.clauses:
         f = extract_span(text, c.span[0], c.span[1], c.id)
         c.amounts, c.percentages, c.conditions = f.amounts, f.percentages, f.conditions
-        floor = next((a for a in f.amounts if a.kind == "budget_floor" and a.value_cny is not None), None)
+        # the clause's budget: a floor per unit (每个不少于X) says nothing of the total, so it is none
+        floor = next((a for a in f.amounts if a.kind == "budget_floor" and a.value_cny is not None and a.per is None),
+                     None)
         c.budget_floor_cny = floor.value_cny if floor else None
         c.budget_period = floor.period if floor else None
         scale = next((a for a in f.amounts if a.kind == "fund_scale" and a.value_cny is not None), None)

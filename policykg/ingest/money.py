@@ -29,6 +29,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
+from policykg.ingest.per_unit import per_after, per_before
 from policykg.ingest.text import cn_numeral_to_int
 
 __all__ = [
@@ -107,6 +108,7 @@ class AmountMention:
     span: Span
     value_span: Span           # the number and its unit alone
     range_role: str | None = None  # "low" / "high" for the two ends of "10万—50万元"
+    per: str | None = None         # the unit it is paid per: "亩" (100元/亩, 每亩100元), "人/夜", "千瓦时"
 
 
 @dataclass(frozen=True)
@@ -141,11 +143,14 @@ def _fold(s: str) -> str:
 
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-_CN_DIGIT = "零〇一二两三四五六七八九"
+_CN_DIGIT = "零〇一二两三四五六七八九壹贰貳叁參肆伍陆陸柒捌玖"  # with the financial (uppercase) digits
 _CN_DIGIT_VALUE = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-                   "八": 8, "九": 9}
-# a Chinese numeral starts with a digit or 十 (十亿元), not with 百/千 ("千万", "数百万" are no numbers)
-_CN_NUM = rf"(?:[{_CN_DIGIT}]|十)[{_CN_DIGIT}十百千]*(?:点[{_CN_DIGIT}]+)?"
+                   "八": 8, "九": 9, "壹": 1, "贰": 2, "貳": 2, "叁": 3, "參": 3, "肆": 4, "伍": 5, "陆": 6,
+                   "陸": 6, "柒": 7, "捌": 8, "玖": 9}
+# a Chinese numeral starts with a digit or 十/拾 (十亿元), not with 百/千 ("千万", "数百万" are no numbers)
+_CN_SMALL = rf"(?:[{_CN_DIGIT}]|十|拾)[{_CN_DIGIT}十百千拾佰仟]*"
+# 万/亿 inside a numeral when more digits follow (壹拾万柒仟元); a trailing 万/亿 is the multiplier
+_CN_NUM = rf"{_CN_SMALL}(?:[万亿]零?{_CN_SMALL})*(?:点[{_CN_DIGIT}]+)?"
 _MULT = r"万亿|千万|百万|亿|万|千"
 _CUR_WORD = r"元人民币|人民币元|元|人民币|美元|美金|港元|港币|欧元|日元|英镑"
 _CUR_CODE = r"(?:USD|HKD|EUR|RMB|CNY|JPY|GBP)(?![A-Za-z])"
@@ -155,7 +160,7 @@ _DASH = r"——|—|–|-|~|至|到"
 
 _AMOUNT_BODY = (
     rf"(?:(?P<pre>{_CUR_PREFIX})\s*)?"
-    rf"(?:(?<![\d.,])(?P<num>{_NUM})|(?<![{_CN_DIGIT}十百千点数几])(?P<cn>{_CN_NUM}))"
+    rf"(?:(?<![\d.,])(?P<num>{_NUM})|(?<![{_CN_DIGIT}十百千拾佰仟点数几])(?P<cn>{_CN_NUM}))"
     rf"(?:\s*(?P<mult>{_MULT}))?"
     rf"(?:\s*(?P<cur>{_CUR_SUFFIX}))?"
 )
@@ -176,6 +181,8 @@ _CELL_RE = re.compile(
     rf"\s*(?:(?P<pre>{_CUR_PREFIX})\s*)?(?:(?P<num>{_NUM})|(?P<cn>{_CN_NUM}))"
     rf"(?:\s*(?P<mult>{_MULT}))?(?:\s*(?P<cur>{_CUR_SUFFIX}))?\s*"
 )
+_UPPER_RE = re.compile("[壹贰貳叁參肆伍陆陸柒捌玖拾佰仟]")
+_CENTS_RE = re.compile(rf"(?:零?(?P<jiao>[{_CN_DIGIT}])角)?(?:零?(?P<fen>[{_CN_DIGIT}])分)?(?<=[角分])")
 _UNIT_RE = re.compile(rf"\s*(?P<mult>{_MULT})?\s*(?P<cur>{_CUR_SUFFIX})?\s*")
 
 
@@ -221,6 +228,14 @@ def _decimal(num: str | None, cn: str | None) -> Decimal:
     if frac:
         value += Decimal("0." + "".join(str(_CN_DIGIT_VALUE[ch]) for ch in frac))
     return value
+
+
+def _scaled(num: str | None, cn: str | None, mult: str | None) -> Decimal:
+    """The number times its multiplier; for a Chinese numeral the multiplier is read with it, since the
+    numeral may hold a bigger unit itself (一亿两千 + 万 is 一亿两千万, not 一亿两千 × 10⁴)."""
+    if cn is not None and "点" not in cn:
+        return Decimal(cn_numeral_to_int(cn + (mult or "")))
+    return _decimal(num, cn) * (_MULTIPLIERS[mult] if mult else 1)
 
 
 def _float(d: Decimal) -> float:
@@ -299,7 +314,7 @@ def parse_amount(text: str | int | float | Decimal, default_unit: str | None = N
         raise ValueError(f"not an amount: {text!r} (a Chinese numeral needs a unit such as 万元)")
     cur = _currency(m["pre"], m["cur"], text)
     if m["mult"] or cur:
-        value *= _MULTIPLIERS[m["mult"]] if m["mult"] else Decimal(1)
+        value = _scaled(m["num"], m["cn"], m["mult"])
         currency = cur or d_cur or default_currency
         unit = _unit_text(m["pre"], m["mult"], m["cur"])
     else:
@@ -469,27 +484,40 @@ def _find_amounts(text: str, start: int, end: int) -> list[AmountMention]:
             ctx = folded[max(start, m.start() - 20):m.start()]
             if not _MONEY_CONTEXT_RE.search(ctx) or _NOT_MONEY_AFTER_RE.match(folded, m.end()):
                 continue
-        if m["cn"] and not m["mult"]:
-            continue  # 一元化, 三元: Chinese numerals only with 万/亿
+        upper = bool(m["cn"]) and _UPPER_RE.search(m["cn"]) is not None
+        big = bool(m["cn"]) and ("万" in m["cn"] or "亿" in m["cn"])
+        if m["cn"] and not m["mult"] and not ((upper or big) and m["cur"]):
+            continue  # 一元化, 三元: Chinese numerals with 万/亿 (三万五千元), or financial numerals (叁元)
         try:
-            value = _decimal(m["num"], m["cn"])
             currency = _currency(m["pre"], m["cur"], m.group(0)) or "CNY"
+            value = _scaled(m["num"], m["cn"], m["mult"])
         except (ValueError, InvalidOperation):
             continue
-        value *= _MULTIPLIERS[m["mult"]] if m["mult"] else 1
-        raw.append(((m.start(), m.end()), value, currency, _unit_text(m["pre"], m["mult"], m["cur"]), None))
+        ve = m.end()
+        cents = _CENTS_RE.match(folded, ve, end) if upper and m["cur"] else None
+        if cents:  # 壹仟肆佰零玖元伍角: 角 and 分 after the yuan
+            value += Decimal(_CN_DIGIT_VALUE[cents["jiao"]]) / 10 if cents["jiao"] else 0
+            value += Decimal(_CN_DIGIT_VALUE[cents["fen"]]) / 100 if cents["fen"] else 0
+            ve = cents.end()
+        raw.append(((m.start(), ve), value, currency, _unit_text(m["pre"], m["mult"], m["cur"]), None))
 
     raw.sort(key=lambda r: r[0])
     out: list[AmountMention] = []
     blocked = start
     for (vs, ve), value, currency, unit, role in raw:
+        after = per_after(folded, ve, end) if role != "low" else None
+        if after is not None:
+            per, ve = after
+            unit = f"{unit}/{per}"  # "元/亩": the unit as printed, spaces removed
+        else:
+            per = per_before(folded, vs, blocked)
         prefix, suffix, _ = _qualifiers(folded, vs, ve, start, end, blocked)
         if role == "low":
             suffix = None  # the suffix qualifier belongs to the range's high end
         qualifier, op = _qualify(text, prefix, suffix)
         s = prefix[0] if prefix else vs
         e = suffix[1] if suffix else ve
-        out.append(AmountMention(_float(value), currency, unit, qualifier, op, text[s:e], (s, e), (vs, ve), role))
+        out.append(AmountMention(_float(value), currency, unit, qualifier, op, text[s:e], (s, e), (vs, ve), role, per))
         blocked = ve
     return out
 

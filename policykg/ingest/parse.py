@@ -18,7 +18,7 @@ Spans are ``(start, end)`` character offsets, end exclusive, into ``DocumentInfo
   ("5. " / "第三条 " / "（一）"), through the end of its last paragraph. A clause may run over
   several paragraphs (sub-items "（1）…" on their own lines), so its text may contain ``\\n``.
 
-Which numbered paragraphs are the clauses is read from each document (:func:`_levels`): 第N条 articles
+Which numbered paragraphs are the clauses is read from each document (:func:`policykg.ingest.levels.read_levels`): 第N条 articles
 when there are any; otherwise the outermost numbering kind that is not a heading level. The nesting of
 the kinds (一、 / （一） / 1. / 1） / （1） / ①, and ㈠ / ⑴) comes from the order in which the document
 uses them, so "1." items may sit under "（一）" headings in one document and hold "（一）" sub-items in
@@ -46,26 +46,19 @@ from typing import Any
 
 from policykg.errors import ParseError
 from policykg.ingest import readers as _readers
+from policykg.ingest.clause_kind import clause_kind
 from policykg.ingest.extract import AmountItem, Condition, RateItem, Rule, extract_document
+from policykg.ingest.frontmatter import read_front_matter
+from policykg.ingest.levels import ANY_PUNCT_RE, read_levels
 from policykg.ingest.link import link_document
 from policykg.ingest.text import (
-    DATE_LINE_RE,
-    DATE_RE,
-    DOCNUM_RE,
-    KINDS,
-    TERMINAL,
     Numbering,
     decode,
-    header_orgs,
     is_date_line,
-    is_docnum_line,
     is_org_line,
     is_tail_line,
-    is_title_like,
-    iso_date,
     match_numbering,
     normalise_blocks,
-    split_orgs,
 )
 
 __all__ = [
@@ -316,21 +309,6 @@ class _ClauseBuild:
 
 
 _SENTENCE_STOP = re.compile(r"[。！？]")
-_EFFECTIVE_RE = re.compile(rf"自\s*(?:{DATE_RE.pattern})\s*(?:起|开始)?\s*(?:起)?\s*(?:施行|实施|执行|生效)")
-_CJK = r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f“”‘’《》—…·]"
-_CJK_GAP_RE = re.compile(rf"(?<={_CJK})\s+(?={_CJK})")
-
-_ANNEX_RE = re.compile(r"附\s*则")
-_NOT_MEASURE_RE = re.compile(
-    r"总则|总体要求|指导思想|基本原则|目标任务|总体目标|发展目标|主要目标|工作目标|保障措施|保障机制|组织保障|"
-    r"组织实施|组织领导|实施保障|监督管理|监督检查|法律责任|罚则|职责分工|工作要求|申报程序|申报流程|兑现程序|资金管理|"
-    r"适用范围|申报(?:和|与|及)?(?:审核|审批|受理|兑现|评审)|审核(?:和|与|及)?(?:拨付|兑现)|管理职责|部门职责|绩效(?:评价|管理)|"
-    r"监督(?:和|与|及)?(?:管理|检查|评估)|名词解释|术语|申报条件|申报要求|申报材料|工作机制")
-_MEASURE_RE = re.compile(
-    r"措施|举措|政策|扶持|支持|奖励|补助|补贴|资助|重点任务|主要任务|扶持内容|支持内容|支持方向")
-#: documents whose numbered items are measures unless a heading says otherwise (总则, 保障措施, 附则 …)
-_MEASURE_DOC_RE = re.compile(r"措施|政策|意见|扶持|支持|奖励|补助|补贴|资助|办法|细则|条例|规定|方案")
-
 
 def parse_text(raw: str, *, source: str = "<text>", sha256: str | None = None,
                markdown: bool = True) -> ParsedDocument:
@@ -354,15 +332,15 @@ def parse_text(raw: str, *, source: str = "<text>", sha256: str | None = None,
     tail = _tail_start(lines, first)
     preamble, body, back = lines[:first], lines[first:tail], lines[tail:]
 
-    title = _title(preamble)
-    sections, clauses = _structure(body, doc_id, title or "", source)
+    front = read_front_matter(preamble, back, text[body[0].start:body[-1].end] if body else "")
+    sections, clauses = _structure(body, doc_id, front.title or "", source)
     info = DocumentInfo(
         id=doc_id,
-        doc_number=_doc_number(preamble),
-        title=title,
-        issuers=_issuers(preamble, back),
-        issued_date=_issued_date(preamble, back),
-        effective_date=_effective_date(text[body[0].start:body[-1].end] if body else ""),
+        doc_number=front.doc_number,
+        title=front.title,
+        issuers=front.issuers,
+        issued_date=front.issued_date,
+        effective_date=front.effective_date,
         sha256=sha256,
         text=text,
         source=source,
@@ -416,186 +394,9 @@ def _tail_start(lines: list[_Line], first: int) -> int:
     return len(lines)
 
 
-@dataclass
-class _Levels:
-    """How a document nests its numbering, read from the document itself."""
-
-    section_kinds: list[str]        # outermost first
-    clause_kind: str
-    rank: dict[str, int]            # kind → nesting rank (0 outermost)
-    leaf_measures: set[int]         # body indices of section-kind paragraphs that are measures themselves
-
-
-_STOP_RE = re.compile(r"[。；！？;!?]")
-_ANY_PUNCT_RE = re.compile(r"[。；：，、！？;:,!?]")
-_PINNED = ("chapter", "part")
-
-
-def _content(ln: _Line) -> str:
-    return ln.text[ln.num.end:] if ln.num else ln.text
-
-
-def _titled_body(content: str) -> bool:
-    """"支持企业上市。对在境内外…": a short title, a full stop, then the body."""
-    stop = content.find("。")
-    return 0 < stop <= 30 and not re.search(r"[，,；;：:]", content[:stop]) and bool(content[stop + 1:].strip())
-
-
-def _inline_body(content: str) -> bool:
-    """Does a numbered paragraph carry text of its own beyond a heading?"""
-    if _titled_body(content):
-        return True
-    stop = _STOP_RE.search(content)
-    return stop is not None and len(content) > 30
-
-
-def _heading(content: str) -> bool:
-    """A heading rather than a sentence: no full stop, or a short title closed by one ("支持企业上市。")."""
-    stop = _STOP_RE.search(content)
-    if stop is None:
-        return True
-    return (stop.end() == len(content.rstrip()) and len(content) <= 16
-            and not re.search(r"[，,、\d０-９]", content))
-
-
-def _titled(content: str) -> bool:
-    """A measure-like paragraph: a title then its body, or a bare heading (its body follows)."""
-    return _titled_body(content) or (0 < len(content) <= 30 and not _ANY_PUNCT_RE.search(content))
-
-
-def _levels(body: list[_Line], source: str) -> _Levels:
-    """Which numbering kinds are headings (sections) and which one numbers the measures (clauses).
-
-    The nesting of the kinds is read from the order in which they appear (a kind first met inside another
-    is deeper: "1. …" items may hold "（一）" sub-items or sit under "（一）" headings). A kind is a heading
-    level when its paragraphs that have deeper numbered paragraphs are mostly headings over measures (no
-    body of their own, or over items that have titles of their own); it numbers the measures when those
-    are mostly measures that enumerate sub-items after a lead-in ("…按以下标准给予支持：" / "（1）…；").
-    第N条 articles, when there are any, are the clauses; 第N章/第N节 are always headings.
-    """
-    nums = [(i, ln.num.kind) for i, ln in enumerate(body) if ln.num is not None]
-    canonical = {k: i for i, k in enumerate(KINDS)}
-    depths: dict[str, dict[int, int]] = {}
-    stack: list[str] = []
-    for _, kind in nums:
-        if kind in _PINNED:
-            stack = [k for k in stack if k in _PINNED and canonical[k] < canonical[kind]] + [kind]
-        elif kind in stack:
-            del stack[stack.index(kind) + 1:]
-        else:
-            stack.append(kind)
-        d = depths.setdefault(kind, {})
-        d[len(stack)] = d.get(len(stack), 0) + 1
-
-    def mode(kind: str) -> int:
-        d = depths[kind]
-        return max(d, key=lambda depth: (d[depth], -depth))
-
-    count = {k: sum(d.values()) for k, d in depths.items()}
-    order = sorted(depths, key=lambda k: (0 if k == "chapter" else 1 if k == "part" else 2, mode(k), canonical[k]))
-    if count.get("article", 0) >= 2:
-        clause_kind = "article"
-        section_kinds = [k for k in order[:order.index("article")] if k in _PINNED or mode(k) < mode("article")]
-        rank = {k: i for i, k in enumerate(section_kinds)}
-        rank["article"] = len(section_kinds)
-        return _Levels(section_kinds, clause_kind, rank, set())
-
-    order = [k for k in order if k != "article"]
-    rank = {k: i for i, k in enumerate(order)}
-    candidates = [k for k in order if k not in _PINNED and k != "item3"]
-    if not candidates:
-        raise ParseError("no numbered items found (only chapter headings)", file=source, reason="no numbered items found")
-
-    def descendants(a: int) -> list[int]:
-        """Positions in nums of the numbered paragraphs under nums[a]."""
-        r = rank[nums[a][1]]
-        out = []
-        for b in range(a + 1, len(nums)):
-            if rank.get(nums[b][1], -1) <= r:
-                break
-            out.append(b)
-        return out
-
-    def container(kind: str) -> bool:
-        heads = measures = 0
-        for a, (i, k) in enumerate(nums):
-            if k != kind:
-                continue
-            below = descendants(a)
-            if not below:
-                continue
-            top = min(rank[nums[b][1]] for b in below)
-            children = [body[nums[b][0]] for b in below if rank[nums[b][1]] == top]
-            titled = sum(1 for c in children if _titled(_content(c)))
-            first = nums[below[0]][0]
-            between = [ln for ln in body[i + 1:first] if ln.num is None]
-            lead = between[-1].text if between else _content(body[i])
-            ends = [_content(c).rstrip()[-1:] for c in children]
-            listed = len(children) >= 2 and all(e in "；;，," for e in ends[:-1])
-            sentences = len(children) >= 2 and all(e in "。.！!" for e in ends)
-            if 2 * titled >= len(children):
-                heads += 1  # a heading over measures that have titles of their own
-            elif listed or not _heading(_content(body[i])):
-                measures += 1  # a measure enumerating its sub-items ("（1）…；（2）…。")
-            elif lead.rstrip().endswith(("：", ":")) and not sentences:
-                measures += 1  # "…按以下标准给予奖励：" over items
-            else:
-                heads += 1  # a bare heading over complete sentences
-        return heads >= 1 and heads >= measures
-
-    clause_kind = candidates[-1]
-    for kind in candidates[:-1]:
-        if not container(kind):
-            clause_kind = kind
-            break
-    section_kinds = [k for k in order if rank[k] < rank[clause_kind]]
-
-    # measures written at the heading level just above the measures, among headings over measures:
-    # "（三）支持楼宇更新改造。对…" among "（四）培育特色楼宇" headings (a title and a body on one line), or
-    # "一、支持企业上规升级" + its body paragraph, most of whose siblings are like it, beside one "四、附则"
-    # heading over numbered items. Nothing numbered is under them; "总体要求"-like headings are no measures.
-    leaf: set[int] = set()
-    above = [k for k in section_kinds if k not in _PINNED]
-    if above:
-        kind = above[-1]
-        groups: dict[int | None, list[int]] = {}
-        has_clauses: dict[int | None, bool] = {}
-        titled: list[tuple[int | None, int]] = []
-        with_body: list[tuple[int | None, int]] = []
-        for a, (i, k) in enumerate(nums):
-            if k != kind:
-                continue
-            parent = next((nums[b][0] for b in range(a - 1, -1, -1) if rank.get(nums[b][1], 99) < rank[kind]), None)
-            groups.setdefault(parent, []).append(i)
-            below = descendants(a)
-            if any(nums[b][1] == clause_kind for b in below):
-                has_clauses[parent] = True
-                continue
-            if below:
-                continue
-            content = _content(body[i])
-            if _NOT_MEASURE_RE.search("".join(content.split())[:12]):
-                continue
-            nxt = nums[a + 1][0] if a + 1 < len(nums) else len(body)
-            own_paragraphs = any(ln.num is None for ln in body[i + 1:nxt])
-            if _titled_body(content):
-                titled.append((parent, i))
-            elif own_paragraphs or _inline_body(content):
-                with_body.append((parent, i))
-        for parent, i in titled:
-            if has_clauses.get(parent):
-                leaf.add(i)
-        for parent, i in with_body:
-            members = groups[parent]
-            lonely = sum(1 for p, _ in titled + with_body if p == parent)
-            if has_clauses.get(parent) and 2 * lonely >= len(members):
-                leaf.add(i)
-    return _Levels(section_kinds, clause_kind, rank, leaf)
-
-
 def _structure(body: list[_Line], doc_id: str, doc_title: str,
                source: str) -> tuple[list[Section], list[Clause]]:
-    levels = _levels(body, source)
+    levels = read_levels(body, source)
     section_kinds, clause_kind = levels.section_kinds, levels.clause_kind
     present = {ln.num.kind for ln in body if ln.num}
     top_kind = next((k for k in section_kinds if k in present), None)
@@ -680,7 +481,7 @@ def _structure(body: list[_Line], doc_id: str, doc_title: str,
 def _subheading(ln: _Line) -> bool:
     """An unnumbered heading between items: a Markdown heading, or a short line without punctuation."""
     t = ln.text
-    return (ln.heading or len(t) <= 25) and not _ANY_PUNCT_RE.search(t) and not is_tail_line(t) \
+    return (ln.heading or len(t) <= 25) and not ANY_PUNCT_RE.search(t) and not is_tail_line(t) \
         and not is_org_line(t) and not is_date_line(t)
 
 
@@ -727,23 +528,13 @@ def _unique(candidate: str, used: set[str]) -> str:
     return out
 
 
-def _kind(sec: _SecBuild | None, doc_title: str) -> str:
-    for title in sec.titles if sec is not None else ():  # innermost first
-        title = "".join(title.split())  # "附　则" → "附则"
-        if _ANNEX_RE.search(title):
-            return "annex"
-        if _NOT_MEASURE_RE.search(title):
-            return "item"
-        if _MEASURE_RE.search(title):
-            return "measure"
-    return "measure" if _MEASURE_DOC_RE.search(doc_title) else "item"
-
-
 _PREFIX = {"measure": "m", "annex": "a", "item": "c"}
 
 
 def _clauses(builds: list[_ClauseBuild], doc_id: str, doc_title: str, text_of: _TextOf) -> list[Clause]:
-    kinds = [_kind(b.section, doc_title) for b in builds]
+    bodies = [text_of((b.start, b.end)) for b in builds]
+    kinds = [clause_kind(b.section.titles if b.section else (), doc_title, body, article=b.num.kind == "article")
+             for b, body in zip(builds, bodies, strict=True)]
     # ids: "m5"; when numbers repeat within a prefix (numbering restarting per section), "m2.1-5"
     seen: dict[str, set[int]] = {}
     colliding: set[str] = set()
@@ -754,13 +545,12 @@ def _clauses(builds: list[_ClauseBuild], doc_id: str, doc_title: str, text_of: _
         seen[p].add(b.num.number)
     used: set[str] = set()
     out = []
-    for ordinal, (b, kind) in enumerate(zip(builds, kinds, strict=True), start=1):
+    for ordinal, (b, kind, body) in enumerate(zip(builds, kinds, bodies, strict=True), start=1):
         p = _PREFIX[kind]
         if p in colliding and b.section is not None:
             cid = f"{doc_id}:{p}{b.section.path}-{b.num.number}"
         else:
             cid = f"{doc_id}:{p}{b.num.number}"
-        body = text_of((b.start, b.end))
         out.append(Clause(id=_unique(cid, used), label=b.num.label, number=b.num.number,
                           section=b.section.id if b.section else None, kind=kind, title=_clause_title(body),
                           text=body, span=(b.start, b.end), ordinal=ordinal))
@@ -777,152 +567,6 @@ def _clause_title(body: str) -> str | None:
         return None
     phrase = body[:stop].rstrip("：: ")
     return phrase if 0 < len(phrase) <= 30 else None
-
-
-# --------------------------------------------------------------------------------------------
-# Metadata
-# --------------------------------------------------------------------------------------------
-
-def _clean_title(s: str) -> str:
-    return _CJK_GAP_RE.sub("", s).strip()
-
-
-def _title(preamble: list[_Line]) -> str | None:
-    def skip(ln: _Line) -> bool:
-        s = ln.text
-        return (header_orgs(s) is not None or is_docnum_line(s) or is_date_line(s) or "签发人" in s
-                or re.fullmatch(r"[A-Za-z0-9\-—_/．. ]+", s) is not None or ln.num is not None)
-
-    # heading runs (the header "X 文件" aside); consecutive heading lines are one wrapped title
-    runs: list[list[_Line]] = []
-    run: list[_Line] = []
-    for ln in preamble:
-        if ln.heading and not skip(ln):
-            run.append(ln)
-            continue
-        if run:
-            runs.append(run)
-            run = []
-    if run:
-        runs.append(run)
-    title: str | None = None
-    # 1. a heading that reads like a title (a web page's site name and column headings are headings too)
-    for r in runs:
-        joined = "".join(ln.text for ln in r)
-        if is_title_like(_clean_title(joined)) or any(is_title_like(ln.text) for ln in r):
-            title = _clean_title(joined)
-            break
-    # 2. a line that reads like a title ("关于…的意见", "…管理办法（试行）")
-    if title is None:
-        for i, ln in enumerate(preamble):
-            if skip(ln) or not is_title_like(ln.text):
-                continue
-            t = ln.text
-            prev = preamble[i - 1] if i > 0 else None
-            if t.startswith("关于") and prev is not None and not skip(prev) and is_org_line(prev.text):
-                t = prev.text + t  # "X人民政府" / "关于…的意见" wrapped after the issuer
-            title = _clean_title(t)
-            break
-    # 3. the first heading run; 4. the first preamble paragraph that does not end like a sentence
-    if title is None and runs:
-        title = _clean_title("".join(ln.text for ln in runs[0]))
-    if title is None:
-        for ln in preamble:
-            if not skip(ln) and ln.text[-1] not in TERMINAL and not is_org_line(ln.text):
-                title = _clean_title(ln.text)
-                break
-    if title is None:
-        return None
-    # "关于印发《X》的通知" followed by X itself: the document is X
-    m = _ISSUING_RE.search(title)
-    if m:
-        inner = _clean_title(m["name"])
-        if any(_clean_title(ln.text) == inner for ln in preamble):
-            return inner
-    return title
-
-
-_ISSUING_RE = re.compile(r"(?:印发|转发|发布)\s*《?(?P<name>[^《》]{4,80}?)》?\s*的?\s*(?:通知|函)$")
-
-
-def _doc_number(preamble: list[_Line]) -> str | None:
-    for ln in preamble:
-        if is_docnum_line(ln.text):
-            return re.sub(r"\s+", "", DOCNUM_RE.search(ln.text).group(0))
-    for ln in preamble:  # a web page's information table: "发文字号：示经信规〔2024〕4号 成文日期：…"
-        m = re.search(r"(?:文号|字号)\s*[：:]\s*", ln.text)
-        if m:
-            d = DOCNUM_RE.match(ln.text, m.end())
-            if d:
-                return re.sub(r"\s+", "", d.group(0))
-    return None
-
-
-def _signature(back: list[_Line]) -> tuple[list[str], str | None]:
-    """Organisations and date of the signature block: the first date-only line of the back matter
-    and the organisation lines right above it (or, with no date, the leading organisation lines)."""
-    for i, ln in enumerate(back):
-        if DATE_LINE_RE.fullmatch(ln.text):
-            k = i
-            while k > 0 and is_org_line(back[k - 1].text):
-                k -= 1
-            orgs = [o for line in back[k:i] for o in split_orgs(line.text)]
-            d = DATE_RE.search(ln.text)
-            return orgs, iso_date(d) if d else None
-    orgs = []
-    for ln in back:
-        if not is_org_line(ln.text):
-            break
-        orgs.extend(split_orgs(ln.text))
-    return orgs, None
-
-
-def _preamble_signature(preamble: list[_Line]) -> list[str]:
-    """The signers of a cover letter ("关于印发…的通知") whose signature and date precede the document."""
-    for i, ln in enumerate(preamble):
-        if is_date_line(ln.text) and i > 0 and is_org_line(preamble[i - 1].text):
-            k = i
-            while k > 0 and is_org_line(preamble[k - 1].text):
-                k -= 1
-            return [o for line in preamble[k:i] for o in split_orgs(line.text)]
-    return []
-
-
-def _issuers(preamble: list[_Line], back: list[_Line]) -> list[str]:
-    orgs, _ = _signature(back)
-    if not orgs:
-        orgs = _preamble_signature(preamble)
-    if not orgs:
-        for ln in preamble:
-            found = header_orgs(ln.text)
-            if found:
-                orgs = found
-                break
-    return list(dict.fromkeys(orgs))
-
-
-_WRITTEN_ON_RE = re.compile(r"成文(?:日期|时间)\s*[：:]\s*(?P<y>\d{4})\s*[-年./]\s*(?P<m>\d{1,2})\s*[-月./]\s*(?P<d>\d{1,2})")
-
-
-def _issued_date(preamble: list[_Line], back: list[_Line]) -> str | None:
-    _, date = _signature(back)
-    if date:
-        return date
-    for ln in preamble:  # e.g. "（2024年10月24日）" under the title, or a cover letter's date
-        if is_date_line(ln.text):
-            m = DATE_RE.search(ln.text)
-            if m and iso_date(m):
-                return iso_date(m)
-    for ln in preamble:  # a web page's information table: "成文日期：2024-04-28"
-        m = _WRITTEN_ON_RE.search(ln.text)
-        if m:
-            return iso_date(m)
-    return None
-
-
-def _effective_date(body_text: str) -> str | None:
-    m = _EFFECTIVE_RE.search(body_text)
-    return iso_date(m) if m else None
 
 
 if __name__ == "__main__":  # python -m policykg.ingest.parse FILE: the parse as JSON

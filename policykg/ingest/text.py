@@ -1,7 +1,7 @@
 """Bytes to text, and text to the normalised plain text every span indexes into.
 
-``decode`` turns a file's bytes into ``str`` (UTF-8 with or without BOM, UTF-16 with BOM, else
-GB18030, which covers GBK and GB2312) and rejects what is not text.
+``decode`` (from :mod:`policykg.ingest.decoding`, re-exported here) turns a file's bytes into ``str``
+(UTF-8 with or without BOM, UTF-16 with BOM, else GB18030) and rejects what is not text.
 
 ``normalise`` produces the one canonical text of a document: one paragraph per line, ``\\n``
 between paragraphs, no blank lines, Markdown syntax removed, whitespace stripped around each
@@ -20,7 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from policykg.errors import ParseError
+from policykg.ingest.decoding import decode
 
 __all__ = [
     "DATE_LINE_RE",
@@ -49,121 +49,19 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------------------------
-# Decoding
-# --------------------------------------------------------------------------------------------
-
-_UTF8_BOM = b"\xef\xbb\xbf"
-_UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
-
-# Formats a caller may hand us by mistake (e.g. a PDF saved as .txt); named in the error.
-_MAGIC = [
-    (b"%PDF-", "a PDF file"),
-    (b"PK\x03\x04", "a ZIP container (e.g. .docx/.xlsx)"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an OLE container (e.g. .doc/.xls)"),
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"{\\rtf", "an RTF file"),
-]
-
-# Control bytes that do occur in text files (tab, LF, VT, FF, CR).
-_TEXT_CONTROLS = frozenset(b"\t\n\v\f\r")
-_CONTROL_RATIO = 0.10  # more than this share of control characters: not text
-
-
-def decode(data: bytes, source: str) -> str:
-    """Decode a text file's bytes.
-
-    UTF-8 (a leading BOM is dropped), UTF-16 when it starts with a BOM, otherwise GB18030 (a
-    superset of GBK and GB2312). Raises :class:`policykg.errors.ParseError` with ``reason``
-    ``"empty input"``, ``"binary input"`` or ``"undecodable text"``.
-    """
-    if not data or not data.strip(b" \t\r\n\v\f"):
-        raise ParseError("empty input (the file has no text)", file=source, reason="empty input")
-    for magic, what in _MAGIC:
-        if data.startswith(magic):
-            raise ParseError(f"binary input, looks like {what}, not a text file",
-                             file=source, reason="binary input")
-
-    for bom, codec in _UTF16_BOMS.items():
-        if data.startswith(bom):
-            try:
-                text = data[len(bom):].decode(codec)
-            except UnicodeDecodeError as exc:
-                raise ParseError("undecodable text: starts with a UTF-16 BOM but is not valid "
-                                 f"UTF-16 (byte {exc.start + len(bom)})", file=source, reason="undecodable text") from None
-            return _check_text(text, source)
-
-    if b"\x00" in data:
-        raise ParseError("binary input (contains NUL bytes), not a text file",
-                         file=source, reason="binary input")
-    sample = data[:65536]
-    controls = sum(1 for b in sample if b < 0x20 and b not in _TEXT_CONTROLS) + sample.count(0x7F)
-    if controls > _CONTROL_RATIO * len(sample):
-        raise ParseError(f"binary input ({controls} of {len(sample)} bytes are control codes), "
-                         "not a text file", file=source, reason="binary input")
-
-    if data.startswith(_UTF8_BOM):
-        try:
-            return _check_text(data[len(_UTF8_BOM):].decode("utf-8"), source)
-        except UnicodeDecodeError as exc:
-            raise ParseError("undecodable text: starts with a UTF-8 BOM but is not valid UTF-8 "
-                             f"(byte {exc.start + 3})", file=source, reason="undecodable text") from None
-    try:
-        return _check_text(data.decode("utf-8"), source)
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise ParseError("undecodable text: neither UTF-8 nor GB18030/GBK "
-                         f"(invalid byte 0x{data[exc.start]:02x} at offset {exc.start})",
-                         file=source, reason="undecodable text") from None
-    if not _plausible_gb(text):
-        raise ParseError("undecodable text: neither UTF-8 nor GB18030/GBK "
-                         "(decodes as GB18030 only to improbable characters)", file=source, reason="undecodable text")
-    return _check_text(text, source)
-
-
-def _check_text(text: str, source: str) -> str:
-    if not text.strip():
-        raise ParseError("empty input (only whitespace)", file=source, reason="empty input")
-    if "\x00" in text:
-        raise ParseError("binary input (contains NUL characters), not a text file",
-                         file=source, reason="binary input")
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\v\f\r\x85")
-    if controls > _CONTROL_RATIO * len(text):
-        raise ParseError(f"binary input ({controls} of {len(text)} characters are control codes), "
-                         "not a text file", file=source, reason="binary input")
-    return text
-
-
-def _plausible_gb(text: str) -> bool:
-    """GB18030 decodes many byte strings; real GBK-era text rarely needs its four-byte codes."""
-    non_ascii = [ch for ch in text if ord(ch) > 0x7F]
-    if not non_ascii:
-        return True
-    four_byte = 0
-    for ch in non_ascii:
-        try:
-            ch.encode("gbk")
-        except UnicodeEncodeError:
-            four_byte += 1
-    return four_byte <= 0.05 * len(non_ascii)
-
-
-# --------------------------------------------------------------------------------------------
 # Numerals and dates
 # --------------------------------------------------------------------------------------------
 
 _CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
-              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+              # the financial (uppercase) numerals of amounts written out: 贰佰万元
+              "壹": 1, "贰": 2, "貳": 2, "叁": 3, "參": 3, "肆": 4, "伍": 5, "陆": 6, "陸": 6, "柒": 7, "捌": 8,
+              "玖": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000, "拾": 10, "佰": 100, "仟": 1000}
 
 
 def cn_numeral_to_int(s: str) -> int:
-    """``"12"``/``"１２"`` → 12, ``"十二"`` → 12, ``"二十四"`` → 24, ``"一百零五"`` → 105,
+    """``"12"``/``"１２"`` → 12, ``"十二"`` → 12, ``"二十四"`` → 24, ``"一百零五"`` → 105, ``"贰佰"`` → 200,
     ``"二〇二四"`` (digit by digit, as in years) → 2024. Raises ``ValueError`` otherwise."""
     s = "".join(s.split())
     if not s:
@@ -172,6 +70,10 @@ def cn_numeral_to_int(s: str) -> int:
         return int(s)
     if all(ch in _CN_DIGITS for ch in s):  # 二〇二四: positional digits
         return int("".join(str(_CN_DIGITS[ch]) for ch in s))
+    for big, factor in (("亿", 10 ** 8), ("万", 10 ** 4)):  # 壹拾万柒仟 = 10 × 10⁴ + 7000
+        if big in s:
+            high, _, low = s.partition(big)
+            return (cn_numeral_to_int(high) if high else 1) * factor + (cn_numeral_to_int(low) if low else 0)
     total, digit = 0, None
     for ch in s:
         if ch in _CN_DIGITS:
@@ -206,7 +108,8 @@ def iso_date(match: re.Match[str]) -> str | None:
 # --------------------------------------------------------------------------------------------
 
 _CN_NUM = "[零〇一二三四五六七八九十百]"
-_ANY_NUM = rf"(?:\d{{1,3}}|{_CN_NUM}{{1,6}})"
+# a PDF copy may print a space between the characters of a number: "第 1 0 条", "第 十 二 条"
+_ANY_NUM = rf"(?:\d(?:[ \t\u3000]?\d){{0,2}}|{_CN_NUM}(?:[ \t\u3000]?{_CN_NUM}){{0,5}})"
 
 #: Paragraph-start numbering, outermost first. ``label`` is the numbering as printed without its
 #: trailing separator, ``num`` the number, ``sep`` the separator; the content starts at ``m.end()``.
@@ -294,14 +197,26 @@ def is_org_line(s: str) -> bool:
 
 
 def split_orgs(s: str) -> list[str]:
-    """Organisation names in a header or signature line."""
+    """Organisation names in a header or signature line. A name is split where a second organisation
+    starts (杭州市财政局杭州市科技局), never before a unit of the same one (中共广州市天河区委统战部,
+    广州市人民政府办公厅 are one body each)."""
     out: list[str] = []
     for tok in s.split():
         if _ORG_TOKEN_FULL_RE.fullmatch(tok) and len(_ORG_TOKEN_RE.findall(tok)) <= 1:
             out.append(tok)
-        else:
-            out.extend(m.group(0) for m in _ORG_TOKEN_RE.finditer(tok))
+            continue
+        spans: list[list[int]] = []
+        for m in _ORG_TOKEN_RE.finditer(tok):
+            if spans and spans[-1][1] == m.start() and not _ORG_START_RE.match(m.group(0)):
+                spans[-1][1] = m.end()  # 统战部 after 中共…区委: a unit of it
+            else:
+                spans.append([m.start(), m.end()])
+        out.extend(tok[a:b] for a, b in spans)
     return out
+
+
+# where an organisation's own name starts: a place (…省/市/县/区/州/盟/旗), or 中共 / 国家 / 中国
+_ORG_START_RE = re.compile(r"(?:中共|国家|中国|[\u4e00-\u9fff]{1,8}?(?:省|自治区|市|自治州|州|地区|盟|县|自治县|旗|区|镇|乡))")
 
 
 def header_orgs(s: str) -> list[str] | None:
@@ -621,7 +536,7 @@ def _latin(ch: str) -> bool:
 def _continues(prev: Block, nxt: Block, preamble: bool) -> bool:
     """Is ``nxt`` the rest of the paragraph ``prev`` (split by a page or line break)?"""
     p, n = prev.text, nxt.text
-    if preamble and is_title_like(p) and _QUALIFIER_RE.fullmatch(n) and not nxt.heading:
+    if preamble and is_title_like(p) and _QUALIFIER_RE.fullmatch(n) and not nxt.heading and not is_date_line(n):
         return True  # a title followed by （试行） on its own line
     if prev.heading or nxt.heading or prev.hard_break:
         return False
