@@ -9,37 +9,13 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # pragma: no cover
-    from policykg.ingest.extract import Condition, ScopeFacts
+from policykg.ingest.document import Rule, ScopeFacts, Span
 
 __all__ = ["Rule", "extract_rules"]
 
-Span = tuple[int, int]
 _SENTENCE_STOPS = "。；;！？!?\n"
-
-
-@dataclass
-class Rule:
-    id: str                    # f"{clause_id}-r{n}"
-    clause: str                # the clause that states it
-    kind: str                  # instrument | stacking | upgrade | override | repeal
-    policy: str | None         # highest_once | cumulative | choose_one | no_duplicate | pay_difference | this_prevails | repealed
-    quote: str                 # the sentence stating it
-    span: Span
-    name: str | None = None    # instruments: the item's name as printed (研发资助)
-    name_span: Span | None = None
-    instrument_type: str | None = None  # rd_support, interest_subsidy, investment_support, ...
-    target: str | None = None  # what is supported: 对X
-    scope: str | None = None   # domestic | overseas
-    rate_low: float | None = None
-    rate_high: float | None = None
-    base: str | None = None
-    base_span: Span | None = None
-    conditions: list[Condition] = field(default_factory=list)
-    instrument: str | None = None  # instruments: the taxonomy entry it defines (policykg.ingest.link)
 
 
 _ITEM_RE = re.compile(

@@ -63,15 +63,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
-from policykg.ingest.clause_rules import Rule, extract_rules
+from policykg.ingest.clause_rules import extract_rules
+from policykg.ingest.document import AmountItem, Condition, ParsedDocument, RateItem, Rule, ScopeFacts, Span
 from policykg.ingest.money import AmountMention, RateMention, find_amounts, find_percentages, to_cny
 from policykg.ingest.text import cn_numeral_to_int
-
-if TYPE_CHECKING:  # pragma: no cover
-    from policykg.ingest.parse import ParsedDocument
 
 __all__ = [
     "AmountItem",
@@ -83,59 +80,6 @@ __all__ = [
     "extract_rules",
     "extract_span",
 ]
-
-Span = tuple[int, int]
-
-
-# --------------------------------------------------------------------------------------------
-# Results
-# --------------------------------------------------------------------------------------------
-
-@dataclass
-class AmountItem:
-    kind: str                  # budget_floor | fund_scale | threshold | cap | award | amount
-    value: float               # in units of the currency: 2亿元 → 200000000.0
-    currency: str              # CNY, USD, HKD, EUR, ...
-    value_cny: int | None      # whole yuan when the currency is CNY
-    unit_text: str             # as printed: 亿元, 万美元
-    qualifier: str | None      # as printed: 不少于, 以上, 最高, 达到…以上
-    operator: str | None       # >=, >, <=, <
-    period: str | None         # annual | total
-    quote: str                 # == text[span[0]:span[1]]
-    span: Span
-    per: str | None = None     # the unit it is paid per (亩, 人/夜, 千瓦时); kind ``rate`` unless a floor or threshold
-
-
-@dataclass
-class RateItem:
-    kind: str                  # support_rate | cap | share | threshold | rate
-    value: float | None        # a single rate, as a fraction
-    low: float | None          # a range's ends
-    high: float | None
-    qualifier: str | None
-    operator: str | None
-    base: str | None           # what the rate applies to
-    base_span: Span | None
-    quote: str
-    span: Span
-
-
-@dataclass
-class Condition:
-    field: str                 # registered_capital, revenue, revenue_growth, ... (see the module doc)
-    operator: str              # >=, >, <=, <
-    value: float               # base units: yuan / dollars, a fraction for ratios, persons, years
-    unit: str                  # CNY, USD, ..., ratio, persons, years
-    quote: str                 # from the field's words to the value and its qualifier
-    span: Span
-    alternative_group: str | None = None  # conditions sharing it are alternatives (one suffices)
-
-
-@dataclass
-class ScopeFacts:
-    amounts: list[AmountItem] = field(default_factory=list)
-    percentages: list[RateItem] = field(default_factory=list)
-    conditions: list[Condition] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------------

@@ -41,8 +41,7 @@ from typing import TYPE_CHECKING, Any
 from policykg.ingest.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:  # pragma: no cover
-    from policykg.ingest.extract import Rule
-    from policykg.ingest.parse import ParsedDocument
+    from policykg.ingest.document import ParsedDocument, Rule
 
 #: taxonomy kind -> the field of a clause / section that lists its mentions
 FIELDS = {"industry": "industries", "tier": "tiers", "place": "places", "programme": "programmes",

@@ -40,14 +40,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from policykg.errors import ParseError
 from policykg.ingest import readers as _readers
 from policykg.ingest.clause_kind import clause_kind
-from policykg.ingest.extract import AmountItem, Condition, RateItem, Rule, extract_document
+from policykg.ingest.document import Clause, DocumentInfo, ParsedDocument, Section, Span
+from policykg.ingest.extract import extract_document
 from policykg.ingest.frontmatter import read_front_matter
 from policykg.ingest.levels import ANY_PUNCT_RE, read_levels
 from policykg.ingest.link import link_document
@@ -73,111 +73,7 @@ __all__ = [
     "parse_text",
 ]
 
-Span = tuple[int, int]
 _MB = 1024 * 1024
-
-
-# --------------------------------------------------------------------------------------------
-# Results
-# --------------------------------------------------------------------------------------------
-
-def _plain(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {k: _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    return obj
-
-
-@dataclass
-class DocumentInfo:
-    id: str                      # "doc-" + sha256(normalised text, UTF-8)[:12]
-    doc_number: str | None       # 杭高新〔2024〕16号
-    title: str | None            # spaces between CJK characters (PDF line wraps) removed
-    issuers: list[str]
-    issued_date: str | None      # YYYY-MM-DD, from the signature date
-    effective_date: str | None   # YYYY-MM-DD, from "自 … 起施行"
-    sha256: str                  # of the source bytes
-    text: str                    # the normalised text all spans index into
-    source: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return _plain(asdict(self))
-
-
-@dataclass(kw_only=True)
-class Mentions:
-    """Taxonomy mentions in a section's or a clause's text (policykg.ingest.link): each
-    ``{id, name, quote, span}``; ``unlinked``: candidates that match no entry, ``{kind, quote, span}``."""
-
-    industries: list[dict[str, Any]] = field(default_factory=list)
-    tiers: list[dict[str, Any]] = field(default_factory=list)
-    places: list[dict[str, Any]] = field(default_factory=list)
-    programmes: list[dict[str, Any]] = field(default_factory=list)
-    funds: list[dict[str, Any]] = field(default_factory=list)
-    instruments: list[dict[str, Any]] = field(default_factory=list)
-    unlinked: list[dict[str, Any]] = field(default_factory=list)
-    groups: list[dict[str, Any]] = field(default_factory=list)  # industries the text makes members of a group
-    selections: list[dict[str, Any]] = field(default_factory=list)  # programmes a beneficiary must be selected in
-
-
-@dataclass
-class Section(Mentions):
-    id: str                      # f"{doc_id}:s{path}", path "2" for 二, "2.1" for 二（一）
-    label: str                   # numbering as printed, without separator: "一", "（一）", "第一章"
-    title: str                   # == text[span[0]:span[1]]
-    parent: str | None           # id of the enclosing section
-    level: int                   # 1 for top-level sections, 2 for their subsections, ...
-    span: Span                   # the title
-    text: str | None             # the section's own unnumbered body, == text[text_span[0]:text_span[1]]
-    text_span: Span | None
-    # facts in the section's own body (e.g. the goals paragraph's share of spending); see extract.py
-    amounts: list[AmountItem] = field(default_factory=list)
-    percentages: list[RateItem] = field(default_factory=list)
-    conditions: list[Condition] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return _plain(asdict(self))
-
-
-@dataclass
-class Clause(Mentions):
-    id: str                      # f"{doc_id}:{m|a|c}{number}" or f"{doc_id}:{p}{section_path}-{number}"
-    label: str                   # as printed, without separator: "5", "第3条", "第三条", "（一）"
-    number: int
-    section: str | None          # id of the innermost enclosing section
-    kind: str                    # "measure" | "annex" | "item"
-    title: str | None            # leading phrase up to the first 。 when ≤ 30 characters
-    text: str                    # == document text[span[0]:span[1]]
-    span: Span                   # the clause text after its label
-    ordinal: int                 # 1-based position among the document's clauses
-    # facts extracted from the clause text (policykg.ingest.extract); every item has quote and span
-    amounts: list[AmountItem] = field(default_factory=list)
-    percentages: list[RateItem] = field(default_factory=list)
-    conditions: list[Condition] = field(default_factory=list)
-    budget_floor_cny: int | None = None   # a stated budget floor (每年安排预算不少于X), whole yuan
-    budget_period: str | None = None      # of that floor: "annual" | "total" | None
-    fund_scale_cny: int | None = None     # a stated fund scale (保持X以上的产业基金规模), never a budget
-
-    def to_dict(self) -> dict[str, Any]:
-        return _plain(asdict(self))
-
-
-@dataclass
-class ParsedDocument:
-    document: DocumentInfo
-    sections: list[Section] = field(default_factory=list)
-    clauses: list[Clause] = field(default_factory=list)
-    rules: list[Rule] = field(default_factory=list)  # instruments, stacking/upgrade/override rules
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"document": self.document.to_dict(),
-                "sections": [s.to_dict() for s in self.sections],
-                "clauses": [c.to_dict() for c in self.clauses],
-                "rules": [_plain(asdict(r)) for r in self.rules]}
-
-    def quote(self, span: Span) -> str:
-        return self.document.text[span[0]:span[1]]
 
 
 # --------------------------------------------------------------------------------------------
