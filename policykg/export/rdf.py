@@ -46,8 +46,8 @@ def literal(value: Any, prop: Property) -> list[Literal]:
     if value is None:
         return []
     t = prop.type
-    if t == "string[]":
-        return [Literal(str(v)) for v in value]
+    if t == "string[]":  # an empty entry is left out: JSON-LD compaction drops it, so the formats would differ
+        return [Literal(str(v)) for v in value if str(v)]
     if t == "string":
         return [Literal(str(value))]
     if t == "int":
