@@ -322,14 +322,25 @@ def judge_each(measures: list[Any], facts: Any, as_of: dt.date) -> list[Judgemen
     (each Judgement views its own column). The rules are the same either way: written once, below."""
     if not measures:
         return []
-    if any(getattr(m, "alternatives", None) for m in measures):  # statements that are alternatives
-        plain = [m for m in measures if not getattr(m, "alternatives", None)]
-        done = iter(judge_each(plain, facts, as_of))
-        return [best_of([judge_each([a], facts, as_of)[0] for a in m.alternatives])
-                if getattr(m, "alternatives", None) else next(done) for m in measures]
-    several = len(measures) > 1
-    if several and facts.n != 1:
+    if len(measures) > 1 and facts.n != 1:
         raise ValueError("several measures are judged over one enterprise")
+    alternatives = [getattr(m, "alternatives", None) for m in measures]
+    if any(alternatives):
+        # statements that are alternatives: each judged as a measure of its own (for one enterprise, together
+        # with the other measures), the closest deciding
+        views = [alt or [m] for alt, m in zip(alternatives, measures, strict=True)]
+        if facts.n == 1:
+            flat = iter(_judge_plain([v for vs in views for v in vs], facts, as_of))
+            judged = [[next(flat) for _ in vs] for vs in views]
+        else:
+            judged = [[_judge_plain([v], facts, as_of)[0] for v in vs] for vs in views]
+        return [best_of(js) if alt else js[0] for js, alt in zip(judged, alternatives, strict=True)]
+    return _judge_plain(measures, facts, as_of)
+
+
+def _judge_plain(measures: list[Any], facts: Any, as_of: dt.date) -> list[Judgement]:
+    """:func:`judge_each` of measures (or statements) without alternatives."""
+    several = len(measures) > 1
     width = len(measures) if several else facts.n
 
     def linked(kind: str, scopes: list[Any]) -> np.ndarray:
