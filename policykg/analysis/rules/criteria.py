@@ -280,14 +280,15 @@ def best_of(js: list[Judgement]) -> Judgement:
     closest one decides — met before unknown before not met, then a near miss first, then the fewest criteria
     unmet, the smallest shortfall, the first statement — so the status is MET if some statement is met, else
     UNK if some has no NOT, else NOT; near miss, closeness, failed and missing are that statement's."""
-    status = np.stack([j.status for j in js])
-    near = np.stack([j.near for j in js])
-    unmet = np.stack([j.unmet for j in js])
-    shortfall = np.stack([j.shortfall for j in js])
+    status = np.array([j.status for j in js])
+    near = np.array([j.near for j in js])
+    unmet = np.array([j.unmet for j in js])
+    shortfall = np.array([j.shortfall for j in js])
     chosen = np.lexsort((shortfall, unmet, ~near, status), axis=0)[0]
+    every = np.arange(len(chosen))
 
     def pick(a: np.ndarray) -> np.ndarray:
-        return np.take_along_axis(a, chosen[None, :], axis=0)[0]
+        return a[chosen, every]
 
     return Judgement(js[0].criteria, pick(status), pick(near), pick(unmet), pick(shortfall), js[0].preferred,
                      js, chosen)
@@ -388,11 +389,15 @@ def _judge_plain(measures: list[Any], facts: Any, as_of: dt.date) -> list[Judgem
     status, near, unmet, shortfall = _combine(rows, width)
     if not several:
         return [Judgement([r.criterion for r in rows], status, near, unmet, shortfall, preferred)]
+    shared = [(r.criterion, None if r.applies is None else r.applies.tolist()) for r in rows if r.col is None]
+    own: dict[int, list[Criterion]] = {}
+    for r in rows:
+        if r.col is not None:
+            own.setdefault(r.col, []).append(r.criterion)
     out = []
     for j in range(width):
-        crit = [Criterion(r.criterion.name, r.criterion.codes[j:j + 1], r.criterion.missing_field)
-                for r in rows if r.col is None and (r.applies is None or r.applies[j])]
-        crit += [r.criterion for r in rows if r.col == j]
+        crit = [Criterion(c.name, c.codes[j:j + 1], c.missing_field) for c, on in shared if on is None or on[j]]
+        crit += own.get(j, [])
         out.append(Judgement(crit, status[j:j + 1], near[j:j + 1], unmet[j:j + 1], shortfall[j:j + 1],
                              preferred[j:j + 1]))
     return out
