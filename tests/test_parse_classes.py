@@ -310,3 +310,4 @@ def test_issuers_are_whole_organisations(line, orgs):
     from policykg.ingest.text import split_orgs
 
     assert split_orgs(line) == orgs
+

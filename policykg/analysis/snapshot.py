@@ -432,9 +432,12 @@ def load_snapshot(backend: Backend, on: Any = None, document: str | None = None)
     for m in measures:
         m.conditions = conditions.get(m.id, [])
     for r in backend.query("clause_amounts_of", {"ids": ids}).records() if ids else []:
-        amount = {**{k: r[k] for k in ("id", "kind", "value", "currency", "value_cny", "qualifier", "period", "quote")},
+        amount = {**{k: r[k] for k in ("id", "kind", "value", "currency", "value_cny", "qualifier", "period", "per",
+                                       "quote")},
                   "span": [r["span_start"], r["span_end"]]}
         m = by_id[r["clause"]]
+        if r["per"]:  # stated per unit (a rate, a floor per project): neither a lump-sum award nor the budget
+            continue
         if r["kind"] in ("award", "cap"):
             m.awards.append(amount)
         elif r["kind"] == "budget_floor" and (m.budget is None or _at(amount) < _at(m.budget)):

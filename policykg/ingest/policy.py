@@ -72,7 +72,7 @@ class _Writer:
             self.batch.add_node("Amount", {
                 "id": aid, "kind": _get(a, "kind"), "value": _get(a, "value"), "currency": _get(a, "currency"),
                 "value_cny": _get(a, "value_cny"), "qualifier": _get(a, "qualifier"), "period": _get(a, "period"),
-                **_evidence(self.doc, _get(a, "span")),
+                "per": _get(a, "per"), "unit_text": _get(a, "unit_text"), **_evidence(self.doc, _get(a, "span")),
             })
             self.batch.add_rel("STATES", owner_label, owner_id, "Amount", aid)
         for r in _get(item, "percentages") or []:
