@@ -195,24 +195,34 @@ class EmbeddedBackend(Backend):
         runs (a dozen expansions and a shortest-path search no longer fit a small pool): the others are
         closed, as is a statement whose answer was large (:attr:`KEEP_MAX_ROWS`)."""
         with self._conn() as conn:
-            conn.set_query_timeout(int(self.settings.query_timeout * 1000))
             try:
-                stmt = self._prepared.statement(conn, cypher, keep)
-                kept = bool(keep)
-                try:
-                    res = self._run(conn, stmt, params, arrow_above=self.KEEP_MAX_ROWS)
-                except BaseException:
-                    kept = False  # a failed run (a timeout) may leave the statement holding its buffers
-                    raise
-                else:
-                    if len(res.rows) > self.KEEP_MAX_ROWS:
-                        kept = False
-                    return res
-                finally:
-                    if not isinstance(stmt, str):
-                        self._prepared.release(conn, cypher, stmt, kept)
+                return self._lookup_on(conn, cypher, params, keep)
+            except QueryOutOfMemory:
+                # the pool is full, in part of buffers the statements kept for speed hold: let them go, and
+                # try once more before answering that the query does not fit
+                self._prepared.forget(conn)
+                return self._lookup_on(conn, cypher, params, keep)
+
+    def _lookup_on(self, conn: ladybug.Connection, cypher: str, params: dict[str, Any], keep: bool | str) -> Result:
+        """:meth:`lookup` on one connection."""
+        conn.set_query_timeout(int(self.settings.query_timeout * 1000))
+        try:
+            stmt = self._prepared.statement(conn, cypher, keep)
+            kept = bool(keep)
+            try:
+                res = self._run(conn, stmt, params, arrow_above=self.KEEP_MAX_ROWS)
+            except BaseException:
+                kept = False  # a failed run (a timeout) may leave the statement holding its buffers
+                raise
+            else:
+                if len(res.rows) > self.KEEP_MAX_ROWS:
+                    kept = False
+                return res
             finally:
-                conn.set_query_timeout(0)
+                if not isinstance(stmt, str):
+                    self._prepared.release(conn, cypher, stmt, kept)
+        finally:
+            conn.set_query_timeout(0)
 
     def engine_version(self) -> str:
         return f"Ladybug {ladybug.__version__}" if hasattr(ladybug, "__version__") else "Ladybug"
