@@ -416,6 +416,10 @@ def _combine(rows: list[_Row], width: int) -> tuple[np.ndarray, np.ndarray, np.n
     if not rows:
         return (np.full(width, UNK, dtype=np.int8), np.zeros(width, dtype=bool), np.zeros(width, dtype=np.int64),
                 np.zeros(width))
+    # per criterion, the measures that state it; None when every criterion holds along the whole axis
+    stated = None if all(r.col is None and r.applies is None for r in rows) else np.array(
+        [spread(r, np.ones(1, dtype=bool), False) if r.col is not None
+         else np.ones(width, dtype=bool) if r.applies is None else r.applies for r in rows])
     stack = np.array([spread(r, r.criterion.codes, MET) for r in rows])
     status = stack.max(axis=0)  # criteria codes are MET < UNK < NOT: any NOT is NOT, else any UNK is UNK
     fails = stack == NOT
@@ -428,27 +432,12 @@ def _combine(rows: list[_Row], width: int) -> tuple[np.ndarray, np.ndarray, np.n
             if f.any():
                 fixable &= ~f | spread(r, r.criterion.changeable(), False)
                 shortfall = shortfall + np.where(f, spread(r, r.criterion.shortfall(), 0.0), 0.0)
-        stated = np.array([np.ones(width, dtype=bool) if r.applies is None and r.col is None
-                           else r.applies if r.col is None else spread(r, np.ones(1, dtype=bool), False)
-                           for r in rows])
-        near |= failing & fixable & ((stack == MET) & stated).any(axis=0)
+        met = stack == MET
+        near |= failing & fixable & (met if stated is None else met & stated).any(axis=0)
         shortfall = _rounded(shortfall, shortfall != 0, 4)
     unmet = (stack != MET).sum(axis=0).astype(np.int64)
-    judged = _stated_any(rows, width)
-    if judged is not None:  # measures stating nothing machine-checkable: read from the text
+    if stated is not None:  # measures stating nothing machine-checkable: read from the text
+        judged = stated.any(axis=0)
         status = np.where(judged, status, UNK).astype(np.int8)
         near &= judged
     return status, near, unmet, shortfall
-
-
-def _stated_any(rows: list[_Row], width: int) -> np.ndarray | None:
-    """Which measures state at least one criterion (None: every one does)."""
-    if any(r.col is None and r.applies is None for r in rows):
-        return None
-    out = np.zeros(width, dtype=bool)
-    for r in rows:
-        if r.col is None:
-            out |= r.applies  # type: ignore[arg-type]
-        else:
-            out[r.col] = True
-    return None if out.all() else out
